@@ -1,0 +1,109 @@
+//! What a family is called and what it measures: name, help, unit, kind.
+
+use std::borrow::Cow;
+
+/// The kind of a family, as exporters expose it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MetricKind {
+    /// A monotonic total; exposed with a `_total` suffix.
+    Counter,
+    /// A value that goes up and down.
+    Gauge,
+    /// A distribution of observed values (HDR histogram).
+    Histogram,
+}
+
+/// The unit of a family, in base units as Prometheus asks (`seconds`, not
+/// `milliseconds`; `bytes`, not `kilobytes`). It becomes the last part of
+/// the exposed name and OpenMetrics' `# UNIT` line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Unit(&'static str);
+
+impl Unit {
+    /// Time, in seconds.
+    pub const SECONDS: Unit = Unit("seconds");
+    /// Sizes, in bytes.
+    pub const BYTES: Unit = Unit("bytes");
+    /// A ratio in `0..=1`.
+    pub const RATIO: Unit = Unit("ratio");
+    /// Temperature, in degrees Celsius.
+    pub const CELSIUS: Unit = Unit("celsius");
+    /// Length, in meters.
+    pub const METERS: Unit = Unit("meters");
+    /// Energy, in joules.
+    pub const JOULES: Unit = Unit("joules");
+    /// Mass, in grams.
+    pub const GRAMS: Unit = Unit("grams");
+    /// Potential, in volts.
+    pub const VOLTS: Unit = Unit("volts");
+    /// Current, in amperes.
+    pub const AMPERES: Unit = Unit("amperes");
+
+    /// Another unit; it must be a valid name part (`[a-z0-9_]`), in base
+    /// units. The registry checks it on registration.
+    pub const fn new(name: &'static str) -> Unit {
+        Unit(name)
+    }
+
+    /// The unit's name, e.g. `seconds`.
+    pub const fn as_str(&self) -> &'static str {
+        self.0
+    }
+}
+
+/// The metadata of one family as its owner declares it. The registry adds
+/// its prefix and the unit suffix to form the exposed name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Desc {
+    /// The family name without prefix, unit suffix or `_total`.
+    pub name: Cow<'static, str>,
+    /// The HELP text.
+    pub help: Cow<'static, str>,
+    /// The unit, if the family has one.
+    pub unit: Option<Unit>,
+}
+
+impl Desc {
+    /// A description from any strings.
+    pub fn new(name: impl Into<Cow<'static, str>>, help: impl Into<Cow<'static, str>>) -> Self {
+        Desc {
+            name: name.into(),
+            help: help.into(),
+            unit: None,
+        }
+    }
+
+    /// A description from static strings, usable in a `static`.
+    pub const fn from_static(name: &'static str, help: &'static str, unit: Option<Unit>) -> Self {
+        Desc {
+            name: Cow::Borrowed(name),
+            help: Cow::Borrowed(help),
+            unit,
+        }
+    }
+
+    /// The same description with a unit.
+    pub fn with_unit(mut self, unit: Unit) -> Self {
+        self.unit = Some(unit);
+        self
+    }
+
+    /// The same description with `prefix_` in front of the name (how a
+    /// nested stats struct's families are named after its parent's).
+    pub fn prefixed(&self, prefix: &str) -> Desc {
+        Desc {
+            name: Cow::Owned(join_name(prefix, &self.name)),
+            help: self.help.clone(),
+            unit: self.unit,
+        }
+    }
+}
+
+/// `prefix_name`, or `name` when the prefix is empty.
+pub(crate) fn join_name(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}_{name}")
+    }
+}

@@ -1,0 +1,308 @@
+//! HDR histogram families: lock-free recording into per-thread atomic
+//! arrays with the HdrHistogram layout; merging, quantiles and
+//! serialization through the `hdrhistogram` crate at snapshot time.
+
+mod config;
+mod layout;
+mod snapshot;
+
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+pub use config::{HistogramConfig, HistogramConfigError};
+pub(crate) use layout::Layout;
+pub use snapshot::{Bucket, HistogramSnapshot};
+
+use crate::desc::MetricKind;
+use crate::label::{LabelDesc, LabelSet};
+use crate::lines::Lines;
+use crate::metric::{CollectError, Collected, Metric};
+use crate::sharded::Sharded;
+use crate::snapshot::{Series, Value};
+
+// The cells of one series in one shard: sum, min, max on the first line,
+// then the HDR counts from the second line on.
+const SUM: usize = 0;
+const MIN: usize = 1;
+const MAX: usize = 2;
+const COUNTS: usize = 16;
+
+/// A shard's series, each allocated when its thread first records into it.
+type SeriesCells = Box<[OnceLock<Lines>]>;
+
+/// A family of HDR histograms, one per label set of `L`.
+///
+/// Recording costs a few plain loads and stores into the calling thread's
+/// own cells: no lock, no locked instruction, no allocation after a
+/// thread's first record into a series. Values above the configured
+/// highest are clamped to it and counted ([`clamped`](Self::clamped));
+/// nothing is dropped.
+///
+/// ```
+/// use metrics_core::Histogram;
+/// use std::time::Duration;
+/// let latency: Histogram = Histogram::new();
+/// latency.record_duration(Duration::from_micros(250));
+/// let snap = latency.snapshot();
+/// assert_eq!(snap.count(), 1);
+/// assert!((snap.value_at_quantile(0.5) as f64 - 250_000.0).abs() <= 2_500.0);
+/// ```
+pub struct Histogram<L: LabelSet = ()> {
+    core: Core,
+    _labels: PhantomData<fn(L)>,
+}
+
+/// The label-independent part of a histogram family.
+struct Core {
+    layout: Layout,
+    config: HistogramConfig,
+    series: usize,
+    shards: Sharded<SeriesCells>,
+    clamped: AtomicU64,
+}
+
+impl<L: LabelSet> Histogram<L> {
+    /// A family with the default configuration ([`HistogramConfig::seconds`]).
+    pub fn new() -> Self {
+        Self::with_config(HistogramConfig::default()).expect("the default configuration is valid")
+    }
+
+    /// A family with the given range, precision and scale.
+    pub fn with_config(config: HistogramConfig) -> Result<Self, HistogramConfigError> {
+        let layout = Layout::new(&config)?;
+        Ok(Histogram {
+            core: Core {
+                layout,
+                config,
+                series: L::CARDINALITY,
+                shards: Sharded::new(new_series_cells(L::CARDINALITY)),
+                clamped: AtomicU64::new(0),
+            },
+            _labels: PhantomData,
+        })
+    }
+
+    /// The series for `labels`.
+    #[inline(always)]
+    pub fn with(&self, labels: L) -> HistogramRef<'_> {
+        let index = labels.index();
+        assert!(index < L::CARDINALITY, "LabelSet::index out of range");
+        HistogramRef {
+            core: &self.core,
+            index,
+        }
+    }
+
+    /// The family's configuration.
+    pub fn config(&self) -> HistogramConfig {
+        self.core.config
+    }
+
+    /// How many recorded values were out of range and clamped, since start.
+    pub fn clamped(&self) -> u64 {
+        self.core.clamped.load(Relaxed)
+    }
+
+    /// Heap bytes held now: the shard table and every allocated series.
+    pub fn heap_bytes(&self) -> usize {
+        let shards = &self.core.shards;
+        let series: usize = shards
+            .blocks()
+            .map(|b| {
+                std::mem::size_of_val(&**b)
+                    + b.iter()
+                        .filter_map(OnceLock::get)
+                        .map(Lines::heap_bytes)
+                        .sum::<usize>()
+            })
+            .sum();
+        series + shards.table_bytes()
+    }
+}
+
+impl Histogram<()> {
+    /// Records `value` (in recording units, e.g. nanoseconds).
+    #[inline(always)]
+    pub fn record(&self, value: u64) {
+        self.with(()).record(value)
+    }
+
+    /// Records a duration, converted to the recording unit.
+    pub fn record_duration(&self, duration: Duration) {
+        self.with(()).record_duration(duration)
+    }
+
+    /// Records a value in exposed units (e.g. seconds as `f64`).
+    pub fn record_f64(&self, value: f64) {
+        self.with(()).record_f64(value)
+    }
+
+    /// Records `value` with coordinated-omission correction; see
+    /// [`HistogramRef::record_correct`].
+    pub fn record_correct(&self, value: u64, expected_interval: u64) {
+        self.with(()).record_correct(value, expected_interval)
+    }
+
+    /// Merges every thread's cells into one snapshot.
+    pub fn snapshot(&self) -> HistogramSnapshot {
+        self.with(()).snapshot()
+    }
+}
+
+impl<L: LabelSet> Default for Histogram<L> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn new_series_cells(series: usize) -> SeriesCells {
+    (0..series).map(|_| OnceLock::new()).collect()
+}
+
+impl Core {
+    #[cold]
+    #[inline(never)]
+    fn new_cells(&self) -> Lines {
+        let cells = Lines::new(COUNTS + self.layout.len);
+        cells.store(MIN, u64::MAX);
+        cells
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn clamp(&self, clamped_to: u64) -> u64 {
+        self.clamped.fetch_add(1, Relaxed);
+        clamped_to
+    }
+}
+
+/// One series of a [`Histogram`], from [`Histogram::with`].
+#[derive(Clone, Copy)]
+pub struct HistogramRef<'a> {
+    core: &'a Core,
+    index: usize,
+}
+
+impl HistogramRef<'_> {
+    /// Records `value` (in recording units, e.g. nanoseconds). A value
+    /// above the configured highest is recorded as the highest and counted
+    /// as clamped.
+    #[inline(always)]
+    pub fn record(self, value: u64) {
+        let core = self.core;
+        let value = if value > core.layout.highest {
+            core.clamp(core.layout.highest)
+        } else {
+            value
+        };
+        let bucket = COUNTS + core.layout.index(value);
+        core.shards.with(
+            #[inline(never)]
+            || new_series_cells(core.series),
+            |shard, access| {
+                let cells = shard[self.index].get_or_init(|| core.new_cells());
+                cells.add(bucket, 1, access);
+                cells.add(SUM, value, access);
+                cells.min(MIN, value, access);
+                cells.max(MAX, value, access);
+            },
+        )
+    }
+
+    /// Records a duration, converted to the recording unit (nanoseconds
+    /// with the default configuration).
+    pub fn record_duration(self, duration: Duration) {
+        if self.core.config.scale == 1e9 {
+            self.record(u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX))
+        } else {
+            self.record_f64(duration.as_secs_f64())
+        }
+    }
+
+    /// Records a value in exposed units (e.g. `0.25` seconds). Negative and
+    /// NaN values are recorded as 0 and counted as clamped.
+    pub fn record_f64(self, value: f64) {
+        let ticks = value * self.core.config.scale;
+        if ticks >= 0.0 {
+            // `as` saturates: +inf and huge values become u64::MAX, clamped.
+            self.record(ticks.round() as u64)
+        } else {
+            self.record(self.core.clamp(0))
+        }
+    }
+
+    /// Records `value`, and if it exceeds `expected_interval` also the
+    /// values a fixed-rate sampler would have seen while this one was
+    /// stalled (`value - interval`, `value - 2*interval`, ... down to
+    /// `interval`): HdrHistogram's correction for coordinated omission.
+    /// An interval of 0 records `value` alone.
+    pub fn record_correct(self, value: u64, expected_interval: u64) {
+        self.record(value);
+        if expected_interval == 0 {
+            return;
+        }
+        let mut missing = value
+            .min(self.core.layout.highest)
+            .saturating_sub(expected_interval);
+        while missing >= expected_interval {
+            self.record(missing);
+            missing -= expected_interval;
+        }
+    }
+
+    /// Merges every thread's cells of this series into one snapshot.
+    pub fn snapshot(self) -> HistogramSnapshot {
+        self.core
+            .snapshot(self.index)
+            .unwrap_or_else(|| HistogramSnapshot::empty(self.core.layout, self.core.config))
+    }
+}
+
+impl Core {
+    /// The merged series, `None` if no thread ever recorded into it.
+    fn snapshot(&self, index: usize) -> Option<HistogramSnapshot> {
+        let mut counts = vec![0u64; self.layout.len];
+        let (mut sum, mut min, mut max, mut seen) = (0u64, u64::MAX, 0u64, false);
+        for shard in self.shards.blocks() {
+            let Some(cells) = shard[index].get() else {
+                continue;
+            };
+            seen = true;
+            for (i, count) in counts.iter_mut().enumerate() {
+                *count += cells.load(COUNTS + i);
+            }
+            sum = sum.wrapping_add(cells.load(SUM));
+            min = min.min(cells.load(MIN));
+            max = max.max(cells.load(MAX));
+        }
+        seen.then(|| HistogramSnapshot::new(self.layout, self.config, counts, sum, min, max))
+    }
+}
+
+impl<L: LabelSet> Metric for Histogram<L> {
+    fn kind(&self) -> MetricKind {
+        MetricKind::Histogram
+    }
+
+    fn labels(&self) -> &'static LabelDesc {
+        L::DESC
+    }
+
+    fn collect(&self) -> Result<Collected, CollectError> {
+        let series = (0..self.core.series)
+            .filter_map(|index| {
+                let snap = self.core.snapshot(index)?;
+                Some(Series {
+                    index,
+                    value: Value::Histogram(Box::new(snap)),
+                })
+            })
+            .collect();
+        Ok(Collected {
+            series,
+            clamped: self.clamped(),
+        })
+    }
+}

@@ -1,0 +1,186 @@
+//! Compile-time bounded labels.
+//!
+//! A label is a type with a fixed, finite set of values ([`LabelValue`]);
+//! a label set ([`LabelSet`]) is `()`, one label, a tuple of up to four, or
+//! a struct deriving `LabelSet`. Each label set maps bijectively onto
+//! `0..CARDINALITY` by mixed-radix arithmetic on the labels' ordinals (the
+//! first label most significant), which is the dense series index of a
+//! family. With constant labels the index folds to a constant.
+
+/// A label type: a fixed, finite set of values, each with its exposed string.
+///
+/// Derive it for fieldless enums with `#[derive(tally::LabelValue)]`;
+/// `bool` has it built in. Unbounded types (`String`, integers, `Option`,
+/// `Vec`, ...) deliberately do not implement it: a label whose values are
+/// not known at compile time is how metric cardinality explodes.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used as a metric label: its set of values is unbounded",
+    label = "unbounded label type",
+    note = "a label must take its values from a small fixed set, so a metric family can never grow without limit",
+    note = "use a fieldless enum with `#[derive(tally::LabelValue)]` (or `bool`) instead"
+)]
+pub trait LabelValue: Sized + Send + Sync + 'static {
+    /// The label's name, e.g. `method` (default of the derive: the type
+    /// name in snake_case).
+    const NAME: &'static str;
+    /// The exposed string of each value, by ordinal.
+    const VALUES: &'static [&'static str];
+    /// The number of values (`VALUES.len()`).
+    const CARDINALITY: usize = Self::VALUES.len();
+
+    /// This value's ordinal, in `0..CARDINALITY`.
+    fn ordinal(&self) -> usize;
+
+    /// The value with the given ordinal, `None` past `CARDINALITY`.
+    fn from_ordinal(ordinal: usize) -> Option<Self>;
+
+    /// The exposed string of this value.
+    fn as_str(&self) -> &'static str {
+        Self::VALUES[self.ordinal()]
+    }
+}
+
+/// The complete label set of a family: the key of one series.
+///
+/// Implemented for `()` (an unlabeled family), every [`LabelValue`],
+/// tuples of up to four `LabelValue`s, and structs deriving `LabelSet`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used as the labels of a metric family",
+    label = "not a bounded label set",
+    note = "labels are `()`, a `LabelValue` type, a tuple of up to four `LabelValue` types, or a struct with `#[derive(tally::LabelSet)]`",
+    note = "every label must be a fieldless enum with `#[derive(tally::LabelValue)]` or `bool`: `String`, integers, `Option` and `Vec` are unbounded"
+)]
+pub trait LabelSet: Sized + Send + Sync + 'static {
+    /// The number of distinct label sets: the product of the labels'
+    /// cardinalities, and so the number of series of a family.
+    const CARDINALITY: usize;
+    /// Label names and values, for exporters.
+    const DESC: &'static LabelDesc;
+
+    /// This label set's series index, in `0..CARDINALITY`.
+    fn index(&self) -> usize;
+
+    /// The label set with the given series index, `None` past `CARDINALITY`.
+    fn from_index(index: usize) -> Option<Self>;
+}
+
+/// The static description of a label set: what exporters need to print a
+/// series' labels from its index, with no allocation.
+#[derive(Debug, PartialEq, Eq)]
+pub struct LabelDesc {
+    /// Label names, most significant first.
+    pub names: &'static [&'static str],
+    /// For each label, its values' exposed strings by ordinal.
+    pub values: &'static [&'static [&'static str]],
+}
+
+impl LabelDesc {
+    /// The number of series: the product of the labels' cardinalities.
+    pub fn cardinality(&self) -> usize {
+        self.values.iter().map(|v| v.len()).product()
+    }
+
+    /// The exposed value of label number `label` in series `series`.
+    pub fn value(&self, series: usize, label: usize) -> &'static str {
+        let stride: usize = self.values[label + 1..].iter().map(|v| v.len()).product();
+        let values = self.values[label];
+        values[(series / stride) % values.len()]
+    }
+
+    /// The `(name, value)` pairs of series `series`, in label order.
+    pub fn pairs(&self, series: usize) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
+        self.names
+            .iter()
+            .enumerate()
+            .map(move |(i, name)| (*name, self.value(series, i)))
+    }
+}
+
+impl LabelValue for bool {
+    /// `bool` has no meaningful name of its own; name it through a struct
+    /// field with `#[derive(LabelSet)]`, or derive a two-variant enum.
+    const NAME: &'static str = "flag";
+    const VALUES: &'static [&'static str] = &["false", "true"];
+
+    #[inline(always)]
+    fn ordinal(&self) -> usize {
+        *self as usize
+    }
+
+    fn from_ordinal(ordinal: usize) -> Option<Self> {
+        [false, true].get(ordinal).copied()
+    }
+}
+
+impl LabelSet for () {
+    const CARDINALITY: usize = 1;
+    const DESC: &'static LabelDesc = &LabelDesc {
+        names: &[],
+        values: &[],
+    };
+
+    #[inline(always)]
+    fn index(&self) -> usize {
+        0
+    }
+
+    fn from_index(index: usize) -> Option<Self> {
+        (index == 0).then_some(())
+    }
+}
+
+impl<T: LabelValue> LabelSet for T {
+    const CARDINALITY: usize = T::CARDINALITY;
+    const DESC: &'static LabelDesc = &LabelDesc {
+        names: &[T::NAME],
+        values: &[T::VALUES],
+    };
+
+    #[inline(always)]
+    fn index(&self) -> usize {
+        self.ordinal()
+    }
+
+    fn from_index(index: usize) -> Option<Self> {
+        T::from_ordinal(index)
+    }
+}
+
+/// `LabelSet` for a tuple of `LabelValue`s: mixed-radix, first most
+/// significant. A product that overflows `usize` fails const evaluation.
+macro_rules! tuple_label_set {
+    ($($t:ident $v:ident),+) => {
+        impl<$($t: LabelValue),+> LabelSet for ($($t,)+) {
+            const CARDINALITY: usize = 1 $(* $t::CARDINALITY)+;
+            const DESC: &'static LabelDesc = &LabelDesc {
+                names: &[$($t::NAME),+],
+                values: &[$($t::VALUES),+],
+            };
+
+            #[inline(always)]
+            fn index(&self) -> usize {
+                let ($($v,)+) = self;
+                let mut index = 0;
+                $(index = index * $t::CARDINALITY + $v.ordinal();)+
+                index
+            }
+
+            fn from_index(index: usize) -> Option<Self> {
+                if index >= Self::CARDINALITY {
+                    return None;
+                }
+                let mut rest = Self::CARDINALITY;
+                $(
+                    rest /= $t::CARDINALITY;
+                    let $v = $t::from_ordinal((index / rest) % $t::CARDINALITY)?;
+                )+
+                Some(($($v,)+))
+            }
+        }
+    };
+}
+
+tuple_label_set!(A a);
+tuple_label_set!(A a, B b);
+tuple_label_set!(A a, B b, C c);
+tuple_label_set!(A a, B b, C c, D d);

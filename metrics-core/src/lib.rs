@@ -1,0 +1,45 @@
+//! tally's core: typed metric families and the registry exporters walk.
+//!
+//! - [`Counter`], [`Gauge`], [`FloatCounter`], [`FloatGauge`],
+//!   [`MaxGauge`], [`MinGauge`], [`Histogram`] (HDR) and [`Computed`]
+//!   metrics, each a dense family over a compile-time bounded
+//!   [`LabelSet`];
+//! - counters and histograms are sharded per thread on cache-padded
+//!   blocks: recording is a plain load and store into the thread's own
+//!   cells, exact under any concurrency;
+//! - a [`Registry`] of described families, read through
+//!   [`RegistrySnapshot`]s that never block writers.
+//!
+//! This crate does no I/O; `metrics-export` encodes snapshots.
+
+mod computed;
+mod counter;
+mod desc;
+mod error;
+mod float;
+mod gauge;
+mod histogram;
+mod label;
+mod lines;
+mod metric;
+pub mod name;
+mod registry;
+mod sharded;
+mod slot;
+mod snapshot;
+mod sync;
+
+pub use computed::Computed;
+pub use counter::{Counter, CounterRef, FloatCounter, FloatCounterRef};
+pub use desc::{Desc, MetricKind, Unit};
+pub use error::RegistryError;
+pub use gauge::{
+    FloatGauge, FloatGaugeRef, Gauge, GaugeRef, MaxGauge, MaxGaugeRef, MinGauge, MinGaugeRef,
+};
+pub use histogram::{
+    Bucket, Histogram, HistogramConfig, HistogramConfigError, HistogramRef, HistogramSnapshot,
+};
+pub use label::{LabelDesc, LabelSet, LabelValue};
+pub use metric::{CollectError, Collected, Collector, Described, Metric};
+pub use registry::{Registry, RegistryBuilder};
+pub use snapshot::{FamilySnapshot, RegistrySnapshot, Series, Value};

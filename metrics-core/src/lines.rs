@@ -1,0 +1,105 @@
+//! Cache-padded blocks of `u64` cells, and the two ways of bumping one.
+
+use crossbeam_utils::CachePadded;
+
+use crate::sync::{AtomicU64, Ordering::Relaxed};
+
+/// Cells per padded line: 16 x 8 bytes = 128 bytes, crossbeam's padding
+/// unit on x86_64 (the adjacent-line prefetcher pulls lines in pairs).
+const PER_LINE: usize = 16;
+
+/// A heap block of `u64` cells, padded at both ends to whole 128-byte
+/// lines so no other allocation shares a cache line with it.
+pub(crate) struct Lines(Box<[CachePadded<[AtomicU64; PER_LINE]>]>);
+
+/// Who may write the block being updated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Only the calling thread writes it: a load and a store suffice.
+    Owned,
+    /// Any thread may write it: atomic read-modify-write.
+    Shared,
+}
+
+impl Lines {
+    /// A zeroed block of at least `cells` cells.
+    pub(crate) fn new(cells: usize) -> Self {
+        let lines = cells.div_ceil(PER_LINE).max(1);
+        Lines(
+            (0..lines)
+                .map(|_| CachePadded::new(std::array::from_fn(|_| AtomicU64::new(0))))
+                .collect(),
+        )
+    }
+
+    /// How many cells the block holds (a multiple of a line).
+    pub(crate) fn cells(&self) -> usize {
+        self.0.len() * PER_LINE
+    }
+
+    /// Bytes this block occupies on the heap.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        std::mem::size_of_val(&*self.0)
+    }
+
+    #[inline(always)]
+    pub(crate) fn cell(&self, i: usize) -> &AtomicU64 {
+        &self.0[i / PER_LINE][i % PER_LINE]
+    }
+
+    #[inline(always)]
+    pub(crate) fn load(&self, i: usize) -> u64 {
+        self.cell(i).load(Relaxed)
+    }
+
+    #[inline(always)]
+    pub(crate) fn store(&self, i: usize, v: u64) {
+        self.cell(i).store(v, Relaxed)
+    }
+
+    /// Adds `n` to cell `i` (wrapping, like every Prometheus counter).
+    #[inline(always)]
+    pub(crate) fn add(&self, i: usize, n: u64, access: Access) {
+        let cell = self.cell(i);
+        match access {
+            // Sole writer: no other thread can store between the load and
+            // the store, so this is exact and costs no locked instruction.
+            Access::Owned => cell.store(cell.load(Relaxed).wrapping_add(n), Relaxed),
+            Access::Shared => {
+                cell.fetch_add(n, Relaxed);
+            }
+        }
+    }
+
+    /// Lowers cell `i` to `v` if `v` is smaller.
+    #[inline(always)]
+    pub(crate) fn min(&self, i: usize, v: u64, access: Access) {
+        let cell = self.cell(i);
+        match access {
+            Access::Owned => {
+                if v < cell.load(Relaxed) {
+                    cell.store(v, Relaxed)
+                }
+            }
+            Access::Shared => {
+                cell.fetch_min(v, Relaxed);
+            }
+        }
+    }
+
+    /// Raises cell `i` to `v` if `v` is larger.
+    #[inline(always)]
+    pub(crate) fn max(&self, i: usize, v: u64, access: Access) {
+        let cell = self.cell(i);
+        match access {
+            Access::Owned => {
+                if v > cell.load(Relaxed) {
+                    cell.store(v, Relaxed)
+                }
+            }
+            Access::Shared => {
+                cell.fetch_max(v, Relaxed);
+            }
+        }
+    }
+}

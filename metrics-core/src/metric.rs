@@ -1,0 +1,68 @@
+//! The two traits the registry walks: a [`Metric`] is one family's values;
+//! a [`Collector`] owns one or more described families.
+
+use crate::desc::{Desc, MetricKind};
+use crate::label::LabelDesc;
+use crate::snapshot::Series;
+
+/// One family's storage, readable as a snapshot. Implemented by every
+/// family type ([`Counter`](crate::Counter), [`Gauge`](crate::Gauge),
+/// [`Histogram`](crate::Histogram), ...). Reading never blocks writers.
+pub trait Metric: Send + Sync {
+    /// How exporters expose it.
+    fn kind(&self) -> MetricKind;
+
+    /// Its label names and values.
+    fn labels(&self) -> &'static LabelDesc;
+
+    /// Reads the current value of every series. `Err` when a computed
+    /// metric could not produce a value (its closure panicked).
+    fn collect(&self) -> Result<Collected, CollectError>;
+}
+
+/// What one [`Metric::collect`] read.
+#[derive(Debug, Default)]
+pub struct Collected {
+    /// The series, by ascending index. Counters and gauges list every
+    /// series; histograms only those that recorded something.
+    pub series: Vec<Series>,
+    /// Values that fell outside a histogram's range and were clamped into
+    /// it (always 0 for other kinds).
+    pub clamped: u64,
+}
+
+/// Why a family could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    /// The closure of a computed metric panicked; its series were skipped.
+    #[error("the computed metric's closure panicked: {0}")]
+    Panicked(String),
+}
+
+/// Something that owns described families: a derived stats struct, or a
+/// single family registered with a name. The registry keeps it in an `Arc`
+/// and visits it on every scrape.
+pub trait Collector: Send + Sync {
+    /// Calls `visit` once per family, in a stable order.
+    fn for_each_family(&self, visit: &mut dyn FnMut(&Desc, &dyn Metric));
+}
+
+/// One family with its description: what [`Registry::register`](crate::Registry::register)
+/// keeps for a family registered by name.
+pub struct Described<M> {
+    desc: Desc,
+    metric: std::sync::Arc<M>,
+}
+
+impl<M> Described<M> {
+    /// Pairs a family with its description.
+    pub fn new(desc: Desc, metric: std::sync::Arc<M>) -> Self {
+        Described { desc, metric }
+    }
+}
+
+impl<M: Metric + 'static> Collector for Described<M> {
+    fn for_each_family(&self, visit: &mut dyn FnMut(&Desc, &dyn Metric)) {
+        visit(&self.desc, &*self.metric)
+    }
+}

@@ -1,0 +1,1 @@
+//! tally's derive macros (to be written).

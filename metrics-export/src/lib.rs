@@ -1,0 +1,1 @@
+//! tally's exporters (to be written).
