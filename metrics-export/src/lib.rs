@@ -1,1 +1,11 @@
-//! tally's exporters (to be written).
+//! tally's exporters: encoders for a [`metrics_core::RegistrySnapshot`]
+//! (Prometheus text, OpenMetrics, protobuf with native histograms, JSON)
+//! and the ready HTTP handler that serves them.
+//!
+//! Exporters read snapshots only; they never touch metric cells.
+
+mod encode;
+mod http;
+
+pub use encode::*;
+pub use http::*;

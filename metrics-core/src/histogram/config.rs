@@ -27,6 +27,12 @@ pub enum HistogramConfigError {
         /// The configured precision.
         precision: u8,
     },
+    /// Bucket bounds must be finite, non-empty and strictly ascending.
+    #[error("bucket bounds must be finite, non-empty and strictly ascending")]
+    Buckets,
+    /// Quantiles must lie in `0..=1`.
+    #[error("quantiles must lie between 0 and 1")]
+    Quantiles,
     /// The scale must be a finite number above zero.
     #[error("the scale must be finite and above zero, not {0}")]
     Scale(f64),
@@ -38,12 +44,18 @@ pub enum HistogramConfigError {
 /// time); `scale` is how many recording units make one exposed unit
 /// (1e9 ns per second), so exporters show base units. Relative error of
 /// any recorded value is at most `10^-precision`.
+///
+/// It also carries how text exporters show the family: the classic
+/// `le` bucket bounds (in exposed units; `None` lets the exporter pick a
+/// default for the unit) and opt-in summary quantiles (empty: none).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct HistogramConfig {
     pub(crate) lowest: u64,
     pub(crate) highest: u64,
     pub(crate) precision: u8,
     pub(crate) scale: f64,
+    pub(crate) buckets: Option<&'static [f64]>,
+    pub(crate) quantiles: &'static [f64],
 }
 
 /// One hour in nanoseconds.
@@ -58,6 +70,8 @@ impl HistogramConfig {
             highest: HOUR_NS,
             precision: 2,
             scale: 1e9,
+            buckets: None,
+            quantiles: &[],
         }
     }
 
@@ -69,6 +83,8 @@ impl HistogramConfig {
             highest,
             precision: 2,
             scale: 1.0,
+            buckets: None,
+            quantiles: &[],
         }
     }
 
@@ -98,6 +114,21 @@ impl HistogramConfig {
         self
     }
 
+    /// The same with explicit classic-histogram bucket bounds (upper
+    /// bounds in exposed units, ascending; `+Inf` is implied).
+    pub const fn buckets(mut self, bounds: &'static [f64]) -> Self {
+        self.buckets = Some(bounds);
+        self
+    }
+
+    /// The same with summary quantiles exposed too (e.g. `&[0.5, 0.9,
+    /// 0.99, 0.999]`), as an addition to the buckets: quantiles cannot be
+    /// aggregated across instances, buckets can.
+    pub const fn quantiles(mut self, quantiles: &'static [f64]) -> Self {
+        self.quantiles = quantiles;
+        self
+    }
+
     /// Checks the configuration; [`Histogram::with_config`](crate::Histogram::with_config)
     /// calls it.
     pub fn validate(&self) -> Result<(), HistogramConfigError> {
@@ -115,6 +146,15 @@ impl HistogramConfig {
         }
         if !(self.scale.is_finite() && self.scale > 0.0) {
             return Err(HistogramConfigError::Scale(self.scale));
+        }
+        if let Some(bounds) = self.buckets {
+            let ascending = bounds.windows(2).all(|w| w[0] < w[1]);
+            if bounds.is_empty() || !ascending || bounds.iter().any(|b| !b.is_finite()) {
+                return Err(HistogramConfigError::Buckets);
+            }
+        }
+        if self.quantiles.iter().any(|q| !(0.0..=1.0).contains(q)) {
+            return Err(HistogramConfigError::Quantiles);
         }
         Ok(())
     }
@@ -137,6 +177,16 @@ impl HistogramConfig {
     /// Recording units per exposed unit.
     pub fn scale_factor(&self) -> f64 {
         self.scale
+    }
+
+    /// Classic bucket bounds in exposed units, if set explicitly.
+    pub fn bucket_bounds(&self) -> Option<&'static [f64]> {
+        self.buckets
+    }
+
+    /// Summary quantiles to expose (empty: none).
+    pub fn summary_quantiles(&self) -> &'static [f64] {
+        self.quantiles
     }
 }
 

@@ -1,0 +1,1 @@
+//! Encoders (owned by the encoders work).

@@ -1,0 +1,1 @@
+//! HTTP handler and servers (owned by the HTTP work).
