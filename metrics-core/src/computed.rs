@@ -57,6 +57,14 @@ impl Computed {
     }
 }
 
+impl std::fmt::Debug for Computed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Computed")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Metric for Computed {
     fn kind(&self) -> MetricKind {
         self.kind

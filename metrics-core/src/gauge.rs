@@ -320,3 +320,5 @@ extreme_gauge!(
     /// A family of running minima (lowest free memory, ...).
     MinGauge, MinGaugeRef, fetch_min, i64::MAX, "minimum"
 );
+
+crate::metric::debug_via_collect!(Gauge, FloatGauge, MaxGauge, MinGauge);

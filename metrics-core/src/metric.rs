@@ -66,3 +66,18 @@ impl<M: Metric + 'static> Collector for Described<M> {
         visit(&self.desc, &*self.metric)
     }
 }
+
+/// `Debug` for a family type: its kind and the series it would expose.
+macro_rules! debug_via_collect {
+    ($($ty:ident),+) => {$(
+        impl<L: $crate::label::LabelSet> ::std::fmt::Debug for $ty<L> {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                let collected = $crate::metric::Metric::collect(self);
+                f.debug_struct(stringify!($ty))
+                    .field("series", &collected.map(|c| c.series))
+                    .finish()
+            }
+        }
+    )+};
+}
+pub(crate) use debug_via_collect;

@@ -306,3 +306,5 @@ impl<L: LabelSet> Metric for Histogram<L> {
         })
     }
 }
+
+crate::metric::debug_via_collect!(Histogram);
