@@ -1,1 +1,131 @@
-fn main() {}
+//! Hot-path costs of tally's primitives, beside the baselines they are
+//! measured against (a shared `AtomicU64`, a thread-private load+store),
+//! in one run on one machine.
+//!
+//! `cargo bench --bench core`. Sample sizes are fixed so a thread's
+//! one-time first use (slot, shard allocation) lands in one sample instead
+//! of skewing divan's calibration. With `threads = [1, 2]` divan runs the body
+//! on that many threads at once and reports the time per operation of
+//! each thread; aggregate throughput with 2 threads relative to 1 is
+//! `2 * t(1) / t(2)`.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use divan::black_box;
+use tally::{Counter, Histogram, LabelValue};
+
+fn main() {
+    report_memory();
+    // Pay one-time costs (lazy statics, this thread's slot and shards)
+    // before divan calibrates its iteration counts on the main thread.
+    LABELED.with((Method::Get, Status::Ok)).inc();
+    PLAIN.inc();
+    LATENCY.record(1);
+    divan::main();
+}
+
+#[derive(Clone, Copy)]
+enum Method {
+    Get,
+    Post,
+}
+
+impl LabelValue for Method {
+    const NAME: &'static str = "method";
+    const VALUES: &'static [&'static str] = &["GET", "POST"];
+    fn ordinal(&self) -> usize {
+        *self as usize
+    }
+    fn from_ordinal(i: usize) -> Option<Self> {
+        [Method::Get, Method::Post].get(i).copied()
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Status {
+    Ok,
+    Error,
+}
+
+impl LabelValue for Status {
+    const NAME: &'static str = "status";
+    const VALUES: &'static [&'static str] = &["ok", "error"];
+    fn ordinal(&self) -> usize {
+        *self as usize
+    }
+    fn from_ordinal(i: usize) -> Option<Self> {
+        [Status::Ok, Status::Error].get(i).copied()
+    }
+}
+
+static LABELED: std::sync::LazyLock<Counter<(Method, Status)>> =
+    std::sync::LazyLock::new(Counter::new);
+static PLAIN: std::sync::LazyLock<Counter> = std::sync::LazyLock::new(Counter::new);
+static SHARED_ATOMIC: AtomicU64 = AtomicU64::new(0);
+static LATENCY: std::sync::LazyLock<Histogram> = std::sync::LazyLock::new(Histogram::new);
+
+thread_local! {
+    static PRIVATE: AtomicU64 = const { AtomicU64::new(0) };
+}
+
+/// Baseline: a thread-private load + store (the floor for any counter).
+#[divan::bench(sample_size = 4096, sample_count = 200)]
+fn baseline_private_load_store() {
+    PRIVATE.with(|p| {
+        let p = black_box(p);
+        p.store(p.load(Relaxed) + 1, Relaxed)
+    });
+}
+
+/// Baseline: one `AtomicU64::fetch_add` shared by every thread.
+#[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
+fn baseline_shared_atomic_fetch_add() {
+    black_box(&SHARED_ATOMIC).fetch_add(1, Relaxed);
+}
+
+/// `Counter<(Method, Status)>`, labels known at the call site.
+#[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
+fn counter_inc_labeled() {
+    black_box(&*LABELED).with((Method::Get, Status::Ok)).inc();
+}
+
+/// Unlabeled `Counter::inc`.
+#[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
+fn counter_inc_unlabeled() {
+    black_box(&*PLAIN).inc();
+}
+
+/// `Histogram::record` of a varying latency in nanoseconds.
+#[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
+fn histogram_record(bencher: divan::Bencher) {
+    let mut v = 1_000u64;
+    bencher.bench_local(|| {
+        v = v
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        black_box(&*LATENCY).record((v >> 40) + 1_000);
+    });
+}
+
+/// Prints heap bytes per histogram and counter series per active thread.
+fn report_memory() {
+    let h = Histogram::<()>::new();
+    let before = h.heap_bytes();
+    std::thread::scope(|s| {
+        s.spawn(|| h.record(1));
+    });
+    let per_thread = h.heap_bytes() - before;
+    let c = Counter::<()>::new();
+    let before_c = c.heap_bytes();
+    std::thread::scope(|s| {
+        s.spawn(|| c.inc());
+    });
+    eprintln!(
+        "memory: histogram (default config, precision 2) {} B per series per active thread; \
+         unlabeled counter {} B per active thread; family tables {} B (histogram) / {} B (counter)",
+        per_thread,
+        c.heap_bytes() - before_c,
+        before,
+        before_c,
+    );
+}

@@ -56,36 +56,6 @@ pub fn reserved_suffix(name: &str) -> Option<&'static str> {
         .find(|s| name.ends_with(s))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn metric_names() {
-        assert!(check_metric_name("http_requests").is_ok());
-        assert!(check_metric_name("a:b_c9").is_ok());
-        assert!(check_metric_name("").is_err());
-        assert!(check_metric_name("9lives").is_err());
-        assert!(check_metric_name("with-dash").is_err());
-        assert!(check_metric_name("naïve").is_err());
-    }
-
-    #[test]
-    fn label_names() {
-        assert!(check_label_name("method").is_ok());
-        assert!(check_label_name("a:b").is_err());
-        assert!(check_label_name("__name__").is_err());
-        assert!(check_label_name("le").is_err());
-        assert!(check_label_name("quantile").is_err());
-    }
-
-    #[test]
-    fn suffixes() {
-        assert_eq!(reserved_suffix("x_bucket"), Some("_bucket"));
-        assert_eq!(reserved_suffix("x_seconds"), None);
-    }
-}
-
 /// The base unit to use instead of `unit`, if `unit` is a scaled or
 /// non-base unit (`ms` -> `seconds`, `kb` -> `bytes`, `percent` -> `ratio`).
 pub fn non_base_unit(unit: &str) -> Option<&'static str> {
@@ -132,5 +102,44 @@ pub fn non_base_unit(unit: &str) -> Option<&'static str> {
         Some("ratio")
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_names() {
+        assert!(check_metric_name("http_requests").is_ok());
+        assert!(check_metric_name("a:b_c9").is_ok());
+        assert!(check_metric_name("").is_err());
+        assert!(check_metric_name("9lives").is_err());
+        assert!(check_metric_name("with-dash").is_err());
+        assert!(check_metric_name("naïve").is_err());
+    }
+
+    #[test]
+    fn label_names() {
+        assert!(check_label_name("method").is_ok());
+        assert!(check_label_name("a:b").is_err());
+        assert!(check_label_name("__name__").is_err());
+        assert!(check_label_name("le").is_err());
+        assert!(check_label_name("quantile").is_err());
+    }
+
+    #[test]
+    fn suffixes() {
+        assert_eq!(reserved_suffix("x_bucket"), Some("_bucket"));
+        assert_eq!(reserved_suffix("x_seconds"), None);
+    }
+
+    #[test]
+    fn units() {
+        assert_eq!(non_base_unit("ms"), Some("seconds"));
+        assert_eq!(non_base_unit("KB"), Some("bytes"));
+        assert_eq!(non_base_unit("percent"), Some("ratio"));
+        assert_eq!(non_base_unit("seconds"), None);
+        assert_eq!(non_base_unit("bytes"), None);
     }
 }

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs tally's whole test suite on a fresh Debian machine: installs what the
+# interoperability tests run against (Debian's prometheus 2.42 for promtool
+# and a real server, the Python prometheus_client parser, cargo-nextest),
+# then unit, integration, UI (trybuild), doc and loom model-checking tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
+  echo "== installing Debian's prometheus (promtool + server) =="
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq prometheus >/dev/null
+fi
+if ! python3 -c "import prometheus_client" 2>/dev/null; then
+  echo "== installing the prometheus_client Python parser =="
+  python3 -m pip install -q prometheus_client
+fi
+if ! cargo nextest --version >/dev/null 2>&1; then
+  echo "== installing cargo-nextest =="
+  cargo install -q cargo-nextest --locked
+fi
+
+echo "== unit, integration and UI tests =="
+cargo nextest run --workspace --all-features --no-fail-fast
+
+echo "== doc tests =="
+cargo test --workspace --all-features --doc
+
+echo "== loom model checks (thread-slot handoff) =="
+RUSTFLAGS="--cfg tally_loom" CARGO_TARGET_DIR=target/loom \
+  cargo test -p metrics-core --lib --release loom
