@@ -11,6 +11,10 @@ pub enum MetricKind {
     Gauge,
     /// A distribution of observed values (HDR histogram).
     Histogram,
+    /// Quantiles, count and sum of a distribution over a sliding window
+    /// (windowed histograms); the quantiles cannot be aggregated across
+    /// instances.
+    Summary,
 }
 
 /// The unit of a family, in base units as Prometheus asks (`seconds`, not

@@ -4,6 +4,8 @@
 //!   [`MaxGauge`], [`MinGauge`], [`Histogram`] (HDR) and [`Computed`]
 //!   metrics, each a dense family over a compile-time bounded
 //!   [`LabelSet`];
+//! - windowed counters and histograms ([`WindowedCounter`],
+//!   [`WindowedHistogram`]) over a sliding time [`Window`];
 //! - counters and histograms are sharded per thread on cache-padded
 //!   blocks: recording is a plain load and store into the thread's own
 //!   cells, exact under any concurrency;
@@ -28,6 +30,7 @@ mod sharded;
 mod slot;
 mod snapshot;
 mod sync;
+mod window;
 
 pub use computed::Computed;
 pub use counter::{Counter, CounterRef, FloatCounter, FloatCounterRef};
@@ -38,8 +41,13 @@ pub use gauge::{
 };
 pub use histogram::{
     Bucket, Histogram, HistogramConfig, HistogramConfigError, HistogramRef, HistogramSnapshot,
+    DEFAULT_SUMMARY_QUANTILES,
 };
 pub use label::{LabelDesc, LabelSet, LabelValue};
 pub use metric::{CollectError, Collected, Collector, Described, Metric};
 pub use registry::{Registry, RegistryBuilder};
 pub use snapshot::{FamilySnapshot, RegistrySnapshot, Series, Value};
+pub use window::{
+    Clock, CoarseClock, ManualClock, Window, WindowError, WindowedCounter, WindowedCounterRef,
+    WindowedHistogram, WindowedHistogramRef,
+};

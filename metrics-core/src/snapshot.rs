@@ -72,16 +72,21 @@ pub enum Value {
     GaugeF64(f64),
     /// A histogram.
     Histogram(Box<HistogramSnapshot>),
+    /// A summary: the distribution over a window, exposed as quantiles
+    /// (the config's `summary_quantiles()`, or p50/p90/p99/p999 if none),
+    /// count and sum.
+    Summary(Box<HistogramSnapshot>),
 }
 
 impl Value {
-    /// The value as a float, for counters and gauges; `None` for histograms.
+    /// The value as a float, for counters and gauges; `None` for
+    /// histograms and summaries.
     pub fn as_f64(&self) -> Option<f64> {
         match *self {
             Value::Counter(v) => Some(v as f64),
             Value::CounterF64(v) | Value::GaugeF64(v) => Some(v),
             Value::Gauge(v) => Some(v as f64),
-            Value::Histogram(_) => None,
+            Value::Histogram(_) | Value::Summary(_) => None,
         }
     }
 }

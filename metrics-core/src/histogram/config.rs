@@ -58,6 +58,9 @@ pub struct HistogramConfig {
     pub(crate) quantiles: &'static [f64],
 }
 
+/// The quantiles a summary shows when its configuration names none.
+pub const DEFAULT_SUMMARY_QUANTILES: &[f64] = &[0.5, 0.9, 0.99, 0.999];
+
 /// One hour in nanoseconds.
 const HOUR_NS: u64 = 3_600_000_000_000;
 

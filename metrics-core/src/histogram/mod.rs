@@ -2,16 +2,18 @@
 //! arrays with the HdrHistogram layout; merging, quantiles and
 //! serialization through the `hdrhistogram` crate at snapshot time.
 
+mod cells;
 mod config;
 mod layout;
 mod snapshot;
 
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-pub use config::{HistogramConfig, HistogramConfigError};
+pub(crate) use cells::{record, Recorder};
+
+pub use config::{HistogramConfig, HistogramConfigError, DEFAULT_SUMMARY_QUANTILES};
 pub(crate) use layout::Layout;
 pub use snapshot::{Bucket, HistogramSnapshot};
 
@@ -21,13 +23,6 @@ use crate::lines::Lines;
 use crate::metric::{CollectError, Collected, Metric};
 use crate::sharded::Sharded;
 use crate::snapshot::{Series, Value};
-
-// The cells of one series in one shard: sum, min, max on the first line,
-// then the HDR counts from the second line on.
-const SUM: usize = 0;
-const MIN: usize = 1;
-const MAX: usize = 2;
-const COUNTS: usize = 16;
 
 /// A shard's series, each allocated when its thread first records into it.
 type SeriesCells = Box<[OnceLock<Lines>]>;
@@ -56,11 +51,9 @@ pub struct Histogram<L: LabelSet = ()> {
 
 /// The label-independent part of a histogram family.
 struct Core {
-    layout: Layout,
-    config: HistogramConfig,
+    recorder: Recorder,
     series: usize,
     shards: Sharded<SeriesCells>,
-    clamped: AtomicU64,
 }
 
 impl<L: LabelSet> Histogram<L> {
@@ -71,14 +64,11 @@ impl<L: LabelSet> Histogram<L> {
 
     /// A family with the given range, precision and scale.
     pub fn with_config(config: HistogramConfig) -> Result<Self, HistogramConfigError> {
-        let layout = Layout::new(&config)?;
         Ok(Histogram {
             core: Core {
-                layout,
-                config,
+                recorder: Recorder::new(config)?,
                 series: L::CARDINALITY,
                 shards: Sharded::new(new_series_cells(L::CARDINALITY)),
-                clamped: AtomicU64::new(0),
             },
             _labels: PhantomData,
         })
@@ -97,12 +87,12 @@ impl<L: LabelSet> Histogram<L> {
 
     /// The family's configuration.
     pub fn config(&self) -> HistogramConfig {
-        self.core.config
+        self.core.recorder.config
     }
 
     /// How many recorded values were out of range and clamped, since start.
     pub fn clamped(&self) -> u64 {
-        self.core.clamped.load(Relaxed)
+        self.core.recorder.clamped()
     }
 
     /// Heap bytes held now: the shard table and every allocated series.
@@ -161,23 +151,6 @@ fn new_series_cells(series: usize) -> SeriesCells {
     (0..series).map(|_| OnceLock::new()).collect()
 }
 
-impl Core {
-    #[cold]
-    #[inline(never)]
-    fn new_cells(&self) -> Lines {
-        let cells = Lines::new(COUNTS + self.layout.len);
-        cells.store(MIN, u64::MAX);
-        cells
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn clamp(&self, clamped_to: u64) -> u64 {
-        self.clamped.fetch_add(1, Relaxed);
-        clamped_to
-    }
-}
-
 /// One series of a [`Histogram`], from [`Histogram::with`].
 #[derive(Clone, Copy)]
 pub struct HistogramRef<'a> {
@@ -192,21 +165,13 @@ impl HistogramRef<'_> {
     #[inline(always)]
     pub fn record(self, value: u64) {
         let core = self.core;
-        let value = if value > core.layout.highest {
-            core.clamp(core.layout.highest)
-        } else {
-            value
-        };
-        let bucket = COUNTS + core.layout.index(value);
+        let prepared = core.recorder.prepare(value);
         core.shards.with(
             #[inline(never)]
             || new_series_cells(core.series),
             |shard, access| {
-                let cells = shard[self.index].get_or_init(|| core.new_cells());
-                cells.add(bucket, 1, access);
-                cells.add(SUM, value, access);
-                cells.min(MIN, value, access);
-                cells.max(MAX, value, access);
+                let cells = shard[self.index].get_or_init(|| core.recorder.new_cells());
+                record(cells, prepared, access)
             },
         )
     }
@@ -214,23 +179,13 @@ impl HistogramRef<'_> {
     /// Records a duration, converted to the recording unit (nanoseconds
     /// with the default configuration).
     pub fn record_duration(self, duration: Duration) {
-        if self.core.config.scale == 1e9 {
-            self.record(u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX))
-        } else {
-            self.record_f64(duration.as_secs_f64())
-        }
+        self.record(self.core.recorder.ticks_from_duration(duration))
     }
 
     /// Records a value in exposed units (e.g. `0.25` seconds). Negative and
     /// NaN values are recorded as 0 and counted as clamped.
     pub fn record_f64(self, value: f64) {
-        let ticks = value * self.core.config.scale;
-        if ticks >= 0.0 {
-            // `as` saturates: +inf and huge values become u64::MAX, clamped.
-            self.record(ticks.round() as u64)
-        } else {
-            self.record(self.core.clamp(0))
-        }
+        self.record(self.core.recorder.ticks_from_f64(value))
     }
 
     /// Records `value`, and if it exceeds `expected_interval` also the
@@ -244,7 +199,7 @@ impl HistogramRef<'_> {
             return;
         }
         let mut missing = value
-            .min(self.core.layout.highest)
+            .min(self.core.recorder.layout.highest)
             .saturating_sub(expected_interval);
         while missing >= expected_interval {
             self.record(missing);
@@ -254,30 +209,21 @@ impl HistogramRef<'_> {
 
     /// Merges every thread's cells of this series into one snapshot.
     pub fn snapshot(self) -> HistogramSnapshot {
+        let recorder = &self.core.recorder;
         self.core
             .snapshot(self.index)
-            .unwrap_or_else(|| HistogramSnapshot::empty(self.core.layout, self.core.config))
+            .unwrap_or_else(|| HistogramSnapshot::empty(recorder.layout, recorder.config))
     }
 }
 
 impl Core {
     /// The merged series, `None` if no thread ever recorded into it.
     fn snapshot(&self, index: usize) -> Option<HistogramSnapshot> {
-        let mut counts = vec![0u64; self.layout.len];
-        let (mut sum, mut min, mut max, mut seen) = (0u64, u64::MAX, 0u64, false);
-        for shard in self.shards.blocks() {
-            let Some(cells) = shard[index].get() else {
-                continue;
-            };
-            seen = true;
-            for (i, count) in counts.iter_mut().enumerate() {
-                *count += cells.load(COUNTS + i);
-            }
-            sum = sum.wrapping_add(cells.load(SUM));
-            min = min.min(cells.load(MIN));
-            max = max.max(cells.load(MAX));
+        let mut merge = self.recorder.merge();
+        for cells in self.shards.blocks().filter_map(|shard| shard[index].get()) {
+            merge.add(cells);
         }
-        seen.then(|| HistogramSnapshot::new(self.layout, self.config, counts, sum, min, max))
+        self.recorder.finish(merge)
     }
 }
 
