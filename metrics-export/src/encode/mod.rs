@@ -1,1 +1,50 @@
-//! Encoders (owned by the encoders work).
+//! Encoders of [`RegistrySnapshot`]s: Prometheus text 0.0.4, OpenMetrics
+//! 1.0, delimited Prometheus protobuf with native histograms, and JSON.
+//!
+//! The HTTP handler negotiates a [`Format`] from the `Accept` header and
+//! calls [`encode`]; every encoder appends to a caller-owned `Vec<u8>`, so
+//! a buffer kept between scrapes makes encoding allocation-free per series.
+
+mod buckets;
+mod escape;
+mod format;
+mod labels;
+mod number;
+mod openmetrics;
+mod quantiles;
+mod text;
+
+pub use buckets::{bucket_bounds, DEFAULT_SECONDS_BOUNDS};
+pub use format::{
+    Format, CONTENT_TYPE_JSON, CONTENT_TYPE_OPENMETRICS, CONTENT_TYPE_PROTOBUF, CONTENT_TYPE_TEXT,
+};
+pub use openmetrics::{encode_openmetrics, process_start, EncodeOptions};
+pub use quantiles::{quantile_family_name, quantile_value};
+
+use metrics_core::RegistrySnapshot;
+
+/// Appends the encoding of `snapshot` in `format` to `out`, with the
+/// default [`EncodeOptions`].
+pub fn encode(format: Format, snapshot: &RegistrySnapshot, out: &mut Vec<u8>) {
+    encode_with(format, snapshot, &EncodeOptions::default(), out)
+}
+
+/// Appends the encoding of `snapshot` in `format` to `out`, with `options`.
+pub fn encode_with(
+    format: Format,
+    snapshot: &RegistrySnapshot,
+    options: &EncodeOptions,
+    out: &mut Vec<u8>,
+) {
+    match format {
+        Format::PrometheusText => encode_prometheus_text(snapshot, out),
+        Format::OpenMetrics => encode_openmetrics(snapshot, options, out),
+        // Filled in by the protobuf and JSON encoders (next commits).
+        Format::Protobuf | Format::Json => encode_prometheus_text(snapshot, out),
+    }
+}
+
+/// Appends `snapshot` as Prometheus text 0.0.4.
+pub fn encode_prometheus_text(snapshot: &RegistrySnapshot, out: &mut Vec<u8>) {
+    text::encode_text(snapshot, text::Dialect::Prometheus, out)
+}
