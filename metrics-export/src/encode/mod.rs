@@ -9,6 +9,7 @@
 mod buckets;
 mod escape;
 mod format;
+mod json;
 mod labels;
 mod native;
 mod number;
@@ -22,6 +23,7 @@ pub use buckets::{bucket_bounds, DEFAULT_SECONDS_BOUNDS};
 pub use format::{
     Format, CONTENT_TYPE_JSON, CONTENT_TYPE_OPENMETRICS, CONTENT_TYPE_PROTOBUF, CONTENT_TYPE_TEXT,
 };
+pub use json::encode_json;
 pub use native::{expand_native, native_schema, NativeBuckets, ZERO_THRESHOLD};
 pub use openmetrics::{encode_openmetrics, process_start, EncodeOptions};
 pub use protobuf::encode_protobuf;
@@ -46,8 +48,7 @@ pub fn encode_with(
         Format::PrometheusText => encode_prometheus_text(snapshot, out),
         Format::OpenMetrics => encode_openmetrics(snapshot, options, out),
         Format::Protobuf => encode_protobuf(snapshot, options, out),
-        // Filled in by the JSON encoder (next commit).
-        Format::Json => encode_prometheus_text(snapshot, out),
+        Format::Json => encode_json(snapshot, out),
     }
 }
 
