@@ -3,6 +3,8 @@
 //! that run external tools (promtool, python3).
 #![allow(dead_code)]
 
+pub mod expo;
+
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
