@@ -149,15 +149,62 @@ pub(crate) fn threshold(b: f64, scale: f64) -> Option<u64> {
     Some(t as u64)
 }
 
+/// At most this many values: count buckets in one pass over the cells.
+const FEW: u64 = 64;
+
 /// The cumulative count at each threshold: every cell whose lowest value
 /// is at or below the threshold (the cell holding the threshold counts
 /// whole).
+///
+/// Each count is [`HistogramSnapshot::count_at_or_below`], a branch-free
+/// (vectorized) prefix sum over the cells; thresholds at or above the
+/// maximum are the total without a scan. That beats one pass over
+/// [`HistogramSnapshot::buckets`] ([`cumulative_counts_by_cells`]),
+/// whose skipping of empty cells mispredicts on spread-out data, by
+/// about 2-3x on 25 bounds. With few values recorded (at most [`FEW`]),
+/// the one pass mispredicts little and is the faster one.
 pub(crate) fn cumulative_counts(
     histogram: &HistogramSnapshot,
     thresholds: &[Option<u64>],
     cumulative: &mut Vec<u64>,
 ) {
+    if histogram.count() <= FEW {
+        cumulative_counts_by_cells(histogram, thresholds, cumulative)
+    } else {
+        cumulative_counts_by_prefix(histogram, thresholds, cumulative)
+    }
+}
+
+/// [`cumulative_counts`] by one prefix sum per threshold.
+pub(crate) fn cumulative_counts_by_prefix(
+    histogram: &HistogramSnapshot,
+    thresholds: &[Option<u64>],
+    cumulative: &mut Vec<u64>,
+) {
+    let (total, max) = (histogram.count(), histogram.max());
     cumulative.clear();
+    let mut floor = 0;
+    cumulative.extend(thresholds.iter().map(|t| {
+        let c = match *t {
+            None => 0,
+            Some(t) if t >= max => total,
+            Some(t) => histogram.count_at_or_below(t).min(total),
+        };
+        // Monotone even if `max` lags a concurrent record.
+        floor = floor.max(c);
+        floor
+    }));
+}
+
+/// [`cumulative_counts`] in one pass over the non-empty cells (the
+/// way for series with few values).
+pub(crate) fn cumulative_counts_by_cells(
+    histogram: &HistogramSnapshot,
+    thresholds: &[Option<u64>],
+    cumulative: &mut Vec<u64>,
+) {
+    cumulative.clear();
+    let total = histogram.count();
     let mut running = 0u64;
     let mut next = 0;
     // Bounds below every recordable value count nothing.
@@ -174,6 +221,10 @@ pub(crate) fn cumulative_counts(
             break;
         }
         running += cell.count;
+        if running >= total {
+            // Every value counted: skip the empty cells up to the top.
+            break;
+        }
     }
     while cumulative.len() < thresholds.len() {
         cumulative.push(running);
@@ -205,6 +256,36 @@ mod tests {
             &mut b,
         );
         assert_eq!(b, [3.0, 7.0]);
+    }
+
+    #[test]
+    fn both_ways_of_counting_agree() {
+        let registry = metrics_core::Registry::new();
+        let h = registry
+            .register(
+                metrics_core::Desc::new("x", "x"),
+                metrics_core::Histogram::<()>::with_config(HistogramConfig::raw(1, 1 << 40))
+                    .unwrap(),
+            )
+            .unwrap();
+        let mut bounds = Vec::new();
+        bucket_bounds(&HistogramConfig::raw(1, 1 << 40), None, &mut bounds);
+        let t: Vec<Option<u64>> = std::iter::once(None)
+            .chain(bounds.iter().map(|&b| threshold(b, 1.0)))
+            .collect();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let mut state = 7u64;
+        for round in 0..50 {
+            for _ in 0..round * 10 {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+                h.record((state >> 40) >> (state % 20));
+            }
+            let snap = h.snapshot();
+            cumulative_counts_by_prefix(&snap, &t, &mut a);
+            cumulative_counts_by_cells(&snap, &t, &mut b);
+            assert_eq!(a, b);
+            assert_eq!(a.len(), t.len());
+        }
     }
 
     #[test]

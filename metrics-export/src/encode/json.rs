@@ -148,8 +148,12 @@ struct LabelMap<'a> {
 impl Serialize for LabelMap<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let consts = self.consts.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-        let pairs = self.labels.pairs(self.index);
-        serializer.collect_map(consts.chain(pairs.map(|(k, v)| (k, v))))
+        // Shorten the pairs' `'static` to the constants' lifetime.
+        let pairs = self
+            .labels
+            .pairs(self.index)
+            .map(|(k, v)| -> (&str, &str) { (k, v) });
+        serializer.collect_map(consts.chain(pairs))
     }
 }
 

@@ -38,11 +38,11 @@ pub(crate) fn encode_text(snapshot: &RegistrySnapshot, dialect: Dialect, out: &m
     let consts = const_labels(&snapshot.const_labels);
     let mut scratch = Scratch::default();
     for family in &snapshot.families {
-        let labels = Labels::new(&consts, family.labels);
+        let mut labels = Labels::new(&consts, family.labels);
         match family.kind {
-            MetricKind::Counter => counter(family, &labels, dialect, out),
-            MetricKind::Gauge => gauge(family, &labels, dialect, out),
-            MetricKind::Histogram => histogram(family, &labels, dialect, &mut scratch, out),
+            MetricKind::Counter => counter(family, &mut labels, dialect, out),
+            MetricKind::Gauge => gauge(family, &mut labels, dialect, out),
+            MetricKind::Histogram => histogram(family, &mut labels, dialect, &mut scratch, out),
         }
     }
 }
@@ -91,7 +91,7 @@ fn sample_start(
     out: &mut Vec<u8>,
     name: &str,
     suffix: &[u8],
-    labels: &Labels,
+    labels: &mut Labels,
     index: usize,
     extra: Option<(&[u8], &[u8])>,
 ) {
@@ -116,7 +116,7 @@ fn scalar(out: &mut Vec<u8>, value: &Value) {
 
 /// `name_created{labels} <created>` when OpenMetrics has a created time.
 #[inline]
-fn created(out: &mut Vec<u8>, dialect: Dialect, name: &str, labels: &Labels, index: usize) {
+fn created(out: &mut Vec<u8>, dialect: Dialect, name: &str, labels: &mut Labels, index: usize) {
     if let Dialect::OpenMetrics {
         created: Some(created),
     } = dialect
@@ -131,7 +131,7 @@ fn unit_str(family: &FamilySnapshot) -> Option<&'static str> {
     family.unit.map(|u| u.as_str())
 }
 
-fn counter(family: &FamilySnapshot, labels: &Labels, dialect: Dialect, out: &mut Vec<u8>) {
+fn counter(family: &FamilySnapshot, labels: &mut Labels, dialect: Dialect, out: &mut Vec<u8>) {
     let name = family.name.as_str();
     let suffix = match dialect {
         Dialect::Prometheus => "_total",
@@ -153,7 +153,7 @@ fn counter(family: &FamilySnapshot, labels: &Labels, dialect: Dialect, out: &mut
     }
 }
 
-fn gauge(family: &FamilySnapshot, labels: &Labels, dialect: Dialect, out: &mut Vec<u8>) {
+fn gauge(family: &FamilySnapshot, labels: &mut Labels, dialect: Dialect, out: &mut Vec<u8>) {
     let name = family.name.as_str();
     header(
         out,
@@ -179,7 +179,7 @@ fn histograms(family: &FamilySnapshot) -> impl Iterator<Item = (usize, &Histogra
 
 fn histogram(
     family: &FamilySnapshot,
-    labels: &Labels,
+    labels: &mut Labels,
     dialect: Dialect,
     scratch: &mut Scratch,
     out: &mut Vec<u8>,
@@ -253,7 +253,13 @@ fn histogram(
 }
 
 /// `_sum` and `_count` of a histogram or summary series.
-fn sum_count(out: &mut Vec<u8>, name: &str, labels: &Labels, index: usize, h: &HistogramSnapshot) {
+fn sum_count(
+    out: &mut Vec<u8>,
+    name: &str,
+    labels: &mut Labels,
+    index: usize,
+    h: &HistogramSnapshot,
+) {
     sample_start(out, name, b"_sum", labels, index, None);
     write_f64(out, h.sum_scaled());
     out.push(b'\n');
