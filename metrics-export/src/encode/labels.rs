@@ -5,7 +5,9 @@
 //! (`name="value"`): that costs the sum of the labels' cardinalities,
 //! never more than the series count. Series indices are decoded into
 //! label ordinals by an odometer (ascending indices are the common case),
-//! falling back to division for gaps.
+//! falling back to division for gaps, and the rendered label block of the
+//! current series is kept: a histogram's many lines, or the next series
+//! (usually differing in its last label only), reuse most of it.
 
 use metrics_core::LabelDesc;
 
@@ -27,12 +29,15 @@ pub(crate) fn const_labels(pairs: &[(String, String)]) -> Vec<u8> {
     out
 }
 
-/// Writes the labels of the series of one family.
+/// Writes the labels of the series of one family; [`reset`](Self::reset)
+/// moves it to the next family, keeping its buffers.
 pub(crate) struct Labels<'a> {
     consts: &'a [u8],
     desc: &'static LabelDesc,
     /// For each label, the series-index stride of its ordinal.
     strides: Vec<usize>,
+    /// Whether `fragments` holds this family's fragments.
+    prepared: bool,
     /// Escaped `name="value"` fragments of every (label, value).
     fragments: Vec<u8>,
     /// End of each fragment in `fragments`, label-major.
@@ -42,26 +47,46 @@ pub(crate) struct Labels<'a> {
     /// Ordinals of the series `at`.
     ordinals: Vec<usize>,
     at: Option<usize>,
+    /// `{consts,label="value",...` of series `at` up to, without, the last
+    /// label, which changes at every series and is written directly.
+    block: Vec<u8>,
+    /// Where each label but the last starts in `block`.
+    starts: Vec<usize>,
 }
 
 impl<'a> Labels<'a> {
     /// The label writer of a family, with the escaped constant labels.
     pub(crate) fn new(consts: &'a [u8], desc: &'static LabelDesc) -> Self {
-        let n = desc.values.len();
-        let mut strides = vec![1usize; n];
-        for i in (0..n.saturating_sub(1)).rev() {
-            strides[i] = strides[i + 1] * desc.values[i + 1].len();
-        }
-        Labels {
+        let mut labels = Labels {
             consts,
             desc,
-            strides,
+            strides: Vec::new(),
+            prepared: false,
             fragments: Vec::new(),
             ends: Vec::new(),
             base: Vec::new(),
-            ordinals: vec![0; n],
+            ordinals: Vec::new(),
             at: None,
+            block: Vec::new(),
+            starts: Vec::new(),
+        };
+        labels.reset(desc);
+        labels
+    }
+
+    /// Moves to another family.
+    pub(crate) fn reset(&mut self, desc: &'static LabelDesc) {
+        let n = desc.values.len();
+        self.desc = desc;
+        self.strides.clear();
+        self.strides.resize(n, 1);
+        for i in (0..n.saturating_sub(1)).rev() {
+            self.strides[i] = self.strides[i + 1] * desc.values[i + 1].len();
         }
+        self.prepared = false;
+        self.ordinals.clear();
+        self.ordinals.resize(n, 0);
+        self.at = None;
     }
 
     /// The `(name, value)` pairs of series `index` (without constants).
@@ -79,6 +104,9 @@ impl<'a> Labels<'a> {
 
     /// Escapes every label value into its fragment (once per family).
     fn prepare_fragments(&mut self) {
+        self.fragments.clear();
+        self.ends.clear();
+        self.base.clear();
         for (name, values) in self.desc.names.iter().zip(self.desc.values) {
             self.base.push(self.ends.len());
             for value in values.iter() {
@@ -89,63 +117,101 @@ impl<'a> Labels<'a> {
                 self.ends.push(self.fragments.len());
             }
         }
+        self.prepared = true;
     }
 
-    /// Moves the odometer to series `index`.
+    /// The fragment of label `l` at its current ordinal.
+    #[inline]
+    fn fragment(&self, l: usize) -> &[u8] {
+        let i = self.base[l] + self.ordinals[l];
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.fragments[start..self.ends[i]]
+    }
+
+    /// Moves the odometer to series `index` and updates the rendered
+    /// block from the first label whose value changed.
     #[inline]
     fn seek(&mut self, index: usize) {
-        match self.at {
-            Some(at) if at == index => {}
+        let changed = match self.at {
+            Some(at) if at == index => return,
             Some(at) if at + 1 == index => {
-                for l in (0..self.ordinals.len()).rev() {
+                let mut l = self.ordinals.len();
+                while l > 0 {
+                    l -= 1;
                     self.ordinals[l] += 1;
                     if self.ordinals[l] < self.desc.values[l].len() {
                         break;
                     }
                     self.ordinals[l] = 0;
                 }
+                l
             }
             _ => {
                 for (l, ordinal) in self.ordinals.iter_mut().enumerate() {
                     *ordinal = (index / self.strides[l]) % self.desc.values[l].len();
                 }
+                0
             }
-        }
+        };
+        let first_use = self.at.is_none();
         self.at = Some(index);
+        if first_use || changed + 1 < self.ordinals.len() {
+            self.render_from(if first_use { 0 } else { changed });
+        }
     }
 
-    /// Appends `{...}` for series `index`, with an extra last label
-    /// (`le`, `quantile`) whose value is written as is; nothing when the
-    /// set is empty.
+    /// Re-renders the block from label `from` on (from the constants
+    /// when `from` is 0).
+    fn render_from(&mut self, from: usize) {
+        let cached = self.ordinals.len().saturating_sub(1);
+        if from == 0 {
+            self.block.clear();
+            if !self.consts.is_empty() {
+                self.block.push(b'{');
+                self.block.extend_from_slice(self.consts);
+            }
+            self.starts.clear();
+            self.starts.resize(cached, 0);
+        } else {
+            self.block.truncate(self.starts[from]);
+        }
+        for l in from..cached {
+            self.starts[l] = self.block.len();
+            self.block
+                .push(if self.block.is_empty() { b'{' } else { b',' });
+            let i = self.base[l] + self.ordinals[l];
+            let start = if i == 0 { 0 } else { self.ends[i - 1] };
+            self.block
+                .extend_from_slice(&self.fragments[start..self.ends[i]]);
+        }
+    }
+
+    /// Appends `{...} ` for series `index` (with the space that precedes
+    /// the value), with an extra last label (`le`, `quantile`) whose
+    /// value is written as is; just the space when the set is empty.
     #[inline]
     pub(crate) fn write(&mut self, out: &mut Vec<u8>, index: usize, extra: Option<(&[u8], &[u8])>) {
-        if self.base.len() != self.desc.names.len() {
+        if !self.prepared {
             self.prepare_fragments();
         }
         self.seek(index);
-        let mut first = true;
-        if !self.consts.is_empty() {
-            out.push(b'{');
-            out.extend_from_slice(self.consts);
-            first = false;
-        }
-        for (l, &ordinal) in self.ordinals.iter().enumerate() {
-            out.push(if first { b'{' } else { b',' });
-            first = false;
-            let i = self.base[l] + ordinal;
-            let start = if i == 0 { 0 } else { self.ends[i - 1] };
-            out.extend_from_slice(&self.fragments[start..self.ends[i]]);
+        out.extend_from_slice(&self.block);
+        let mut open = !self.block.is_empty();
+        if let Some(last) = self.ordinals.len().checked_sub(1) {
+            out.push(if open { b',' } else { b'{' });
+            open = true;
+            out.extend_from_slice(self.fragment(last));
         }
         if let Some((name, value)) = extra {
-            out.push(if first { b'{' } else { b',' });
-            first = false;
+            out.push(if open { b',' } else { b'{' });
             out.extend_from_slice(name);
             out.extend_from_slice(b"=\"");
             out.extend_from_slice(value);
-            out.push(b'"');
-        }
-        if !first {
-            out.push(b'}');
+            out.extend_from_slice(b"\"} ");
+        } else if open {
+            out.extend_from_slice(b"} ");
+        } else {
+            out.push(b' ');
         }
     }
 }
@@ -162,7 +228,11 @@ mod tests {
     fn line(labels: &mut Labels, index: usize) -> String {
         let mut out = Vec::new();
         labels.write(&mut out, index, None);
-        String::from_utf8(out).unwrap()
+        String::from_utf8(out)
+            .unwrap()
+            .strip_suffix(' ')
+            .unwrap()
+            .to_string()
     }
 
     #[test]
@@ -192,6 +262,6 @@ mod tests {
         assert_eq!(line(&mut labels, 0), "");
         let mut out = Vec::new();
         labels.write(&mut out, 0, Some((b"le", b"1.0")));
-        assert_eq!(out, b"{le=\"1.0\"}");
+        assert_eq!(out, b"{le=\"1.0\"} ");
     }
 }

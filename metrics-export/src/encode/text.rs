@@ -37,8 +37,9 @@ struct Scratch {
 pub(crate) fn encode_text(snapshot: &RegistrySnapshot, dialect: Dialect, out: &mut Vec<u8>) {
     let consts = const_labels(&snapshot.const_labels);
     let mut scratch = Scratch::default();
+    let mut labels = Labels::new(&consts, <() as metrics_core::LabelSet>::DESC);
     for family in &snapshot.families {
-        let mut labels = Labels::new(&consts, family.labels);
+        labels.reset(family.labels);
         match family.kind {
             MetricKind::Counter => counter(family, &mut labels, dialect, out),
             MetricKind::Gauge => gauge(family, &mut labels, dialect, out),
@@ -85,20 +86,19 @@ fn header(
     }
 }
 
-/// The start of a sample line: `name suffix {labels} ` (with the space).
+/// The start of a sample line: `head{labels} ` (with the space), where
+/// `head` is the sample name (family name and suffix, joined once per
+/// family).
 #[inline]
 fn sample_start(
     out: &mut Vec<u8>,
-    name: &str,
-    suffix: &[u8],
+    head: &str,
     labels: &mut Labels,
     index: usize,
     extra: Option<(&[u8], &[u8])>,
 ) {
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(suffix);
+    out.extend_from_slice(head.as_bytes());
     labels.write(out, index, extra);
-    out.push(b' ');
 }
 
 /// Appends a counter or gauge value and the newline.
@@ -116,12 +116,12 @@ fn scalar(out: &mut Vec<u8>, value: &Value) {
 
 /// `name_created{labels} <created>` when OpenMetrics has a created time.
 #[inline]
-fn created(out: &mut Vec<u8>, dialect: Dialect, name: &str, labels: &mut Labels, index: usize) {
+fn created(out: &mut Vec<u8>, dialect: Dialect, head: &str, labels: &mut Labels, index: usize) {
     if let Dialect::OpenMetrics {
         created: Some(created),
     } = dialect
     {
-        sample_start(out, name, b"_created", labels, index, None);
+        sample_start(out, head, labels, index, None);
         write_f64(out, created);
         out.push(b'\n');
     }
@@ -146,10 +146,12 @@ fn counter(family: &FamilySnapshot, labels: &mut Labels, dialect: Dialect, out: 
         &family.help,
         unit_str(family),
     );
+    let total = format!("{name}_total");
+    let created_head = format!("{name}_created");
     for series in &family.series {
-        sample_start(out, name, b"_total", labels, series.index, None);
+        sample_start(out, &total, labels, series.index, None);
         scalar(out, &series.value);
-        created(out, dialect, name, labels, series.index);
+        created(out, dialect, &created_head, labels, series.index);
     }
 }
 
@@ -165,7 +167,7 @@ fn gauge(family: &FamilySnapshot, labels: &mut Labels, dialect: Dialect, out: &m
         unit_str(family),
     );
     for series in &family.series {
-        sample_start(out, name, b"", labels, series.index, None);
+        sample_start(out, name, labels, series.index, None);
         scalar(out, &series.value);
     }
 }
@@ -201,13 +203,13 @@ fn histogram(
     let config = first.config();
     let classic = &mut scratch.classic;
     classic.prepare(&config, family.unit);
+    let heads = Heads::new(name);
     for (index, h) in histograms(family) {
         classic.count(h);
         for (i, &cumulative) in classic.cumulative.iter().enumerate() {
             sample_start(
                 out,
-                name,
-                b"_bucket",
+                &heads.bucket,
                 labels,
                 index,
                 Some((b"le", classic.le(i))),
@@ -215,11 +217,11 @@ fn histogram(
             write_u64(out, cumulative);
             out.push(b'\n');
         }
-        sample_start(out, name, b"_bucket", labels, index, Some((b"le", b"+Inf")));
+        sample_start(out, &heads.bucket, labels, index, Some((b"le", b"+Inf")));
         write_u64(out, h.count());
         out.push(b'\n');
-        sum_count(out, name, labels, index, h);
-        created(out, dialect, name, labels, index);
+        sum_count(out, &heads, labels, index, h);
+        created(out, dialect, &heads.created, labels, index);
     }
 
     quantiles(&config, &mut scratch.quantiles);
@@ -238,32 +240,52 @@ fn histogram(
         write_canonical(&mut scratch.quantile_strs, q);
         scratch.quantile_ends.push(scratch.quantile_strs.len());
     }
+    let heads = Heads::new(&qname);
     for (index, h) in histograms(family) {
         let mut start = 0;
         for (&q, &end) in scratch.quantiles.iter().zip(&scratch.quantile_ends) {
             let label = &scratch.quantile_strs[start..end];
             start = end;
-            sample_start(out, &qname, b"", labels, index, Some((b"quantile", label)));
+            sample_start(out, &qname, labels, index, Some((b"quantile", label)));
             write_f64(out, quantile_value(h, q));
             out.push(b'\n');
         }
-        sum_count(out, &qname, labels, index, h);
-        created(out, dialect, &qname, labels, index);
+        sum_count(out, &heads, labels, index, h);
+        created(out, dialect, &heads.created, labels, index);
+    }
+}
+
+/// The sample names of a histogram or summary family.
+struct Heads {
+    bucket: String,
+    sum: String,
+    count: String,
+    created: String,
+}
+
+impl Heads {
+    fn new(name: &str) -> Self {
+        Heads {
+            bucket: format!("{name}_bucket"),
+            sum: format!("{name}_sum"),
+            count: format!("{name}_count"),
+            created: format!("{name}_created"),
+        }
     }
 }
 
 /// `_sum` and `_count` of a histogram or summary series.
 fn sum_count(
     out: &mut Vec<u8>,
-    name: &str,
+    heads: &Heads,
     labels: &mut Labels,
     index: usize,
     h: &HistogramSnapshot,
 ) {
-    sample_start(out, name, b"_sum", labels, index, None);
+    sample_start(out, &heads.sum, labels, index, None);
     write_f64(out, h.sum_scaled());
     out.push(b'\n');
-    sample_start(out, name, b"_count", labels, index, None);
+    sample_start(out, &heads.count, labels, index, None);
     write_u64(out, h.count());
     out.push(b'\n');
 }
