@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use metrics_core::{Desc, Histogram, HistogramConfig, Registry, RegistrySnapshot, Value};
 use metrics_export::proto::{self, MetricFamily, MetricType};
 use metrics_export::{
-    encode, encode_with, expand_native, native_schema, EncodeOptions, Format, ZERO_THRESHOLD,
+    encode, encode_protobuf, encode_protobuf_prost, encode_with, expand_native, native_schema,
+    EncodeOptions, Format, ZERO_THRESHOLD,
 };
 use prost::Message;
 use support::{fixture, get_latencies, AWKWARD_HELP};
@@ -241,4 +242,28 @@ fn default_encode_matches_and_is_delimited() {
     encode(Format::Protobuf, &snapshot, &mut out);
     let families = decode_all(&out);
     assert_eq!(families.len(), snapshot.families.len() + 1);
+}
+
+#[test]
+fn direct_encoder_writes_the_same_bytes_as_prost() {
+    let f = fixture();
+    let snapshot = f.registry.snapshot();
+    for created in [None, Some(1_700_000_000.25), Some(0.0)] {
+        let options = EncodeOptions { created };
+        let (mut direct, mut reference) = (Vec::new(), Vec::new());
+        encode_protobuf(&snapshot, &options, &mut direct);
+        encode_protobuf_prost(&snapshot, &options, &mut reference);
+        assert_eq!(direct, reference, "created {created:?}");
+    }
+    // An empty registry, an unlabeled never-recorded histogram.
+    let registry = Registry::new();
+    registry
+        .register(Desc::new("idle", "Idle."), Histogram::<()>::new())
+        .unwrap();
+    let options = EncodeOptions { created: None };
+    let (mut direct, mut reference) = (Vec::new(), Vec::new());
+    encode_protobuf(&registry.snapshot(), &options, &mut direct);
+    encode_protobuf_prost(&registry.snapshot(), &options, &mut reference);
+    assert_eq!(direct, reference);
+    assert!(!direct.is_empty());
 }

@@ -16,8 +16,10 @@ mod number;
 mod openmetrics;
 pub mod proto;
 mod protobuf;
+mod protobuf_prost;
 mod quantiles;
 mod text;
+mod wire;
 
 pub use buckets::{bucket_bounds, DEFAULT_SECONDS_BOUNDS};
 pub use format::{
@@ -27,6 +29,7 @@ pub use json::encode_json;
 pub use native::{expand_native, native_schema, NativeBuckets, ZERO_THRESHOLD};
 pub use openmetrics::{encode_openmetrics, process_start, EncodeOptions};
 pub use protobuf::encode_protobuf;
+pub use protobuf_prost::encode_protobuf_prost;
 pub use quantiles::{quantile_family_name, quantile_value};
 
 use metrics_core::RegistrySnapshot;

@@ -46,7 +46,7 @@ pub struct NativeBuckets {
 /// Boundaries of the fractions (as `frexp` returns, in `[0.5, 1)`) of one
 /// schema: `2^(j/2^s - 1)` for `j` in `0..2^s`.
 pub(crate) struct Bounds {
-    schema: i32,
+    pub(crate) schema: i32,
     fractions: Vec<f64>,
 }
 
@@ -88,13 +88,20 @@ fn frexp(v: f64) -> (f64, i32) {
 
 /// The native buckets of one series.
 pub(crate) fn native_buckets(h: &HistogramSnapshot, bounds: &Bounds) -> NativeBuckets {
+    let mut out = NativeBuckets::default();
+    native_buckets_into(h, bounds, &mut out);
+    out
+}
+
+/// The native buckets of one series, into `out` (its vectors reused).
+pub(crate) fn native_buckets_into(h: &HistogramSnapshot, bounds: &Bounds, out: &mut NativeBuckets) {
     let config: HistogramConfig = h.config();
     let scale = config.scale_factor();
-    let mut out = NativeBuckets {
-        schema: bounds.schema,
-        zero_threshold: ZERO_THRESHOLD,
-        ..NativeBuckets::default()
-    };
+    out.schema = bounds.schema;
+    out.zero_threshold = ZERO_THRESHOLD;
+    out.zero_count = 0;
+    out.spans.clear();
+    out.deltas.clear();
     // (index, count) of the current native bucket.
     let mut current: Option<(i32, u64)> = None;
     let mut last_index: Option<i32> = None;
@@ -127,16 +134,15 @@ pub(crate) fn native_buckets(h: &HistogramSnapshot, bounds: &Bounds) -> NativeBu
         match current {
             Some((i, ref mut c)) if i == index => *c += cell.count,
             Some((i, c)) => {
-                flush(&mut out, i, c);
+                flush(out, i, c);
                 current = Some((index, cell.count));
             }
             None => current = Some((index, cell.count)),
         }
     }
     if let Some((i, c)) = current {
-        flush(&mut out, i, c);
+        flush(out, i, c);
     }
-    out
 }
 
 /// Expands spans and deltas back to `(index, count)` of every bucket
