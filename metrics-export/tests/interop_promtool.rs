@@ -53,3 +53,10 @@ fn promtool_rejects_broken_input() {
         "promtool lint did not complain: {all}"
     );
 }
+
+#[test]
+#[should_panic(expected = "run the README test command")]
+fn a_missing_tool_fails_with_the_readme_hint() {
+    // Not skipped by TALLY_SKIP_INTEROP: it checks the failure itself.
+    run_tool("tally-no-such-tool-anywhere", &[], b"");
+}

@@ -7,7 +7,7 @@
 //! protobuf support encodes the OpenMetrics data model, a different
 //! message Prometheus does not scrape, and has no native histograms.
 //! This encoder writes the wire format of those messages directly
-//! ([`wire`](super::wire)), with each label pair encoded once per family
+//! ([`wire`]), with each label pair encoded once per family
 //! and no allocation per series; [`encode_protobuf_prost`](super::encode_protobuf_prost)
 //! builds the prost messages instead, and the tests check both give the
 //! same bytes (fields in tag order, proto2 optionals written when set).

@@ -1,5 +1,5 @@
 //! The reference protobuf encoder: builds the prost messages of
-//! [`proto`](super::proto) and lets prost encode them. Simple and
+//! [`proto`] and lets prost encode them. Simple and
 //! obviously right, but it allocates every label string of every series;
 //! [`encode_protobuf`](super::encode_protobuf) writes the same bytes
 //! directly (the tests check they are identical).
