@@ -69,17 +69,17 @@ impl Bounds {
         (f64::from(index) / f64::from(1u32 << self.schema.max(0))).exp2()
     }
 
-    /// The native bucket index holding `v > 0`, as client_golang computes
-    /// it (`frexp` and a search through the schema's fractions).
+    /// The native bucket index holding `v > 0`.
+    #[cfg(test)]
     pub(crate) fn index(&self, v: f64) -> i32 {
         self.index_upper(v).0
     }
 
-    /// The native bucket index holding `v > 0` and its upper boundary.
-    /// For schemas above 0, the fraction's position is estimated with
-    /// `log2` and corrected against the table (the result equals the
-    /// search of [`index`](Self::index)'s definition, without its
-    /// mispredicted branches).
+    /// The native bucket index holding `v > 0` and its upper boundary,
+    /// as client_golang computes it: `frexp`, then the position of the
+    /// fraction in the schema's table. Here the position is estimated
+    /// with `log2` and corrected against the table, which gives the
+    /// table search's result without its mispredicted branches.
     pub(crate) fn index_upper(&self, v: f64) -> (i32, f64) {
         let (frac, exp) = frexp(v);
         if self.schema > 0 {
