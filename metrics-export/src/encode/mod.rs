@@ -1,10 +1,25 @@
 //! Encoders of [`RegistrySnapshot`]s: Prometheus text 0.0.4, OpenMetrics
 //! 1.0, delimited Prometheus protobuf with native histograms, and JSON.
 //!
-//! The HTTP handler negotiates a [`Format`] from the `Accept` header and
-//! calls [`encode`]; the protobuf messages are in [`proto`] (a module,
-//! as their names mirror upstream's `Counter`, `Histogram`, ...); every encoder appends to a caller-owned `Vec<u8>`, so
-//! a buffer kept between scrapes makes encoding allocation-free per series.
+//! The HTTP handler negotiates a [`Format`] from the `Accept` header
+//! ([`Format::negotiate`]) and calls [`encode`] (or [`encode_with`] to
+//! set [`EncodeOptions`]). Every encoder appends to a caller-owned
+//! `Vec<u8>`: a buffer kept between scrapes makes encoding free of
+//! allocation per series.
+//!
+//! How HDR histogram families are exposed:
+//! - text formats: classic histograms (`_bucket{le}`, `_sum`, `_count`,
+//!   `+Inf` equal to `_count`) over the family's bounds or a default per
+//!   unit ([`bucket_bounds`]); opt-in quantiles as a separate `summary`
+//!   family ([`quantile_family_name`]), never instead of the buckets;
+//! - protobuf: one `Histogram` message with the classic buckets *and*
+//!   native buckets computed from the HDR cells ([`native_schema`],
+//!   [`ZERO_THRESHOLD`]), so Prometheus scrapes native histograms;
+//! - JSON: count, sum, min, max, mean, p50..p999 and the HDR V2
+//!   serialization in base64, to merge exactly elsewhere.
+//!
+//! The protobuf messages are in [`proto`] (a module, as their names
+//! mirror upstream's `Counter`, `Histogram`, ...).
 
 mod buckets;
 mod escape;
@@ -26,7 +41,7 @@ pub use format::{
     Format, CONTENT_TYPE_JSON, CONTENT_TYPE_OPENMETRICS, CONTENT_TYPE_PROTOBUF, CONTENT_TYPE_TEXT,
 };
 pub use json::encode_json;
-pub use native::{expand_native, native_schema, NativeBuckets, ZERO_THRESHOLD};
+pub use native::{expand_native, native_schema, ZERO_THRESHOLD};
 pub use openmetrics::{encode_openmetrics, process_start, EncodeOptions};
 pub use protobuf::encode_protobuf;
 pub use protobuf_prost::encode_protobuf_prost;
