@@ -1,1 +1,76 @@
-//! Encoders (owned by the encoders work).
+//! Encoders of [`RegistrySnapshot`]s: Prometheus text 0.0.4, OpenMetrics
+//! 1.0, delimited Prometheus protobuf with native histograms, and JSON.
+//!
+//! The HTTP handler negotiates a [`Format`] from the `Accept` header
+//! ([`Format::negotiate`]) and calls [`encode`] (or [`encode_with`] to
+//! set [`EncodeOptions`]). Every encoder appends to a caller-owned
+//! `Vec<u8>`: a buffer kept between scrapes makes encoding free of
+//! allocation per series.
+//!
+//! How HDR histogram families are exposed:
+//! - text formats: classic histograms (`_bucket{le}`, `_sum`, `_count`,
+//!   `+Inf` equal to `_count`) over the family's bounds or a default per
+//!   unit ([`bucket_bounds`]); opt-in quantiles as a separate `summary`
+//!   family ([`quantile_family_name`]), never instead of the buckets;
+//! - protobuf: one `Histogram` message with the classic buckets *and*
+//!   native buckets computed from the HDR cells ([`native_schema`],
+//!   [`ZERO_THRESHOLD`]), so Prometheus scrapes native histograms;
+//! - JSON: count, sum, min, max, mean, p50..p999 and the HDR V2
+//!   serialization in base64, to merge exactly elsewhere.
+//!
+//! The protobuf messages are in [`proto`] (a module, as their names
+//! mirror upstream's `Counter`, `Histogram`, ...).
+
+mod buckets;
+mod escape;
+mod format;
+mod json;
+mod labels;
+mod native;
+mod number;
+mod openmetrics;
+pub mod proto;
+mod protobuf;
+mod protobuf_prost;
+mod quantiles;
+mod text;
+mod wire;
+
+pub use buckets::{bucket_bounds, DEFAULT_SECONDS_BOUNDS};
+pub use format::{
+    Format, CONTENT_TYPE_JSON, CONTENT_TYPE_OPENMETRICS, CONTENT_TYPE_PROTOBUF, CONTENT_TYPE_TEXT,
+};
+pub use json::encode_json;
+pub use native::{expand_native, native_schema, ZERO_THRESHOLD};
+pub use openmetrics::{encode_openmetrics, process_start, EncodeOptions};
+pub use protobuf::encode_protobuf;
+pub use protobuf_prost::encode_protobuf_prost;
+pub use quantiles::{quantile_family_name, quantile_value};
+
+use metrics_core::RegistrySnapshot;
+
+/// Appends the encoding of `snapshot` in `format` to `out`, with the
+/// default [`EncodeOptions`].
+pub fn encode(format: Format, snapshot: &RegistrySnapshot, out: &mut Vec<u8>) {
+    encode_with(format, snapshot, &EncodeOptions::default(), out)
+}
+
+/// Appends the encoding of `snapshot` in `format` to `out`, with `options`.
+pub fn encode_with(
+    format: Format,
+    snapshot: &RegistrySnapshot,
+    options: &EncodeOptions,
+    out: &mut Vec<u8>,
+) {
+    match format {
+        Format::PrometheusText => encode_prometheus_text(snapshot, out),
+        Format::OpenMetrics => encode_openmetrics(snapshot, options, out),
+        Format::Protobuf => encode_protobuf(snapshot, options, out),
+        Format::Json => encode_json(snapshot, out),
+    }
+}
+
+/// Appends `snapshot` as Prometheus text 0.0.4.
+pub fn encode_prometheus_text(snapshot: &RegistrySnapshot, out: &mut Vec<u8>) {
+    text::encode_text(snapshot, text::Dialect::Prometheus, out)
+}
