@@ -2,15 +2,20 @@
 //! 1.0, delimited Prometheus protobuf with native histograms, and JSON.
 //!
 //! The HTTP handler negotiates a [`Format`] from the `Accept` header and
-//! calls [`encode`]; every encoder appends to a caller-owned `Vec<u8>`, so
+//! calls [`encode`]; the protobuf messages are in [`proto`] (a module,
+//! as their names mirror upstream's `Counter`, `Histogram`, ...); every encoder appends to a caller-owned `Vec<u8>`, so
 //! a buffer kept between scrapes makes encoding allocation-free per series.
 
 mod buckets;
 mod escape;
 mod format;
+mod json;
 mod labels;
+mod native;
 mod number;
 mod openmetrics;
+pub mod proto;
+mod protobuf;
 mod quantiles;
 mod text;
 
@@ -18,7 +23,10 @@ pub use buckets::{bucket_bounds, DEFAULT_SECONDS_BOUNDS};
 pub use format::{
     Format, CONTENT_TYPE_JSON, CONTENT_TYPE_OPENMETRICS, CONTENT_TYPE_PROTOBUF, CONTENT_TYPE_TEXT,
 };
+pub use json::encode_json;
+pub use native::{expand_native, native_schema, NativeBuckets, ZERO_THRESHOLD};
 pub use openmetrics::{encode_openmetrics, process_start, EncodeOptions};
+pub use protobuf::encode_protobuf;
 pub use quantiles::{quantile_family_name, quantile_value};
 
 use metrics_core::RegistrySnapshot;
@@ -39,8 +47,8 @@ pub fn encode_with(
     match format {
         Format::PrometheusText => encode_prometheus_text(snapshot, out),
         Format::OpenMetrics => encode_openmetrics(snapshot, options, out),
-        // Filled in by the protobuf and JSON encoders (next commits).
-        Format::Protobuf | Format::Json => encode_prometheus_text(snapshot, out),
+        Format::Protobuf => encode_protobuf(snapshot, options, out),
+        Format::Json => encode_json(snapshot, out),
     }
 }
 
