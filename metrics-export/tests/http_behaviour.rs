@@ -34,8 +34,8 @@ fn start(registry: Arc<Registry>, config: HandlerConfig) -> ServerHandle {
     Server::builder()
         .bind("127.0.0.1:0")
         .handler(Handler::with_config(registry, config).unwrap())
-        .read_timeout(Duration::from_secs(30))
-        .write_timeout(Duration::from_secs(30))
+        .read_timeout(Duration::from_secs(1))
+        .write_timeout(Duration::from_secs(1))
         .start()
         .unwrap()
 }
