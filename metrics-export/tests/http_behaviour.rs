@@ -468,3 +468,38 @@ fn shutdown_is_prompt_with_a_keep_alive_connection_open() {
     );
     assert!(TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_err());
 }
+
+#[test]
+fn connections_past_the_cap_are_closed_at_once() {
+    let server = Server::builder()
+        .bind("127.0.0.1:0")
+        .handler(Handler::new(demo_registry()).unwrap())
+        .read_timeout(Duration::from_secs(1))
+        .max_connections(2)
+        .start()
+        .unwrap();
+    let addr = server.local_addr();
+    let _idle: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let mut third = TcpStream::connect(addr).unwrap();
+    third
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let _ = third.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+    let mut buf = Vec::new();
+    match third.read_to_end(&mut buf) {
+        Ok(_) => assert!(buf.is_empty()),
+        Err(e) => assert_eq!(e.kind(), ErrorKind::ConnectionReset, "{e}"),
+    }
+    // Once the idle ones time out, scrapes are served again.
+    std::thread::sleep(Duration::from_millis(1200));
+    assert_eq!(get(addr, "/metrics", &[]).status, 200);
+}
+
+#[test]
+fn debug_vars_body_is_valid_json() {
+    let (_server, addr) = start_default();
+    let reply = get(addr, "/debug/vars", &[("Accept-Encoding", "gzip")]);
+    let json: serde_json::Value = serde_json::from_str(&gunzip(&reply.body)).unwrap();
+    assert!(json.to_string().contains("demo_requests"), "{json}");
+}
