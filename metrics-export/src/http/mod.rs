@@ -40,4 +40,3 @@ pub use handler::{
 pub use server::{
     serve, serve_default, ServeError, Server, ServerBuilder, ServerHandle, DEFAULT_ADDR,
 };
-pub use telemetry::{ScrapeFormat, ScrapeOutcome};

@@ -18,7 +18,7 @@ const SCRAPE_BUCKETS: &[f64] = &[
 /// The exposition format of a scrape, as the `format` label of
 /// `tally_scrapes_total`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ScrapeFormat {
+pub(crate) enum ScrapeFormat {
     /// Prometheus text 0.0.4.
     PrometheusText,
     /// OpenMetrics text 1.0.
@@ -62,7 +62,7 @@ impl LabelValue for ScrapeFormat {
 
 /// How a scrape ended, as the `code` label of `tally_scrapes_total`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ScrapeOutcome {
+pub(crate) enum ScrapeOutcome {
     /// 200: served.
     Ok,
     /// 401: missing or wrong credentials.
