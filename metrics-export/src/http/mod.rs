@@ -1,1 +1,42 @@
-//! HTTP handler and servers (owned by the HTTP work).
+//! HTTP exposition: a transport-agnostic [`Handler`], a standalone
+//! background [`Server`] ([`serve`]), an axum router (feature `axum`) and
+//! the exporter's self-telemetry families.
+//!
+//! Endpoints: `GET /metrics` (format negotiated from `Accept`: Prometheus
+//! 2.42 gets OpenMetrics, or protobuf with native histograms when started
+//! with `--enable-feature=native-histograms`; curl and browsers get
+//! Prometheus text), `GET /debug/vars` (JSON) and `GET /-/healthy`
+//! (always open). Bodies are gzipped when `Accept-Encoding` allows.
+//!
+//! Safety defaults: the server binds loopback ([`DEFAULT_ADDR`]) unless
+//! told otherwise; optional bearer/basic [`Auth`] compared in constant
+//! time (401); at most 4 scrapes encode at once (503 with `Retry-After`
+//! past it); a request head must arrive within 10 s and a stalled write
+//! is dropped after 10 s; at most 64 open connections; malformed
+//! requests get 400 from hyper's parser; a panic while snapshotting or
+//! encoding becomes a 500.
+//!
+//! Self-telemetry, registered into the served registry when the handler
+//! is built (see [`HandlerConfig::telemetry`]):
+//! `tally_scrape_duration_seconds`, `tally_scrape_series`,
+//! `tally_histogram_clamped`, `tally_computed_failures_total` and
+//! `tally_scrapes_total{format, code}`.
+
+mod auth;
+#[cfg(feature = "axum")]
+mod axum;
+mod gzip;
+mod handler;
+mod server;
+mod telemetry;
+mod timed_io;
+
+pub use auth::Auth;
+#[cfg(feature = "axum")]
+pub use axum::axum_router;
+pub use handler::{
+    Handler, HandlerConfig, RegistrySource, DEBUG_VARS_PATH, HEALTH_PATH, METRICS_PATH,
+};
+pub use server::{
+    serve, serve_default, ServeError, Server, ServerBuilder, ServerHandle, DEFAULT_ADDR,
+};

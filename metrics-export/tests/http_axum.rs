@@ -1,0 +1,82 @@
+//! The axum integration (feature `axum`): the same handler mounted into
+//! an application router, served by `axum::serve` on loopback.
+#![cfg(feature = "axum")]
+
+mod http_support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_support::*;
+use metrics_core::{Counter, Desc, Registry};
+use metrics_export::{axum_router, Auth, Handler, HandlerConfig};
+
+#[test]
+fn axum_router_serves_the_handler_next_to_application_routes() {
+    let registry = Arc::new(Registry::new());
+    registry
+        .register(Desc::new("axum_demo_total", "Demo."), Counter::<()>::new())
+        .unwrap()
+        .add(3);
+    let handler =
+        Handler::with_config(registry, HandlerConfig::default().auth(Auth::bearer("tok"))).unwrap();
+    let app: axum::Router = axum::Router::new()
+        .route("/hello", axum::routing::get(|| async { "hello" }))
+        .merge(axum_router(Arc::new(handler)));
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        runtime.shutdown_timeout(Duration::from_secs(1));
+    });
+
+    assert_eq!(get(addr, "/hello", &[]).text(), "hello");
+    let auth = ("Authorization", "Bearer tok");
+    let text = get(addr, "/metrics", &[auth, ("Accept", CURL_ACCEPT)]);
+    assert_eq!(text.status, 200);
+    assert!(text
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    assert!(
+        text.text().contains("axum_demo_total 3\n"),
+        "{}",
+        text.text()
+    );
+    let om = get(
+        addr,
+        "/metrics",
+        &[
+            auth,
+            ("Accept", PROMETHEUS_ACCEPT),
+            ("Accept-Encoding", "gzip"),
+        ],
+    );
+    assert_eq!(om.header("content-encoding"), Some("gzip"));
+    assert!(gunzip(&om.body).ends_with("# EOF\n"));
+    assert_eq!(get(addr, "/metrics", &[]).status, 401);
+    assert_eq!(get(addr, "/-/healthy", &[]).status, 200);
+    assert_eq!(
+        get(addr, "/debug/vars", &[auth]).header("content-type"),
+        Some("application/json")
+    );
+    assert_eq!(request(addr, "DELETE", "/metrics", &[auth]).status, 405);
+
+    stop.send(()).unwrap();
+    server.join().unwrap();
+}
