@@ -155,6 +155,20 @@ impl Attrs {
     }
 }
 
+/// The generics of a stub impl: the input's, plus `Self: Send + Sync +
+/// 'static` when there are parameters (the traits' supertraits, which a
+/// generic type may not meet unconditionally).
+pub fn stub_generics(generics: &syn::Generics) -> syn::Generics {
+    let mut generics = generics.clone();
+    if !generics.params.is_empty() {
+        generics
+            .make_where_clause()
+            .predicates
+            .push(syn::parse_quote!(Self: ::core::marker::Send + ::core::marker::Sync + 'static));
+    }
+    generics
+}
+
 /// `::tally`.
 pub fn default_crate() -> syn::Path {
     syn::parse_quote!(::tally)

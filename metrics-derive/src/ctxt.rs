@@ -3,7 +3,7 @@
 //! consumed with [`Ctxt::check`]; dropping it unchecked is a bug in the
 //! macro and panics.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt::Display;
 
 use proc_macro2::TokenStream;
@@ -13,6 +13,7 @@ use quote::ToTokens;
 #[derive(Default)]
 pub struct Ctxt {
     errors: RefCell<Option<Vec<syn::Error>>>,
+    silent: Cell<bool>,
 }
 
 impl Ctxt {
@@ -20,6 +21,7 @@ impl Ctxt {
     pub fn new() -> Self {
         Ctxt {
             errors: RefCell::new(Some(Vec::new())),
+            silent: Cell::new(false),
         }
     }
 
@@ -37,6 +39,13 @@ impl Ctxt {
             .push(error);
     }
 
+    /// Fails the expansion without a message of its own, for mistakes
+    /// rustc is certain to report itself (e.g. an ill-formed field type):
+    /// the output is then only the stubs, and rustc's error stands alone.
+    pub fn fail_silently(&self) {
+        self.silent.set(true);
+    }
+
     /// Whether any error has been recorded so far.
     pub fn has_errors(&self) -> bool {
         self.errors
@@ -49,7 +58,7 @@ impl Ctxt {
     /// `compile_error!` stream, if any was recorded.
     pub fn check(self) -> Result<(), TokenStream> {
         let errors = self.errors.borrow_mut().take().expect("Ctxt checked twice");
-        if errors.is_empty() {
+        if errors.is_empty() && !self.silent.get() {
             return Ok(());
         }
         Err(errors.into_iter().map(|e| e.to_compile_error()).collect())

@@ -84,10 +84,14 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     let p = quote!(#krate::__private);
     let usize_ = quote!(::core::primitive::usize);
     if let Err(errors) = cx.check() {
+        // The stub keeps the type usable as a label elsewhere, so its uses
+        // do not add errors to the real one.
+        let generics = crate::attr::stub_generics(&input.generics);
+        let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
         return quote! {
             #errors
             #[automatically_derived]
-            impl #p::LabelSet for #ident {
+            impl #impl_generics #p::LabelSet for #ident #ty_generics #where_clause {
                 const CARDINALITY: #usize_ = 1;
                 const DESC: &'static #p::LabelDesc = &#p::LabelDesc { names: &[], values: &[] };
                 fn index(&self) -> #usize_ {

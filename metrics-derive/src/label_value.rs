@@ -150,10 +150,14 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
 
     let p = quote!(#krate::__private);
     if let Err(errors) = cx.check() {
+        // The stub keeps the type usable as a label elsewhere, so its uses
+        // do not add errors to the real one.
+        let generics = crate::attr::stub_generics(&input.generics);
+        let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
         return quote! {
             #errors
             #[automatically_derived]
-            impl #p::LabelValue for #ident {
+            impl #impl_generics #p::LabelValue for #ident #ty_generics #where_clause {
                 const NAME: &'static ::core::primitive::str = "";
                 const VALUES: &'static [&'static ::core::primitive::str] = &[];
                 fn ordinal(&self) -> ::core::primitive::usize {

@@ -306,5 +306,33 @@ fn classify(cx: &Ctxt, ty: &Type) -> (Option<Kind>, Option<Type>) {
         }
         PathArguments::Parenthesized(_) => return not_a_family(),
     };
+    if obviously_unbounded(&labels) {
+        // rustc reports the field's type itself, with `LabelValue`'s
+        // plain-words message; anything generated from it would only add
+        // copies of that error.
+        cx.fail_silently();
+    }
     (Some(kind), Some(labels))
+}
+
+/// Whether a label set type certainly does not implement `LabelSet`:
+/// `String`, `str`, numbers, `char`, slices and arrays, alone or in a
+/// tuple. (The fallback still asserts it, in case a crate defines its own
+/// type with one of these names.)
+pub fn obviously_unbounded(ty: &Type) -> bool {
+    const NAMES: &[&str] = &[
+        "String", "str", "char", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32",
+        "i64", "i128", "isize", "f32", "f64",
+    ];
+    match ty {
+        Type::Path(p) if p.qself.is_none() => p.path.segments.last().is_some_and(|s| {
+            s.arguments.is_none() && NAMES.contains(&s.ident.to_string().as_str())
+        }),
+        Type::Reference(r) => matches!(&*r.elem, Type::Path(p) if p.path.is_ident("str")),
+        Type::Slice(_) | Type::Array(_) => true,
+        Type::Tuple(t) => t.elems.iter().any(obviously_unbounded),
+        Type::Paren(p) => obviously_unbounded(&p.elem),
+        Type::Group(g) => obviously_unbounded(&g.elem),
+        _ => false,
+    }
 }

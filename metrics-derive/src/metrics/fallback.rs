@@ -4,7 +4,8 @@
 //! compiles on and the user sees only the real mistakes.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 
 use super::ast::Input;
 
@@ -13,36 +14,61 @@ pub fn expand(input: &Input, errors: TokenStream) -> TokenStream {
     let ident = input.ident;
     let krate = &input.krate;
     let p = quote!(#krate::__private);
-    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let generic = !input.generics.params.is_empty();
-    // `&'static Self` and `Collector` (`Send + Sync`) may not hold for a
-    // generic struct; it gets only the constructors.
-    let non_generic = (!generic).then(|| {
-        quote! {
-            #[automatically_derived]
-            impl #p::Collector for #ident {
-                fn for_each_family(
-                    &self,
-                    _: &mut dyn ::core::ops::FnMut(&#p::Desc, &dyn #p::Metric),
-                ) {
-                }
-            }
-
-            #[allow(dead_code, clippy::all)]
-            impl #ident {
-                /// Stub: the derive failed.
-                pub fn global() -> &'static Self {
-                    ::core::unimplemented!()
-                }
-                /// Stub: the derive failed.
-                pub fn try_global() -> ::core::result::Result<&'static Self, #p::RegistryError> {
-                    ::core::unimplemented!()
-                }
+    let generics = crate::attr::stub_generics(input.generics);
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let stubs = quote! {
+        #[automatically_derived]
+        impl #impl_generics #p::Collector for #ident #ty_generics #where_clause {
+            fn for_each_family(
+                &self,
+                _: &mut dyn ::core::ops::FnMut(&#p::Desc, &dyn #p::Metric),
+            ) {
             }
         }
-    });
+
+        #[allow(dead_code, clippy::all)]
+        impl #impl_generics #ident #ty_generics #where_clause {
+            /// Stub: the derive failed.
+            pub fn global() -> &'static Self {
+                ::core::unimplemented!()
+            }
+            /// Stub: the derive failed.
+            pub fn try_global() -> ::core::result::Result<&'static Self, #p::RegistryError> {
+                ::core::unimplemented!()
+            }
+        }
+    };
+    // A label type taken for unbounded (no error of ours, rustc reports
+    // it) must really not be a `LabelSet`, or the stubs would compile
+    // silently: assert it (an inherent const that exists only when the
+    // bound holds shadows the trait's `false`).
+    let guards = input
+        .fields
+        .iter()
+        .filter_map(|f| f.labels.as_ref())
+        .filter(|labels| super::ast::obviously_unbounded(labels))
+        .map(|labels| {
+            quote_spanned! {labels.span()=>
+                const _: () = {
+                    struct Probe<T: ?::core::marker::Sized>(::core::marker::PhantomData<T>);
+                    trait NotLabelSet {
+                        const IS: ::core::primitive::bool = false;
+                    }
+                    impl<T: ?::core::marker::Sized> NotLabelSet for Probe<T> {}
+                    #[allow(dead_code)]
+                    impl<T: #p::LabelSet> Probe<T> {
+                        const IS: ::core::primitive::bool = true;
+                    }
+                    ::core::assert!(
+                        !<Probe<#labels>>::IS,
+                        "this label type is named like a built-in unbounded type (`String`, `str`, an integer, ...), which `#[derive(Metrics)]` refuses; rename it",
+                    );
+                };
+            }
+        });
     quote! {
         #errors
+        #(#guards)*
 
         #[allow(dead_code, clippy::all)]
         impl #impl_generics #ident #ty_generics #where_clause {
@@ -65,6 +91,6 @@ pub fn expand(input: &Input, errors: TokenStream) -> TokenStream {
             }
         }
 
-        #non_generic
+        #stubs
     }
 }
