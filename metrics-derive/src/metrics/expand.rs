@@ -54,7 +54,7 @@ pub fn expand(input: &Input, plan: &Plan) -> TokenStream {
                 registry: &#p::Registry,
             ) -> ::core::result::Result<#p::Arc<Self>, #p::RegistryError> {
                 let stats = #p::Arc::new(#ident::new());
-                match #p::Registry::register_collector(registry, #p::Arc::clone(&stats) as #p::Arc<dyn #p::Collector>) {
+                match #p::Registry::register_collector(registry, ::core::clone::Clone::clone(&stats) as #p::Arc<dyn #p::Collector>) {
                     ::core::result::Result::Ok(()) => ::core::result::Result::Ok(stats),
                     ::core::result::Result::Err(error) => ::core::result::Result::Err(error),
                 }
@@ -92,7 +92,7 @@ pub fn expand(input: &Input, plan: &Plan) -> TokenStream {
                     let stats = #p::Arc::new(#ident::new());
                     let result = #p::Registry::register_collector(
                         #p::Registry::global(),
-                        #p::Arc::clone(&stats) as #p::Arc<dyn #p::Collector>,
+                        ::core::clone::Clone::clone(&stats) as #p::Arc<dyn #p::Collector>,
                     );
                     if let ::core::result::Result::Err(error) = &result {
                         #p::eprintln!(
