@@ -75,7 +75,7 @@ fn label_set_struct_matches_tuple_indexing() {
     assert_eq!(Request::CARDINALITY, <Tuple as LabelSet>::CARDINALITY);
     assert_eq!(Request::DESC.names, &["method", "status", "cached"]);
     assert_eq!(Request::DESC.values, <Tuple as LabelSet>::DESC.values);
-    let mut seen = vec![false; Request::CARDINALITY];
+    let mut seen = [false; Request::CARDINALITY];
     for m in [HTTPMethod::Get, HTTPMethod::Post, HTTPMethod::Put] {
         for c in [
             StatusClass::Informational,

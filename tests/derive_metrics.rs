@@ -10,14 +10,14 @@ use tally::{
 
 #[derive(LabelValue, Clone, Copy, Debug, PartialEq)]
 #[label(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Method {
+enum Method {
     Get,
     Post,
 }
 
 #[derive(LabelValue, Clone, Copy, Debug, PartialEq)]
 #[label(name = "status")]
-pub enum StatusClass {
+enum StatusClass {
     #[label(rename = "2xx")]
     Success,
     #[label(rename = "4xx")]
@@ -28,25 +28,25 @@ pub enum StatusClass {
 
 #[derive(tally::Metrics)]
 #[metrics(prefix = "db")]
-pub struct DbStats {
+struct DbStats {
     /// Queries run.
-    pub queries: Counter,
+    queries: Counter,
     /// Open connections.
-    pub connections: Gauge,
+    connections: Gauge,
 }
 
 #[derive(tally::Metrics)]
 #[metrics(prefix = "http")]
-pub struct HttpStats {
+struct HttpStats {
     /// Requests served, by method and status class.
-    pub requests: Counter<(Method, StatusClass)>,
+    requests: Counter<(Method, StatusClass)>,
     /// Request latency.
     #[metric(unit = "seconds", highest = "60s", precision = 3)]
-    pub latency: Histogram<Method>,
+    latency: Histogram<Method>,
     /// Requests in flight.
-    pub in_flight: Gauge,
+    in_flight: Gauge,
     #[metric(flatten)]
-    pub db: DbStats,
+    db: DbStats,
 }
 
 fn family<'a>(snapshot: &'a tally::RegistrySnapshot, name: &str) -> &'a tally::FamilySnapshot {
@@ -187,20 +187,20 @@ fn registration_is_all_or_nothing() {
 /// Every family kind, names with units and `_total`, raw histograms,
 /// buckets, quantiles, renames.
 #[derive(tally::Metrics)]
-pub struct Kinds {
+struct Kinds {
     /// Bytes sent.
     #[metric(unit = "bytes")]
-    pub sent_total: Counter,
-    pub cpu_seconds: FloatCounter,
+    sent_total: Counter,
+    cpu_seconds: FloatCounter,
     #[metric(name = "temperature", help = "Room temperature.", unit = "celsius")]
-    pub temp: FloatGauge,
-    pub peak: MaxGauge,
-    pub low: MinGauge,
+    temp: FloatGauge,
+    peak: MaxGauge,
+    low: MinGauge,
     /// Batch sizes.
     #[metric(lowest = 1, highest = 100000, precision = 2, buckets = [1, 10, 100, 1000], quantiles = [0.5, 0.99])]
-    pub batch: Histogram,
+    batch: Histogram,
     #[metric(unit = "bytes")]
-    pub payload_bytes: Histogram<bool>,
+    payload_bytes: Histogram<bool>,
 }
 
 #[test]
@@ -280,20 +280,20 @@ fn kinds_names_and_configs() {
 }
 
 #[derive(LabelSet)]
-pub struct Route {
-    pub method: Method,
+struct Route {
+    method: Method,
     #[label(rename = "cached")]
-    pub hit: bool,
+    hit: bool,
 }
 
 #[derive(tally::Metrics)]
 #[metrics(prefix = "app", max_series = 8)]
-pub struct Outer {
-    pub routes: Counter<Route>,
+struct Outer {
+    routes: Counter<Route>,
     #[metric(flatten, prefix = "primary")]
-    pub primary: DbStats,
+    primary: DbStats,
     #[metric(flatten, prefix = "replica")]
-    pub replica: DbStats,
+    replica: DbStats,
 }
 
 #[test]
@@ -340,15 +340,15 @@ fn flatten_prefixes_and_label_set_structs() {
 
 #[derive(tally::Metrics)]
 #[metrics(prefix = "global_ok")]
-pub struct GlobalOk {
-    pub hits: Counter,
+struct GlobalOk {
+    hits: Counter,
 }
 
 #[derive(tally::Metrics)]
 #[metrics(prefix = "global_ok")]
-pub struct GlobalClash {
+struct GlobalClash {
     /// Same exposed name as `GlobalOk::hits`.
-    pub hits: Counter,
+    hits: Counter,
 }
 
 #[test]

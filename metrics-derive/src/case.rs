@@ -7,13 +7,13 @@ use crate::attr::closest;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RenameRule {
     /// `HttpGet` -> `http_get` (the default).
-    SnakeCase,
+    Snake,
     /// `HttpGet` -> `httpget`.
-    LowerCase,
+    Lower,
     /// `HttpGet` -> `HTTP_GET`.
-    ScreamingSnakeCase,
+    ScreamingSnake,
     /// `HttpGet` -> `http-get`.
-    KebabCase,
+    Kebab,
 }
 
 /// The accepted spellings of `rename_all`, in the order of the docs.
@@ -28,10 +28,10 @@ impl RenameRule {
     /// Parses a `rename_all` value; the error says what is accepted.
     pub fn from_str(s: &str) -> Result<Self, String> {
         match s {
-            "snake_case" => Ok(RenameRule::SnakeCase),
-            "lowercase" => Ok(RenameRule::LowerCase),
-            "SCREAMING_SNAKE_CASE" => Ok(RenameRule::ScreamingSnakeCase),
-            "kebab-case" => Ok(RenameRule::KebabCase),
+            "snake_case" => Ok(RenameRule::Snake),
+            "lowercase" => Ok(RenameRule::Lower),
+            "SCREAMING_SNAKE_CASE" => Ok(RenameRule::ScreamingSnake),
+            "kebab-case" => Ok(RenameRule::Kebab),
             _ => {
                 let mut message = format!(
                     "unknown rename rule `{s}`; expected one of {}",
@@ -53,10 +53,10 @@ impl RenameRule {
     pub fn apply(self, ident: &str) -> String {
         let snake = snake_case(ident);
         match self {
-            RenameRule::SnakeCase => snake,
-            RenameRule::LowerCase => ident.to_ascii_lowercase(),
-            RenameRule::ScreamingSnakeCase => snake.to_ascii_uppercase(),
-            RenameRule::KebabCase => snake.replace('_', "-"),
+            RenameRule::Snake => snake,
+            RenameRule::Lower => ident.to_ascii_lowercase(),
+            RenameRule::ScreamingSnake => snake.to_ascii_uppercase(),
+            RenameRule::Kebab => snake.replace('_', "-"),
         }
     }
 }
@@ -104,12 +104,9 @@ mod tests {
 
     #[test]
     fn rules() {
-        assert_eq!(RenameRule::KebabCase.apply("NotFound"), "not-found");
-        assert_eq!(
-            RenameRule::ScreamingSnakeCase.apply("NotFound"),
-            "NOT_FOUND"
-        );
-        assert_eq!(RenameRule::LowerCase.apply("NotFound"), "notfound");
+        assert_eq!(RenameRule::Kebab.apply("NotFound"), "not-found");
+        assert_eq!(RenameRule::ScreamingSnake.apply("NotFound"), "NOT_FOUND");
+        assert_eq!(RenameRule::Lower.apply("NotFound"), "notfound");
         assert!(RenameRule::from_str("camelCase").is_err());
     }
 }

@@ -71,7 +71,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
                 let value = match &rename {
                     Some(lit) => lit.value(),
                     None => rule
-                        .unwrap_or(RenameRule::SnakeCase)
+                        .unwrap_or(RenameRule::Snake)
                         .apply(&v.ident.to_string()),
                 };
                 variants.push(Variant {
