@@ -296,10 +296,10 @@ fn check_histogram(cx: &Ctxt, field: &Field, unit: Option<&str>) -> HistogramPla
         lowest.unwrap_or(default_lowest),
         highest.unwrap_or(default_highest),
     );
-    if (field.lowest.is_none() || lowest.is_some())
-        && (field.highest.is_none() || highest.is_some())
-        && hi / 2 < lo
-    {
+    // Only bounds that parsed are compared: one mistake, one error.
+    let parsed = (field.lowest.is_none() || lowest.is_some())
+        && (field.highest.is_none() || highest.is_some());
+    if parsed && hi / 2 < lo {
         let describe = |v: u64| {
             if seconds {
                 format!("{v}ns")
@@ -322,7 +322,8 @@ fn check_histogram(cx: &Ctxt, field: &Field, unit: Option<&str>) -> HistogramPla
             ),
         );
     }
-    if let (Some(p), Some(lowest_expr)) = (precision, &field.lowest) {
+    if let (Some(_), Some(lowest_expr)) = (lowest, &field.lowest) {
+        let p = precision.unwrap_or(2);
         let sub_bits = (2 * 10u64.pow(u32::from(p))).next_power_of_two().ilog2();
         if lo.ilog2() + sub_bits > 63 {
             cx.error_spanned_by(
@@ -340,7 +341,7 @@ fn check_histogram(cx: &Ctxt, field: &Field, unit: Option<&str>) -> HistogramPla
             );
             return None;
         }
-        if let Syn::Array(array) = Syn::of(e) {
+        if let ArrayExpr::Array(array) = ArrayExpr::of(e) {
             for (i, w) in values.windows(2).enumerate() {
                 if w[0] >= w[1] {
                     cx.error_spanned_by(
@@ -357,7 +358,7 @@ fn check_histogram(cx: &Ctxt, field: &Field, unit: Option<&str>) -> HistogramPla
     });
     let quantiles = field.quantiles.as_ref().and_then(|e| {
         let values = float_list(cx, e, "quantiles")?;
-        if let Syn::Array(array) = Syn::of(e) {
+        if let ArrayExpr::Array(array) = ArrayExpr::of(e) {
             for (i, q) in values.iter().enumerate() {
                 if !(0.0..=1.0).contains(q) {
                     cx.error_spanned_by(
@@ -441,7 +442,7 @@ fn int(cx: &Ctxt, lit: &LitInt) -> Option<u64> {
 
 /// `[0.005, 0.01, 1]`: numeric literals, optionally negative.
 fn float_list(cx: &Ctxt, expr: &Expr, key: &str) -> Option<Vec<f64>> {
-    let Syn::Array(array) = Syn::of(expr) else {
+    let ArrayExpr::Array(array) = ArrayExpr::of(expr) else {
         cx.error_spanned_by(
             expr,
             format!("expected a list of numbers: `{key} = [0.5, 0.9, 0.99]`"),
@@ -483,18 +484,18 @@ fn number(expr: &Expr) -> Option<f64> {
 
 /// An array expression seen through reference and grouping (`&[...]` is
 /// accepted too).
-enum Syn<'a> {
+enum ArrayExpr<'a> {
     Array(&'a syn::ExprArray),
     Other,
 }
 
-impl<'a> Syn<'a> {
-    fn of(expr: &'a Expr) -> Syn<'a> {
+impl<'a> ArrayExpr<'a> {
+    fn of(expr: &'a Expr) -> ArrayExpr<'a> {
         match expr {
-            Expr::Array(a) => Syn::Array(a),
-            Expr::Reference(r) => Syn::of(&r.expr),
-            Expr::Group(g) => Syn::of(&g.expr),
-            _ => Syn::Other,
+            Expr::Array(a) => ArrayExpr::Array(a),
+            Expr::Reference(r) => ArrayExpr::of(&r.expr),
+            Expr::Group(g) => ArrayExpr::of(&g.expr),
+            _ => ArrayExpr::Other,
         }
     }
 }
