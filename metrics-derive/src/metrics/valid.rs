@@ -455,7 +455,10 @@ fn float_list(cx: &Ctxt, expr: &Expr, key: &str) -> Option<Vec<f64>> {
         match number(elem) {
             Some(v) if v.is_finite() => values.push(v),
             _ => {
-                cx.error_spanned_by(elem, "expected a finite number literal");
+                cx.error_spanned_by(
+                    elem,
+                    format!("expected a number literal: `{key}` is checked when the macro expands, so named constants cannot be used"),
+                );
                 ok = false;
             }
         }
@@ -517,5 +520,30 @@ pub fn exposed(name: &str, unit: Option<&str>) -> String {
             format!("{name}_{unit}")
         }
         _ => name.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{exposed, join};
+
+    #[test]
+    fn exposed_names_follow_the_registry() {
+        assert_eq!(
+            exposed("http_latency", Some("seconds")),
+            "http_latency_seconds"
+        );
+        assert_eq!(
+            exposed("latency_seconds", Some("seconds")),
+            "latency_seconds"
+        );
+        // Not a `_seconds` suffix, so the unit is appended.
+        assert_eq!(
+            exposed("fractionseconds", Some("seconds")),
+            "fractionseconds_seconds"
+        );
+        assert_eq!(exposed("requests", None), "requests");
+        assert_eq!(join("", "requests"), "requests");
+        assert_eq!(join("http", "requests"), "http_requests");
     }
 }
