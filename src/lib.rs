@@ -12,6 +12,7 @@
 //! exporters from `metrics-export`.
 
 pub use metrics_core::*;
+pub use metrics_derive::{LabelSet, LabelValue, Metrics};
 pub use metrics_export::*;
 
 /// Paths the derive macros' generated code uses. Not a public API: it may
@@ -19,4 +20,10 @@ pub use metrics_export::*;
 #[doc(hidden)]
 pub mod __private {
     pub use metrics_core;
+    pub use metrics_core::{
+        Collector, Desc, HistogramConfig, LabelDesc, LabelSet, LabelValue, Metric, Registry,
+        RegistryError, Unit,
+    };
+    pub use std::eprintln;
+    pub use std::sync::{Arc, OnceLock};
 }

@@ -1,1 +1,226 @@
-//! tally's derive macros (to be written).
+//! tally's derive macros. Use them through the facade: `tally::LabelValue`,
+//! `tally::LabelSet`, `tally::Metrics`.
+//!
+//! Each derive parses its input, checks every rule (collecting all errors,
+//! each spanned on the offending token) and then expands; on any error it
+//! emits the errors plus stub impls so the type's uses elsewhere do not
+//! produce follow-up errors. Generated code names only
+//! `::tally::__private::...` and `::core::...` paths (the facade path can be
+//! changed with `crate = "..."`), so it works in crates that shadow prelude
+//! names or use `#![no_implicit_prelude]`.
+
+#![forbid(unsafe_code)]
+
+mod attr;
+mod case;
+mod ctxt;
+mod label_set;
+mod label_value;
+mod metrics;
+
+use proc_macro::TokenStream;
+use syn::{parse_macro_input, DeriveInput};
+
+/// Derives `LabelValue` for a fieldless enum: a label whose values are the
+/// enum's variants, so a family labelled by it has a fixed number of series.
+///
+/// ```
+/// #[derive(tally::LabelValue, Clone, Copy)]
+/// #[label(name = "method", rename_all = "SCREAMING_SNAKE_CASE")]
+/// enum Method {
+///     Get,
+///     Post,
+///     #[label(rename = "OTHER")]
+///     Unknown,
+/// }
+///
+/// use tally::LabelValue;
+/// assert_eq!(Method::NAME, "method");
+/// assert_eq!(Method::VALUES, &["GET", "POST", "OTHER"]);
+/// assert_eq!(Method::Post.ordinal(), 1);
+/// ```
+///
+/// # Attributes
+///
+/// On the enum, `#[label(...)]`:
+///
+/// | key | value | default |
+/// |-----|-------|---------|
+/// | `name` | the label name, a valid Prometheus label name (`[a-zA-Z_][a-zA-Z0-9_]*`, not `le`, `quantile` or `__*`) | the type name in snake_case (`HttpMethod` -> `http_method`) |
+/// | `rename_all` | how variant names become values: `"snake_case"`, `"lowercase"`, `"SCREAMING_SNAKE_CASE"` or `"kebab-case"` | `"snake_case"` |
+/// | `crate` | the path of the tally facade, for crates that rename or re-export it | `"::tally"` |
+///
+/// On a variant, `#[label(rename = "...")]` sets its exposed value.
+///
+/// # Compile errors
+///
+/// A variant with fields, a generic or empty enum, two variants exposing
+/// the same value (or an empty value), an invalid or reserved label name,
+/// an unknown or repeated key.
+#[proc_macro_derive(LabelValue, attributes(label))]
+pub fn derive_label_value(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    label_value::derive(&input).into()
+}
+
+/// Derives `LabelSet` for a struct whose fields are labels (`LabelValue`
+/// types: derived enums or `bool`). The field names are the label names,
+/// the first field most significant in the series index; the cardinality
+/// is the product of the fields' cardinalities.
+///
+/// ```
+/// #[derive(tally::LabelValue, Clone, Copy)]
+/// enum Method { Get, Post }
+///
+/// #[derive(tally::LabelSet)]
+/// struct Request {
+///     method: Method,
+///     #[label(rename = "cached")]
+///     hit: bool,
+/// }
+///
+/// use tally::LabelSet;
+/// assert_eq!(Request::CARDINALITY, 4);
+/// assert_eq!(Request::DESC.names, &["method", "cached"]);
+/// assert_eq!(Request { method: Method::Post, hit: false }.index(), 2);
+/// ```
+///
+/// # Attributes
+///
+/// - On the struct, `#[label(crate = "path")]`: the facade path (default
+///   `::tally`).
+/// - On a field, `#[label(rename = "...")]`: its label name (default: the
+///   field name), a valid, unreserved Prometheus label name.
+///
+/// # Compile errors
+///
+/// A field whose type is not a `LabelValue` (`String`, integers, `Option`,
+/// ...: unbounded) is refused with the trait's message, on the field's
+/// type. Also: tuple, unit or generic structs, enums, unions, invalid or
+/// repeated label names.
+#[proc_macro_derive(LabelSet, attributes(label))]
+pub fn derive_label_set(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    label_set::derive(&input).into()
+}
+
+/// Derives the metrics of a stats struct: every field is a metric family
+/// (or a nested stats struct), named after the field and described by its
+/// doc comment.
+///
+/// ```
+/// use tally::{Counter, Gauge, Histogram, Registry};
+///
+/// #[derive(tally::LabelValue, Clone, Copy)]
+/// enum Method { Get, Post }
+///
+/// #[derive(tally::Metrics)]
+/// #[metrics(prefix = "db")]
+/// struct DbStats {
+///     /// Queries run.
+///     queries: Counter,
+/// }
+///
+/// #[derive(tally::Metrics)]
+/// #[metrics(prefix = "http")]
+/// struct HttpStats {
+///     /// Requests served, by method.
+///     requests: Counter<Method>,                 // http_requests (exposed as http_requests_total)
+///     /// Request latency.
+///     #[metric(unit = "seconds", highest = "60s", precision = 3)]
+///     latency: Histogram<Method>,                // http_latency_seconds
+///     /// Requests in flight.
+///     in_flight: Gauge,                          // http_in_flight
+///     #[metric(flatten)]
+///     db: DbStats,                               // http_db_queries
+/// }
+///
+/// let registry = Registry::new();
+/// let stats = HttpStats::register(&registry).unwrap();
+/// stats.requests.with(Method::Get).inc();
+/// stats.latency.with(Method::Get).record_duration(std::time::Duration::from_millis(3));
+/// stats.db.queries.inc();
+/// let names: Vec<String> = registry.snapshot().families.into_iter().map(|f| f.name).collect();
+/// assert_eq!(names, ["http_requests", "http_latency_seconds", "http_in_flight", "http_db_queries"]);
+/// ```
+///
+/// # What it generates
+///
+/// - `new()` and `Default`: every family empty, not registered.
+/// - `register(&Registry) -> Result<Arc<Self>, RegistryError>`: a new
+///   instance with all its families registered, or none of them if any
+///   name is taken (the registry is then unchanged).
+/// - `global() -> &'static Self`: the process-wide instance, registered
+///   into `Registry::global()` on first use. It never panics: if the
+///   registration fails (a name conflict), the instance still records but
+///   is not exported, and the error is printed once to stderr.
+/// - `try_global() -> Result<&'static Self, RegistryError>`: the same
+///   instance, or the registration error.
+/// - `impl Collector`: the families in field order, for the registry.
+///
+/// # Field types
+///
+/// Recognized by the last segment of the type's path: `Counter`,
+/// `FloatCounter`, `Gauge`, `FloatGauge`, `MaxGauge`, `MinGauge`,
+/// `Histogram`, each with an optional label set type argument (default
+/// `()`: one series). A nested `#[derive(Metrics)]` struct needs
+/// `#[metric(flatten)]`. Anything else is a compile error.
+///
+/// # Names
+///
+/// A family is named `prefix_field` (or `prefix_name` with `name = "..."`).
+/// A counter's trailing `_total` is dropped (exporters add it to counter
+/// samples, so `requests` and `requests_total` are the same counter); the
+/// unit is appended by the registry (`latency` with `unit = "seconds"` is
+/// exposed as `latency_seconds`; a name already ending with the unit is
+/// kept). A flattened struct's families get the parent's prefix (and the
+/// field's `prefix`, if any) in front of their own names. HELP is the
+/// field's doc comment, lines trimmed and joined by a space; a field
+/// without doc comment has an empty HELP.
+///
+/// # Struct attributes: `#[metrics(...)]`
+///
+/// | key | value | default |
+/// |-----|-------|---------|
+/// | `prefix` | put `prefix_` before every family name | none |
+/// | `max_series` | the series budget of every field without its own | 1024 |
+/// | `crate` | the path of the tally facade | `"::tally"` |
+///
+/// # Field attributes: `#[metric(...)]`
+///
+/// | key | on | value |
+/// |-----|----|-------|
+/// | `name` | families | the family name instead of the field name |
+/// | `help` | families | the HELP text instead of the doc comment |
+/// | `unit` | families | a base unit: `"seconds"`, `"bytes"`, `"ratio"`, ... (`ms`, `kb`, `percent` are refused with the base unit to use) |
+/// | `max_series` | families | the series budget: the label set's cardinality must not exceed it (default 1024, or the struct's `max_series`) |
+/// | `flatten` | nested structs | the field is a nested `#[derive(Metrics)]` struct |
+/// | `prefix` | flattened fields | an extra prefix for the nested struct's families |
+/// | `lowest` | histograms | the lowest discernible value (default 1 ns, or 1) |
+/// | `highest` | histograms | the highest trackable value; larger values are clamped and counted (default 1 h for `seconds`, 2^40 otherwise) |
+/// | `precision` | histograms | significant decimal digits, 1 to 5 (default 2: 1% error) |
+/// | `buckets` | histograms | classic bucket upper bounds in exposed units, e.g. `[0.005, 0.01, 0.1, 1]` (ascending) |
+/// | `quantiles` | histograms | summary quantiles to expose too, e.g. `[0.5, 0.99]` (each in 0..=1) |
+///
+/// A histogram with `unit = "seconds"` records nanoseconds
+/// (`record_duration`) and is exposed in seconds; its `lowest`/`highest`
+/// are durations: `"100ns"`, `"10us"`, `"500ms"`, `"60s"`, `"2min"`,
+/// `"1h"`. Any other histogram records plain integers and its bounds are
+/// integers. `highest` must be at least twice `lowest`.
+///
+/// # Compile errors
+///
+/// Every rule is checked when the macro expands, each error on the
+/// offending token: unknown keys (with "did you mean"), repeated keys,
+/// invalid metric names or prefixes, reserved suffixes on non-counters
+/// (`_total`, `_bucket`, `_count`, `_sum`, `_created`, `_info`), two fields
+/// exposing one name, non-base units, nonsensical histogram bounds or
+/// precision, a field type that is not a family, generic structs, tuple
+/// structs, enums and unions. A family whose label set has more series
+/// than its budget fails to compile with a message naming the field, the
+/// series count and the budget.
+#[proc_macro_derive(Metrics, attributes(metrics, metric))]
+pub fn derive_metrics(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    metrics::derive(&input).into()
+}

@@ -1,0 +1,6 @@
+#[derive(tally::LabelSet)]
+struct Labels {
+    status: u32,
+}
+
+fn main() {}

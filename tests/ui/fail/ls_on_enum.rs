@@ -1,0 +1,7 @@
+#[derive(tally::LabelSet)]
+enum Labels {
+    A,
+    B,
+}
+
+fn main() {}

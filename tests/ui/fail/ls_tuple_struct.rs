@@ -1,0 +1,10 @@
+#[derive(tally::LabelValue, Clone, Copy)]
+enum Method {
+    Get,
+    Post,
+}
+
+#[derive(tally::LabelSet)]
+struct Labels(Method, bool);
+
+fn main() {}

@@ -1,0 +1,8 @@
+#[derive(tally::LabelValue)]
+#[label(name = "__name__")]
+enum Name {
+    A,
+    B,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+#[derive(tally::LabelValue)]
+enum Status {
+    Ok,
+    #[label(rename = "ok")]
+    Fine,
+}
+
+fn main() {}

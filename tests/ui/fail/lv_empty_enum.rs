@@ -1,0 +1,4 @@
+#[derive(tally::LabelValue)]
+enum Never {}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(tally::LabelValue)]
+enum Choice<const N: usize> {
+    A,
+    B,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[derive(tally::LabelValue)]
+struct Method {
+    name: String,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+#[derive(tally::LabelValue)]
+#[label(name = "le")]
+enum Bound {
+    Low,
+    High,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+#[derive(tally::LabelValue)]
+#[label(nmae = "method")]
+enum Method {
+    Get,
+    Post,
+}
+
+fn main() {}

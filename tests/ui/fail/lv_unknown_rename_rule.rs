@@ -1,0 +1,8 @@
+#[derive(tally::LabelValue)]
+#[label(rename_all = "camelCase")]
+enum Method {
+    Get,
+    Post,
+}
+
+fn main() {}

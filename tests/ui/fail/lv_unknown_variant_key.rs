@@ -1,0 +1,8 @@
+#[derive(tally::LabelValue)]
+enum Method {
+    #[label(name = "GET")]
+    Get,
+    Post,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[derive(tally::LabelValue)]
+enum Method {
+    Get,
+    Other(String),
+}
+
+fn main() {}

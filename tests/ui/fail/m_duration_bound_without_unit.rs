@@ -1,0 +1,9 @@
+use tally::Histogram;
+
+#[derive(tally::Metrics)]
+struct Stats {
+    #[metric(highest = "60s")]
+    batch: Histogram,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use tally::Counter;
+
+#[derive(tally::Metrics)]
+enum Stats {
+    Requests(Counter),
+}
+
+fn main() {}

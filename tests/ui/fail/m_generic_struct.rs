@@ -1,0 +1,8 @@
+use tally::{Counter, LabelSet};
+
+#[derive(tally::Metrics)]
+struct Stats<L: LabelSet> {
+    requests: Counter<L>,
+}
+
+fn main() {}

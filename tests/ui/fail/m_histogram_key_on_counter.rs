@@ -1,0 +1,9 @@
+use tally::Counter;
+
+#[derive(tally::Metrics)]
+struct Stats {
+    #[metric(precision = 3)]
+    requests: Counter,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use tally::Counter;
+
+#[derive(tally::Metrics)]
+struct Stats {
+    #[metric(name = "http-requests")]
+    requests: Counter,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use tally::Counter;
+
+#[derive(tally::Metrics)]
+struct Stats {
+    requêtes: Counter,
+}
+
+fn main() {}

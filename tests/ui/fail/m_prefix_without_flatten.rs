@@ -1,0 +1,9 @@
+use tally::Counter;
+
+#[derive(tally::Metrics)]
+struct Stats {
+    #[metric(prefix = "http")]
+    requests: Counter,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use tally::Histogram;
+
+#[derive(tally::Metrics)]
+struct Stats {
+    #[metric(name = "request_count")]
+    requests: Histogram,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use tally::Counter;
+
+#[derive(tally::Metrics)]
+struct Stats(Counter);
+
+fn main() {}

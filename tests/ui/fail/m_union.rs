@@ -1,0 +1,6 @@
+#[derive(tally::Metrics)]
+union Stats {
+    requests: u64,
+}
+
+fn main() {}
