@@ -103,6 +103,7 @@ impl Serialize for Family<'_> {
             MetricKind::Counter => ("counter", None),
             MetricKind::Gauge => ("gauge", None),
             MetricKind::Histogram => ("histogram", Some(family.clamped)),
+            MetricKind::Summary => ("summary", Some(family.clamped)),
         };
         FamilyJson {
             kind,
@@ -165,7 +166,9 @@ struct SeriesJson<'a> {
 impl Serialize for SeriesJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self.value {
-            Value::Histogram(h) => HistogramJson::new(&self.labels, h).serialize(serializer),
+            Value::Histogram(h) | Value::Summary(h) => {
+                HistogramJson::new(&self.labels, h).serialize(serializer)
+            }
             value => {
                 let mut map = serializer.serialize_map(Some(2))?;
                 map.serialize_entry("labels", &self.labels)?;
@@ -175,7 +178,7 @@ impl Serialize for SeriesJson<'_> {
                     Value::CounterF64(v) | Value::GaugeF64(v) => {
                         map.serialize_entry("value", &Float(v))?
                     }
-                    Value::Histogram(_) => unreachable!("matched above"),
+                    Value::Histogram(_) | Value::Summary(_) => unreachable!("matched above"),
                 }
                 map.end()
             }

@@ -28,7 +28,7 @@ use super::native::{native_buckets_into, native_schema, Bounds, NativeBuckets};
 use super::openmetrics::EncodeOptions;
 use super::proto::MetricType;
 use super::protobuf_prost::{first_histogram, timestamp};
-use super::quantiles::{quantile_family_name, quantile_value, quantiles};
+use super::quantiles::{quantile_family_name, quantile_value, quantiles, summary_quantiles};
 use super::wire;
 
 /// Appends `snapshot` as delimited protobuf `MetricFamily` records.
@@ -116,6 +116,14 @@ impl Encoder {
                 self.finish(family, out);
             }
             MetricKind::Histogram => self.histogram_family(family, out),
+            MetricKind::Summary => {
+                self.start(&family.name, &family.help, MetricType::Summary);
+                if let Some(first) = first_histogram(family) {
+                    summary_quantiles(&first.config(), &mut self.quantiles);
+                    self.summary_metrics(family);
+                }
+                self.finish(family, out);
+            }
         }
     }
 
@@ -176,8 +184,15 @@ impl Encoder {
             family.help
         );
         self.start(&name, &help, MetricType::Summary);
+        self.summary_metrics(family);
+        self.finish(family, out);
+    }
+
+    /// One `Summary` metric per distribution of `family`, at
+    /// `self.quantiles`.
+    fn summary_metrics(&mut self, family: &FamilySnapshot) {
         for s in &family.series {
-            let Value::Histogram(h) = &s.value else {
+            let (Value::Histogram(h) | Value::Summary(h)) = &s.value else {
                 continue;
             };
             self.message.clear();
@@ -194,7 +209,6 @@ impl Encoder {
             }
             self.metric(s.index, 4);
         }
-        self.finish(family, out);
     }
 
     /// The `Histogram` message of one series into `message`: classic and

@@ -14,7 +14,7 @@ use super::labels::Labels;
 use super::native::{native_buckets, native_schema, Bounds};
 use super::openmetrics::EncodeOptions;
 use super::proto;
-use super::quantiles::{quantile_family_name, quantile_value, quantiles};
+use super::quantiles::{quantile_family_name, quantile_value, quantiles, summary_quantiles};
 
 /// Appends `snapshot` as delimited protobuf `MetricFamily` records, by
 /// way of prost messages: the reference [`encode_protobuf`](super::encode_protobuf)
@@ -73,6 +73,21 @@ pub fn encode_protobuf_prost(
                     });
                 }
             }
+            MetricKind::Summary => {
+                mf.r#type = Some(proto::MetricType::Summary as i32);
+                if let Some(first) = first_histogram(family) {
+                    summary_quantiles(&first.config(), &mut qs);
+                }
+                for s in &family.series {
+                    if let Value::Summary(h) = &s.value {
+                        mf.metric.push(proto::Metric {
+                            label: pairs(s.index),
+                            summary: Some(summary_message(h, &qs, created.clone())),
+                            ..Default::default()
+                        });
+                    }
+                }
+            }
             MetricKind::Histogram => {
                 mf.r#type = Some(proto::MetricType::Histogram as i32);
                 let mut summary = None;
@@ -106,18 +121,7 @@ pub fn encode_protobuf_prost(
                         if let Some(summary) = &mut summary {
                             summary.metric.push(proto::Metric {
                                 label: pairs(s.index),
-                                summary: Some(proto::Summary {
-                                    sample_count: Some(h.count()),
-                                    sample_sum: Some(h.sum_scaled()),
-                                    quantile: qs
-                                        .iter()
-                                        .map(|&q| proto::Quantile {
-                                            quantile: Some(q),
-                                            value: Some(quantile_value(h, q)),
-                                        })
-                                        .collect(),
-                                    created_timestamp: created.clone(),
-                                }),
+                                summary: Some(summary_message(h, &qs, created.clone())),
                                 ..Default::default()
                             });
                         }
@@ -141,9 +145,29 @@ fn write_delimited(mf: &proto::MetricFamily, out: &mut Vec<u8>) {
 
 pub(crate) fn first_histogram(family: &FamilySnapshot) -> Option<&HistogramSnapshot> {
     family.series.iter().find_map(|s| match &s.value {
-        Value::Histogram(h) => Some(&**h),
+        Value::Histogram(h) | Value::Summary(h) => Some(&**h),
         _ => None,
     })
+}
+
+/// The `Summary` message of one distribution at quantiles `qs`.
+fn summary_message(
+    h: &HistogramSnapshot,
+    qs: &[f64],
+    created: Option<proto::Timestamp>,
+) -> proto::Summary {
+    proto::Summary {
+        sample_count: Some(h.count()),
+        sample_sum: Some(h.sum_scaled()),
+        quantile: qs
+            .iter()
+            .map(|&q| proto::Quantile {
+                quantile: Some(q),
+                value: Some(quantile_value(h, q)),
+            })
+            .collect(),
+        created_timestamp: created,
+    }
 }
 
 /// The `Histogram` message of one series: classic and native buckets.

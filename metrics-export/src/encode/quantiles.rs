@@ -11,7 +11,7 @@
 //! A summary, rather than gauges, because `quantile` is the label name
 //! promtool's lint and OpenMetrics parsers reserve for summaries.
 
-use metrics_core::{HistogramConfig, HistogramSnapshot, Unit};
+use metrics_core::{HistogramConfig, HistogramSnapshot, Unit, DEFAULT_SUMMARY_QUANTILES};
 
 /// The name of the summary family of a histogram family `name`.
 pub fn quantile_family_name(name: &str, unit: Option<Unit>) -> String {
@@ -38,6 +38,17 @@ pub(crate) fn quantiles(config: &HistogramConfig, out: &mut Vec<f64>) {
     out.push(1.0);
     out.sort_by(f64::total_cmp);
     out.dedup();
+}
+
+/// The quantiles of a summary family (a windowed histogram): the
+/// configured ones or [`DEFAULT_SUMMARY_QUANTILES`], with `1` (the
+/// maximum) included, ascending.
+pub(crate) fn summary_quantiles(config: &HistogramConfig, out: &mut Vec<f64>) {
+    quantiles(config, out);
+    if out.is_empty() {
+        out.extend_from_slice(DEFAULT_SUMMARY_QUANTILES);
+        out.push(1.0);
+    }
 }
 
 /// The value at quantile `q` in exposed units: exact for 0 (min) and 1

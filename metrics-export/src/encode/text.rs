@@ -7,7 +7,7 @@ use super::buckets::Classic;
 use super::escape::{help_openmetrics, help_text};
 use super::labels::{const_labels, Labels};
 use super::number::{write_canonical, write_f64, write_i64, write_u64};
-use super::quantiles::{quantile_family_name, quantile_value, quantiles};
+use super::quantiles::{quantile_family_name, quantile_value, quantiles, summary_quantiles};
 
 /// Which text format to write.
 #[derive(Clone, Copy, PartialEq)]
@@ -44,6 +44,7 @@ pub(crate) fn encode_text(snapshot: &RegistrySnapshot, dialect: Dialect, out: &m
             MetricKind::Counter => counter(family, &mut labels, dialect, out),
             MetricKind::Gauge => gauge(family, &mut labels, dialect, out),
             MetricKind::Histogram => histogram(family, &mut labels, dialect, &mut scratch, out),
+            MetricKind::Summary => summary(family, &mut labels, dialect, &mut scratch, out),
         }
     }
 }
@@ -108,8 +109,8 @@ fn scalar(out: &mut Vec<u8>, value: &Value) {
         Value::Counter(v) => write_u64(out, v),
         Value::Gauge(v) => write_i64(out, v),
         Value::CounterF64(v) | Value::GaugeF64(v) => write_f64(out, v),
-        // A histogram never sits in a counter or gauge family.
-        Value::Histogram(ref h) => write_u64(out, h.count()),
+        // A distribution never sits in a counter or gauge family.
+        Value::Histogram(ref h) | Value::Summary(ref h) => write_u64(out, h.count()),
     }
     out.push(b'\n');
 }
@@ -172,9 +173,10 @@ fn gauge(family: &FamilySnapshot, labels: &mut Labels, dialect: Dialect, out: &m
     }
 }
 
+/// The distributions of a histogram or summary family, with their index.
 fn histograms(family: &FamilySnapshot) -> impl Iterator<Item = (usize, &HistogramSnapshot)> {
     family.series.iter().filter_map(|s| match &s.value {
-        Value::Histogram(h) => Some((s.index, &**h)),
+        Value::Histogram(h) | Value::Summary(h) => Some((s.index, &**h)),
         _ => None,
     })
 }
@@ -234,19 +236,57 @@ fn histogram(
         family.help
     );
     header(out, dialect, &qname, "", "summary", &help, unit_str(family));
+    summary_samples(family, &qname, labels, dialect, scratch, out);
+}
+
+/// A summary family (a windowed histogram): its quantiles (configured,
+/// or the defaults), `_sum` and `_count`.
+fn summary(
+    family: &FamilySnapshot,
+    labels: &mut Labels,
+    dialect: Dialect,
+    scratch: &mut Scratch,
+    out: &mut Vec<u8>,
+) {
+    let name = family.name.as_str();
+    header(
+        out,
+        dialect,
+        name,
+        "",
+        "summary",
+        &family.help,
+        unit_str(family),
+    );
+    let Some((_, first)) = histograms(family).next() else {
+        return;
+    };
+    summary_quantiles(&first.config(), &mut scratch.quantiles);
+    summary_samples(family, name, labels, dialect, scratch, out);
+}
+
+/// The samples of a summary family `name` at `scratch.quantiles`.
+fn summary_samples(
+    family: &FamilySnapshot,
+    name: &str,
+    labels: &mut Labels,
+    dialect: Dialect,
+    scratch: &mut Scratch,
+    out: &mut Vec<u8>,
+) {
     scratch.quantile_strs.clear();
     scratch.quantile_ends.clear();
     for &q in &scratch.quantiles {
         write_canonical(&mut scratch.quantile_strs, q);
         scratch.quantile_ends.push(scratch.quantile_strs.len());
     }
-    let heads = Heads::new(&qname);
+    let heads = Heads::new(name);
     for (index, h) in histograms(family) {
         let mut start = 0;
         for (&q, &end) in scratch.quantiles.iter().zip(&scratch.quantile_ends) {
             let label = &scratch.quantile_strs[start..end];
             start = end;
-            sample_start(out, &qname, labels, index, Some((b"quantile", label)));
+            sample_start(out, name, labels, index, Some((b"quantile", label)));
             write_f64(out, quantile_value(h, q));
             out.push(b'\n');
         }
