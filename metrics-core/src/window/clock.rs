@@ -59,7 +59,7 @@ fn coarse_now() -> u64 {
 /// ```
 /// use metrics_core::{RecentClock, Window, WindowedCounter};
 /// let clock = RecentClock::start().expect("the clock thread started");
-/// let recent = WindowedCounter::<()>::with_clock(Window::default(), clock);
+/// let recent = WindowedCounter::<(), _>::with_clock(Window::default(), clock);
 /// recent.inc();
 /// assert_eq!(recent.get(), 1);
 /// ```

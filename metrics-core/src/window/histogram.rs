@@ -91,6 +91,11 @@ impl<L: LabelSet, C: Clock> WindowedHistogram<L, C> {
         self.recorder.config
     }
 
+    /// A snapshot with nothing recorded.
+    fn empty_snapshot(&self) -> HistogramSnapshot {
+        HistogramSnapshot::empty(self.recorder.layout, self.recorder.config)
+    }
+
     /// Values clamped into range since start.
     pub fn clamped(&self) -> u64 {
         self.recorder.clamped()
@@ -245,9 +250,15 @@ impl<L: LabelSet, C: Clock> Metric for WindowedHistogram<L, C> {
     }
 
     fn collect(&self) -> Result<Collected, CollectError> {
+        // Labeled families list the series that recorded something; an
+        // unlabeled one is always listed (with zeros before its first
+        // record), so scrapers see it from the start.
+        let unlabeled = self.series == 1;
         let series = (0..self.series)
             .filter_map(|index| {
-                let snap = self.window_snapshot(index)?;
+                let snap = self
+                    .window_snapshot(index)
+                    .or_else(|| unlabeled.then(|| self.empty_snapshot()))?;
                 Some(Series {
                     index,
                     value: Value::Summary(Box::new(snap)),
