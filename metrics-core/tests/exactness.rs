@@ -23,13 +23,17 @@ fn hammer(registry: &Registry, threads: usize, write: impl Fn(usize, u64) + Sync
     thread::scope(|s| {
         let reader = s.spawn(|| {
             start.wait();
+            // At least one snapshot overlaps the writers (do-while): on a
+            // busy machine they may finish before the reader is scheduled.
             let mut snapshots = 0;
-            while !stop.load(Ordering::Relaxed) {
+            loop {
                 let snap = registry.snapshot();
                 assert!(!snap.families.is_empty());
                 snapshots += 1;
+                if stop.load(Ordering::Relaxed) {
+                    break snapshots;
+                }
             }
-            snapshots
         });
         let writers: Vec<_> = (0..threads)
             .map(|t| {

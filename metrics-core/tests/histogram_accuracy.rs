@@ -200,3 +200,51 @@ fn invalid_configurations_are_errors() {
     );
     assert!(Histogram::<()>::with_config(HistogramConfig::raw(1, 100).quantiles(&[1.5])).is_err());
 }
+
+#[test]
+fn shards_with_disjoint_ranges_merge_exactly() {
+    // Each thread records into its own shard a range the others don't
+    // touch, so the merge must widen its cell range below and above.
+    let ours = Histogram::<()>::with_config(HistogramConfig::raw(1, 1 << 40)).unwrap();
+    let mut reference = Reference::<u64>::new_with_bounds(1, 1 << 40, 2).unwrap();
+    let ranges: [(u64, u64); 4] = [
+        (1 << 20, 1 << 22),
+        (1, 100),
+        (1 << 35, 1 << 39),
+        (5_000, 9_000),
+    ];
+    std::thread::scope(|s| {
+        for &(lo, hi) in &ranges {
+            let ours = &ours;
+            s.spawn(move || {
+                for v in (lo..=hi).step_by(((hi - lo) / 500).max(1) as usize) {
+                    ours.record(v);
+                }
+            });
+        }
+    });
+    for &(lo, hi) in &ranges {
+        for v in (lo..=hi).step_by(((hi - lo) / 500).max(1) as usize) {
+            reference.record(v).unwrap();
+        }
+    }
+    let snap = ours.snapshot();
+    assert_eq!(snap.count(), reference.len());
+    let ours_cells: Vec<_> = snap
+        .hdr()
+        .iter_recorded()
+        .map(|v| (v.value_iterated_to(), v.count_at_value()))
+        .collect();
+    let ref_cells: Vec<_> = reference
+        .iter_recorded()
+        .map(|v| (v.value_iterated_to(), v.count_at_value()))
+        .collect();
+    assert_eq!(ours_cells, ref_cells);
+    for bound in [0, 50, 100, 7_000, 1 << 21, 1 << 30, 1 << 38, u64::MAX] {
+        assert_eq!(
+            snap.count_at_or_below(bound),
+            reference.count_between(0, bound.min(1 << 40)),
+            "{bound}"
+        );
+    }
+}

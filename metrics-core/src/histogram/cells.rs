@@ -99,7 +99,8 @@ impl Recorder {
     pub(crate) fn merge(&self) -> Merge {
         Merge {
             layout: self.layout,
-            counts: vec![0; self.layout.len],
+            first: 0,
+            counts: Vec::new(),
             sum: 0,
             min: u64::MAX,
             max: 0,
@@ -113,7 +114,7 @@ impl Recorder {
             HistogramSnapshot::new(
                 self.layout,
                 self.config,
-                merge.counts,
+                (merge.first, merge.counts),
                 merge.sum,
                 merge.min,
                 merge.max,
@@ -132,8 +133,13 @@ pub(crate) fn record(cells: &Lines, (value, cell): (u64, usize), access: Access)
 }
 
 /// The running sum of several shards' (or buckets') cells of one series.
+///
+/// It holds only the cells between the smallest min and the largest max
+/// merged so far (`counts[i]` is cell `first + i`): typical data touches a
+/// fraction of the layout, and a scrape should not zero and sum the rest.
 pub(crate) struct Merge {
     layout: Layout,
+    first: usize,
     counts: Vec<u64>,
     sum: u64,
     min: u64,
@@ -142,6 +148,24 @@ pub(crate) struct Merge {
 }
 
 impl Merge {
+    /// Widens the held range to cover cells `lo..=hi`.
+    fn cover(&mut self, lo: usize, hi: usize) {
+        if self.counts.is_empty() {
+            self.first = lo;
+            self.counts = vec![0; hi - lo + 1];
+            return;
+        }
+        if lo < self.first {
+            let mut wider = vec![0; self.first - lo];
+            wider.extend_from_slice(&self.counts);
+            self.counts = wider;
+            self.first = lo;
+        }
+        if hi >= self.first + self.counts.len() {
+            self.counts.resize(hi - self.first + 1, 0);
+        }
+    }
+
     /// Adds one series' cells. Only the cells between those of its min
     /// and max can hold counts, so only they are read (a value recorded
     /// while this runs may land outside them: it is in flight, and the
@@ -150,15 +174,11 @@ impl Merge {
         self.seen = true;
         let (min, max) = (cells.load(MIN), cells.load(MAX));
         if min <= max {
-            let (first, last) = (self.layout.index(min), self.layout.index(max));
-            for (i, count) in self
-                .counts
-                .iter_mut()
-                .enumerate()
-                .take(last + 1)
-                .skip(first)
-            {
-                *count += cells.load(COUNTS + i);
+            let (lo, hi) = (self.layout.index(min), self.layout.index(max));
+            self.cover(lo, hi);
+            let first = self.first;
+            for (i, count) in self.counts[lo - first..=hi - first].iter_mut().enumerate() {
+                *count += cells.load(COUNTS + lo + i);
             }
         }
         self.sum = self.sum.wrapping_add(cells.load(SUM));
@@ -172,8 +192,13 @@ impl Merge {
             return;
         }
         self.seen = true;
-        for (c, o) in self.counts.iter_mut().zip(other.counts) {
-            *c += o;
+        if !other.counts.is_empty() {
+            let lo = other.first;
+            self.cover(lo, lo + other.counts.len() - 1);
+            let first = self.first;
+            for (c, o) in self.counts[lo - first..].iter_mut().zip(other.counts) {
+                *c += o;
+            }
         }
         self.sum = self.sum.wrapping_add(other.sum);
         self.min = self.min.min(other.min);

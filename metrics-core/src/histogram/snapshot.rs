@@ -15,7 +15,10 @@ use super::{HistogramConfig, Layout};
 pub struct HistogramSnapshot {
     layout: Layout,
     config: HistogramConfig,
+    /// The cells from `first` on that can hold counts (those between
+    /// the recorded min and max); every other cell is empty.
     counts: Box<[u64]>,
+    first: usize,
     count: u64,
     sum: u64,
     min: u64,
@@ -36,10 +39,11 @@ pub struct Bucket {
 }
 
 impl HistogramSnapshot {
+    /// A snapshot of cells `first..first + counts.len()`.
     pub(crate) fn new(
         layout: Layout,
         config: HistogramConfig,
-        counts: Vec<u64>,
+        (first, counts): (usize, Vec<u64>),
         sum: u64,
         min: u64,
         max: u64,
@@ -49,6 +53,7 @@ impl HistogramSnapshot {
             layout,
             config,
             counts: counts.into_boxed_slice(),
+            first,
             count,
             sum,
             min: if count == 0 { 0 } else { min },
@@ -58,7 +63,7 @@ impl HistogramSnapshot {
     }
 
     pub(crate) fn empty(layout: Layout, config: HistogramConfig) -> Self {
-        Self::new(layout, config, vec![0; layout.len], 0, 0, 0)
+        Self::new(layout, config, (0, Vec::new()), 0, 0, 0)
     }
 
     /// The family's configuration (range, precision, scale).
@@ -109,8 +114,8 @@ impl HistogramSnapshot {
     /// Values at or below `value` (in recording units), counting the
     /// whole cell that holds `value`, as `hdrhistogram`'s `count_between`.
     pub fn count_at_or_below(&self, value: u64) -> u64 {
-        let last = self.layout.index(value.min(self.layout.highest));
-        self.counts[..=last].iter().sum()
+        let end = self.end_of(value);
+        self.counts[..end].iter().sum()
     }
 
     /// The cumulative count at each of the ascending `thresholds`
@@ -125,7 +130,7 @@ impl HistogramSnapshot {
         let (mut from, mut total) = (0, 0u64);
         thresholds.iter().map(move |&t| {
             if total < self.count {
-                let end = self.layout.index(t.min(self.layout.highest)) + 1;
+                let end = self.end_of(t);
                 if end > from {
                     total += self.counts[from..end].iter().sum::<u64>();
                     from = end;
@@ -135,6 +140,12 @@ impl HistogramSnapshot {
         })
     }
 
+    /// How many of `counts` lie at or below the cell holding `value`.
+    fn end_of(&self, value: u64) -> usize {
+        let cell = self.layout.index(value.min(self.layout.highest));
+        (cell + 1).saturating_sub(self.first).min(self.counts.len())
+    }
+
     /// The non-empty cells, by ascending value.
     pub fn buckets(&self) -> impl Iterator<Item = Bucket> + '_ {
         self.counts
@@ -142,7 +153,7 @@ impl HistogramSnapshot {
             .enumerate()
             .filter(|(_, c)| **c > 0)
             .map(|(i, &count)| {
-                let (low, width) = self.layout.range(i);
+                let (low, width) = self.layout.range(self.first + i);
                 Bucket {
                     low,
                     high: low + (width - 1),
