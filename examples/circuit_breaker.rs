@@ -434,7 +434,10 @@ fn main() -> Result<(), Box<dyn Error>> {
             println!("{USAGE}");
             return Ok(());
         }
-        Err(message) => return Err(format!("{message}\n{USAGE}").into()),
+        Err(message) => {
+            eprintln!("{message}\n{USAGE}");
+            std::process::exit(2);
+        }
     };
     let stats = BreakerStats::register(Registry::global())?;
     let _server = match &args.serve {

@@ -466,7 +466,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
             println!("{USAGE}");
             return Ok(());
         }
-        Err(message) => return Err(format!("{message}\n{USAGE}").into()),
+        Err(message) => {
+            eprintln!("{message}\n{USAGE}");
+            std::process::exit(2);
+        }
     };
     let app = app()?;
     let listener = TcpListener::bind(args.addr).await?;

@@ -242,7 +242,10 @@ fn main() -> Result<(), Box<dyn Error>> {
             println!("{USAGE}");
             return Ok(());
         }
-        Err(message) => return Err(format!("{message}\n{USAGE}").into()),
+        Err(message) => {
+            eprintln!("{message}\n{USAGE}");
+            std::process::exit(2);
+        }
     };
     let stats = RequestStats::register_global(args.bucket)?;
     let minute = args.bucket.unwrap_or(Duration::from_secs(60));
