@@ -214,7 +214,7 @@ fn numbers_after(line: &str, keys: &[&str]) -> Vec<u64> {
 fn http_service_serves_its_api_and_its_metrics() {
     let mut run = Run::start(
         "http_service",
-        &["--addr", "127.0.0.1:0", "--load", "--duration", "4s"],
+        &["--addr", "127.0.0.1:0", "--load", "--duration", "5s"],
     );
     let addr = url_addr(&run.wait_for("listening on http://"));
     assert_ne!(addr.port(), 0);
