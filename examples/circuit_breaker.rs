@@ -633,6 +633,30 @@ mod tests {
     }
 
     #[test]
+    fn concurrent_callers_never_get_more_probes_than_allowed() {
+        let (b, stats, now) = breaker();
+        trip(&b, now);
+        let later = now + CONFIG.open_timeout;
+        let admitted = std::sync::atomic::AtomicU32::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    for _ in 0..100 {
+                        if b.try_acquire(later).is_ok() {
+                            admitted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(admitted.into_inner(), CONFIG.max_probes);
+        assert_eq!(
+            stats.rejected.with(Rejected::TooManyProbes).get(),
+            800 - u64::from(CONFIG.max_probes)
+        );
+    }
+
+    #[test]
     fn a_failed_probe_opens_again() {
         let (b, stats, now) = breaker();
         trip(&b, now);

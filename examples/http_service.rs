@@ -24,7 +24,8 @@
 //! Flags: `--addr HOST:PORT` (default `127.0.0.1:8080`; port 0 picks a
 //! free one), `--load` (spawn a load generator hitting the API over
 //! loopback), `--duration 5s` (exit after that long; default: run until
-//! Ctrl-C). On exit it prints one `summary:` line.
+//! Ctrl-C or SIGTERM). It shuts down gracefully (in-flight requests
+//! finish) and prints one `summary:` line.
 
 use std::collections::VecDeque;
 use std::error::Error;
@@ -458,6 +459,27 @@ fn summary_line(title: &str) -> String {
     )
 }
 
+/// Ctrl-C, or SIGTERM (what `docker stop` and Kubernetes send).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
     let args = match Args::parse(std::env::args().skip(1)) {
@@ -490,18 +512,19 @@ async fn main() -> Result<(), Box<dyn Error>> {
     }
     match args.duration {
         Some(d) => println!("stopping in {d:?}"),
-        None => println!("Ctrl-C to stop"),
+        None => println!("Ctrl-C (or SIGTERM) to stop"),
     }
 
     let stop = async move {
-        match args.duration {
-            Some(duration) => tokio::select! {
-                _ = tokio::time::sleep(duration) => {}
-                _ = tokio::signal::ctrl_c() => {}
-            },
-            None => {
-                let _ = tokio::signal::ctrl_c().await;
+        let timer = async {
+            match args.duration {
+                Some(duration) => tokio::time::sleep(duration).await,
+                None => std::future::pending().await,
             }
+        };
+        tokio::select! {
+            _ = timer => {}
+            _ = shutdown_signal() => {}
         }
         // Stop the load first so graceful shutdown has nothing to wait for.
         background.shutdown().await;
