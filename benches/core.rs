@@ -31,38 +31,16 @@ fn main() {
     divan::main();
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, LabelValue)]
 enum Method {
     Get,
     Post,
 }
 
-impl LabelValue for Method {
-    const NAME: &'static str = "method";
-    const VALUES: &'static [&'static str] = &["GET", "POST"];
-    fn ordinal(&self) -> usize {
-        *self as usize
-    }
-    fn from_ordinal(i: usize) -> Option<Self> {
-        [Method::Get, Method::Post].get(i).copied()
-    }
-}
-
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, LabelValue)]
 enum Status {
     Ok,
     Error,
-}
-
-impl LabelValue for Status {
-    const NAME: &'static str = "status";
-    const VALUES: &'static [&'static str] = &["ok", "error"];
-    fn ordinal(&self) -> usize {
-        *self as usize
-    }
-    fn from_ordinal(i: usize) -> Option<Self> {
-        [Status::Ok, Status::Error].get(i).copied()
-    }
 }
 
 static LABELED: std::sync::LazyLock<Counter<(Method, Status)>> =
