@@ -357,8 +357,14 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     }
 }
 
-fn print_banner(addr: SocketAddr) {
-    println!("http_service listening on http://{addr}");
+fn print_banner(bound: SocketAddr) {
+    println!("http_service listening on http://{bound}");
+    // Bound to every interface (`--addr 0.0.0.0:8080`): show loopback URLs;
+    // Prometheus on another host needs this host's name in `targets`.
+    let mut addr = bound;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
     println!("  API         http://{addr}/api/items  (POST /api/items, GET /api/items/{{id}}, GET /api/slow)");
     println!("  metrics     http://{addr}/metrics");
     println!("  debug vars  http://{addr}/debug/vars");
