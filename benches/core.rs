@@ -1,5 +1,5 @@
 //! Hot-path costs of tally's primitives, beside the baselines they are
-//! measured against (a shared `AtomicU64`, a thread-private load+store),
+//! measured against (an `AtomicU64` shared by every thread),
 //! in one run on one machine.
 //!
 //! `cargo bench --bench core`. Sample sizes are fixed so a thread's
@@ -70,19 +70,6 @@ static RECENT_LATENCY: std::sync::LazyLock<WindowedHistogram> = std::sync::LazyL
     )
     .unwrap()
 });
-
-thread_local! {
-    static PRIVATE: AtomicU64 = const { AtomicU64::new(0) };
-}
-
-/// Baseline: a thread-private load + store (the floor for any counter).
-#[divan::bench(sample_size = 4096, sample_count = 200)]
-fn baseline_private_load_store() {
-    PRIVATE.with(|p| {
-        let p = black_box(p);
-        p.store(p.load(Relaxed) + 1, Relaxed)
-    });
-}
 
 /// Baseline: one `AtomicU64::fetch_add` shared by every thread.
 #[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]

@@ -198,7 +198,9 @@ impl HistogramRef<'_> {
     /// values a fixed-rate sampler would have seen while this one was
     /// stalled (`value - interval`, `value - 2*interval`, ... down to
     /// `interval`): HdrHistogram's correction for coordinated omission.
-    /// An interval of 0 records `value` alone.
+    /// An interval of 0 records `value` alone. It records about
+    /// `value / expected_interval` values, so pick an interval on the scale
+    /// of the values (the sampler's period), not 1 ns.
     pub fn record_correct(self, value: u64, expected_interval: u64) {
         self.record(value);
         if expected_interval == 0 {
