@@ -1,0 +1,543 @@
+//! A real HTTP service instrumented with tally: a small axum API whose
+//! every request is timed and counted by one middleware into a derived
+//! stats struct, serving its own metrics on the same port.
+//!
+//! ```sh
+//! cargo run --release --example http_service              # serve until Ctrl-C
+//! cargo run --release --example http_service -- --load    # ... and generate traffic
+//! cargo run --example http_service -- --addr 127.0.0.1:0 --load --duration 5s
+//! ```
+//!
+//! It prints the URLs to open and a `prometheus.yml` snippet. `/metrics`
+//! answers curl and browsers with Prometheus text (Prometheus itself
+//! negotiates OpenMetrics, or protobuf with native histograms);
+//! `/debug/vars` is the same registry as JSON.
+//!
+//! What to read:
+//! - [`HttpStats`]: the whole instrumentation, declared once. Every label
+//!   is a fieldless enum, so each family has a fixed number of series
+//!   (the compiler refuses a `String` label); unknown routes and methods
+//!   map to an `Other` variant instead of growing the family.
+//! - [`instrument`]: the one middleware that records into it.
+//! - `main`: `tally::axum_router` merged into the application's router.
+//!
+//! Flags: `--addr HOST:PORT` (default `127.0.0.1:8080`; port 0 picks a
+//! free one), `--load` (spawn a load generator hitting the API over
+//! loopback), `--duration 5s` (exit after that long; default: run until
+//! Ctrl-C or SIGTERM). It shuts down gracefully (in-flight requests
+//! finish) and prints one `summary:` line.
+
+use std::collections::VecDeque;
+use std::error::Error;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::{Bytes, HttpBody};
+use axum::extract::{Path, Request, State};
+use axum::http::{self, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use tally::{Counter, Gauge, Handler, Histogram, LabelValue, Metrics, Registry};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+
+// ---------------------------------------------------------------------
+// The instrumentation: labels and the stats struct.
+// ---------------------------------------------------------------------
+
+/// The request method. Methods the service does not serve are `OTHER`:
+/// a client cannot create new series by inventing methods.
+#[derive(LabelValue, Clone, Copy, Debug, PartialEq, Eq)]
+#[label(rename_all = "SCREAMING_SNAKE_CASE")]
+enum Method {
+    Get,
+    Head,
+    Post,
+    Put,
+    Delete,
+    Other,
+}
+
+impl Method {
+    fn of(method: &http::Method) -> Method {
+        match method.as_str() {
+            "GET" => Method::Get,
+            "HEAD" => Method::Head,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "DELETE" => Method::Delete,
+            _ => Method::Other,
+        }
+    }
+}
+
+/// The response's status class: five values instead of hundreds of codes.
+#[derive(LabelValue, Clone, Copy, Debug, PartialEq, Eq)]
+#[label(name = "status")]
+enum StatusClass {
+    #[label(rename = "1xx")]
+    Informational,
+    #[label(rename = "2xx")]
+    Success,
+    #[label(rename = "3xx")]
+    Redirection,
+    #[label(rename = "4xx")]
+    ClientError,
+    #[label(rename = "5xx")]
+    ServerError,
+}
+
+impl StatusClass {
+    const ALL: [StatusClass; 5] = [
+        StatusClass::Informational,
+        StatusClass::Success,
+        StatusClass::Redirection,
+        StatusClass::ClientError,
+        StatusClass::ServerError,
+    ];
+
+    fn of(status: StatusCode) -> StatusClass {
+        match status.as_u16() / 100 {
+            1 => StatusClass::Informational,
+            2 => StatusClass::Success,
+            3 => StatusClass::Redirection,
+            4 => StatusClass::ClientError,
+            _ => StatusClass::ServerError,
+        }
+    }
+}
+
+/// The route a request matched: the route *template*, never the raw path
+/// (which the client controls). Anything else is `other`.
+#[derive(LabelValue, Clone, Copy, Debug, PartialEq, Eq)]
+#[label(name = "route")]
+enum Route {
+    #[label(rename = "/api/items")]
+    Items,
+    #[label(rename = "/api/items/{id}")]
+    Item,
+    #[label(rename = "/api/slow")]
+    Slow,
+    #[label(rename = "/metrics")]
+    Metrics,
+    #[label(rename = "/debug/vars")]
+    DebugVars,
+    #[label(rename = "/-/healthy")]
+    Healthy,
+    Other,
+}
+
+impl Route {
+    const ALL: [Route; 7] = [
+        Route::Items,
+        Route::Item,
+        Route::Slow,
+        Route::Metrics,
+        Route::DebugVars,
+        Route::Healthy,
+        Route::Other,
+    ];
+
+    fn of(path: &str) -> Route {
+        match path {
+            "/api/items" => Route::Items,
+            "/api/slow" => Route::Slow,
+            tally::METRICS_PATH => Route::Metrics,
+            tally::DEBUG_VARS_PATH => Route::DebugVars,
+            tally::HEALTH_PATH => Route::Healthy,
+            _ => match path.strip_prefix("/api/items/") {
+                Some(id) if !id.is_empty() && !id.contains('/') => Route::Item,
+                _ => Route::Other,
+            },
+        }
+    }
+}
+
+/// Everything this service measures. Exposed as `http_requests_total`,
+/// `http_latency_seconds`, `http_in_flight` and
+/// `http_response_bytes_total`; each doc comment becomes the HELP text.
+#[derive(Metrics)]
+#[metrics(prefix = "http")]
+struct HttpStats {
+    /// Requests served, by method and status class.
+    requests: Counter<(Method, StatusClass)>,
+    /// Time to produce the response (headers and a complete body), by route.
+    #[metric(unit = "seconds", highest = "60s", precision = 3)]
+    latency: Histogram<Route>,
+    /// Requests being handled right now.
+    in_flight: Gauge,
+    /// Response body bytes sent, by route.
+    #[metric(unit = "bytes")]
+    response_bytes: Counter<Route>,
+}
+
+/// The middleware: times and counts every request, including 404s and
+/// the metrics endpoints themselves.
+async fn instrument(request: Request, next: Next) -> Response {
+    let stats = HttpStats::global();
+    let method = Method::of(request.method());
+    let route = Route::of(request.uri().path());
+    let start = Instant::now();
+    let in_flight = InFlight::enter(&stats.in_flight);
+    let response = next.run(request).await;
+    drop(in_flight);
+    stats.latency.with(route).record_duration(start.elapsed());
+    stats
+        .requests
+        .with((method, StatusClass::of(response.status())))
+        .inc();
+    if let Some(bytes) = response.body().size_hint().exact() {
+        stats.response_bytes.with(route).add(bytes);
+    }
+    response
+}
+
+/// Counts one request in flight until dropped, so a request whose client
+/// hangs up mid-handler (its future dropped) still leaves the gauge.
+struct InFlight<'a>(&'a Gauge);
+
+impl<'a> InFlight<'a> {
+    fn enter(gauge: &'a Gauge) -> Self {
+        gauge.inc();
+        InFlight(gauge)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+// ---------------------------------------------------------------------
+// The application: an in-memory item list. Nothing here knows metrics.
+// ---------------------------------------------------------------------
+
+#[derive(Clone, Serialize)]
+struct Item {
+    id: u64,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct NewItem {
+    name: String,
+}
+
+/// The most recent items (older ones are forgotten, so a long load run
+/// stays small).
+#[derive(Default)]
+struct Items {
+    next_id: u64,
+    recent: VecDeque<Item>,
+}
+
+const KEPT_ITEMS: usize = 100;
+
+type AppState = Arc<Mutex<Items>>;
+
+async fn list_items(State(items): State<AppState>) -> Json<Vec<Item>> {
+    let items = items.lock().unwrap();
+    Json(items.recent.iter().rev().take(20).cloned().collect())
+}
+
+async fn create_item(
+    State(items): State<AppState>,
+    Json(new): Json<NewItem>,
+) -> Result<(StatusCode, Json<Item>), (StatusCode, &'static str)> {
+    if new.name.trim().is_empty() {
+        return Err((StatusCode::UNPROCESSABLE_ENTITY, "name is empty\n"));
+    }
+    let mut items = items.lock().unwrap();
+    items.next_id += 1;
+    let item = Item {
+        id: items.next_id,
+        name: new.name,
+    };
+    if items.recent.len() == KEPT_ITEMS {
+        items.recent.pop_front();
+    }
+    items.recent.push_back(item.clone());
+    Ok((StatusCode::CREATED, Json(item)))
+}
+
+async fn get_item(State(items): State<AppState>, Path(id): Path<u64>) -> Response {
+    let items = items.lock().unwrap();
+    match items.recent.iter().find(|item| item.id == id) {
+        Some(item) => Json(item.clone()).into_response(),
+        None => (StatusCode::NOT_FOUND, "no such item\n").into_response(),
+    }
+}
+
+/// A dependency with a long tail: 10-200 ms, and 1 call in 20 fails.
+async fn slow() -> Response {
+    let (delay, fail) = {
+        let mut rng = rand::rng();
+        (rng.random_range(10..=200), rng.random_ratio(1, 20))
+    };
+    tokio::time::sleep(Duration::from_millis(delay)).await;
+    if fail {
+        (StatusCode::SERVICE_UNAVAILABLE, "upstream timed out\n").into_response()
+    } else {
+        format!("done in {delay} ms\n").into_response()
+    }
+}
+
+fn app() -> Result<Router, Box<dyn Error>> {
+    // Register the stats now rather than on the first request, so a name
+    // conflict shows at startup and a scrape sees every family at once.
+    HttpStats::try_global()?;
+    // `/metrics`, `/debug/vars` and `/-/healthy`, serving the registry the
+    // derived `global()` registers into.
+    let metrics = tally::axum_router(Arc::new(Handler::new(Registry::global())?));
+    Ok(Router::new()
+        .route("/api/items", get(list_items).post(create_item))
+        .route("/api/items/{id}", get(get_item))
+        .route("/api/slow", get(slow))
+        .with_state(AppState::default())
+        .merge(metrics)
+        .layer(middleware::from_fn(instrument)))
+}
+
+// ---------------------------------------------------------------------
+// Running it: flags, banner, load generator, shutdown, summary.
+// ---------------------------------------------------------------------
+
+const USAGE: &str = "usage: http_service [--addr HOST:PORT] [--load] [--duration 5s]";
+
+struct Args {
+    addr: SocketAddr,
+    load: bool,
+    duration: Option<Duration>,
+}
+
+impl Args {
+    fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
+        let mut parsed = Args {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            load: false,
+            duration: None,
+        };
+        while let Some(arg) = args.next() {
+            let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+            match arg.as_str() {
+                "--addr" => {
+                    let v = value()?;
+                    parsed.addr = v.parse().map_err(|e| format!("--addr {v}: {e}"))?;
+                }
+                "--load" => parsed.load = true,
+                "--duration" => parsed.duration = Some(parse_duration(&value()?)?),
+                "-h" | "--help" => return Err(String::new()),
+                other => return Err(format!("unknown argument {other:?}")),
+            }
+        }
+        Ok(parsed)
+    }
+}
+
+/// `500ms`, `5s`, `2m`, `1h`, or plain seconds.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let n: u64 = number.parse().map_err(|_| format!("bad duration {s:?}"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "" | "s" => Ok(Duration::from_secs(n)),
+        "m" | "min" => Ok(Duration::from_secs(n * 60)),
+        "h" => Ok(Duration::from_secs(n * 3600)),
+        _ => Err(format!("bad duration {s:?} (use ms, s, m or h)")),
+    }
+}
+
+fn print_banner(bound: SocketAddr) {
+    println!("http_service listening on http://{bound}");
+    // Bound to every interface (`--addr 0.0.0.0:8080`): show loopback URLs;
+    // Prometheus on another host needs this host's name in `targets`.
+    let mut addr = bound;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    println!("  API         http://{addr}/api/items  (POST /api/items, GET /api/items/{{id}}, GET /api/slow)");
+    println!("  metrics     http://{addr}/metrics");
+    println!("  debug vars  http://{addr}/debug/vars");
+    println!("  health      http://{addr}/-/healthy");
+    println!();
+    println!("Point Prometheus at it (prometheus.yml):");
+    println!();
+    println!("scrape_configs:");
+    println!("  - job_name: http_service");
+    println!("    scrape_interval: 5s");
+    println!("    static_configs:");
+    println!("      - targets: [\"{addr}\"]");
+    println!();
+}
+
+/// One load-generator worker: a keep-alive connection sending a mix of
+/// requests (some of them 4xx on purpose) a few milliseconds apart.
+async fn load_worker(addr: SocketAddr, seed: u64) -> Result<(), Box<dyn Error + Send + Sync>> {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    loop {
+        let stream = TcpStream::connect(addr).await?;
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+        tokio::spawn(connection);
+        // A new connection now and then, like real clients.
+        for n in 0..500u64 {
+            let (method, path, body) = match rng.random_range(0..100) {
+                0..50 => ("GET", "/api/items".to_string(), String::new()),
+                50..68 => (
+                    "POST",
+                    "/api/items".to_string(),
+                    format!(r#"{{"name":"item {seed}-{n}"}}"#),
+                ),
+                68..70 => ("POST", "/api/items".to_string(), r#"{"name":""}"#.into()),
+                70..85 => {
+                    let id = rng.random_range(1..=60 * (n + 1));
+                    ("GET", format!("/api/items/{id}"), String::new())
+                }
+                85..93 => ("GET", "/api/slow".to_string(), String::new()),
+                93..98 => ("GET", format!("/no/such/page/{n}"), String::new()),
+                _ => ("DELETE", "/api/items".to_string(), String::new()),
+            };
+            let request = http::Request::builder()
+                .method(method)
+                .uri(path)
+                .header(http::header::HOST, addr.to_string())
+                .header(http::header::CONTENT_TYPE, "application/json")
+                .body(Full::new(Bytes::from(body)))?;
+            let response = sender.send_request(request).await?;
+            response.into_body().collect().await?;
+            tokio::time::sleep(Duration::from_millis(rng.random_range(2..10))).await;
+        }
+    }
+}
+
+/// Every few seconds while the load runs: how the numbers move.
+async fn report_progress() {
+    let mut ticker = tokio::time::interval(Duration::from_secs(2));
+    ticker.tick().await;
+    loop {
+        ticker.tick().await;
+        println!("{}", summary_line("load:"));
+    }
+}
+
+/// One line read back from the stats (the same values a scrape shows).
+fn summary_line(title: &str) -> String {
+    let stats = HttpStats::global();
+    let mut by_class = [0u64; 5];
+    for (class, count) in StatusClass::ALL.iter().zip(&mut by_class) {
+        for method in [
+            Method::Get,
+            Method::Head,
+            Method::Post,
+            Method::Put,
+            Method::Delete,
+            Method::Other,
+        ] {
+            *count += stats.requests.with((method, *class)).get();
+        }
+    }
+    let total: u64 = by_class.iter().sum();
+    let bytes: u64 = Route::ALL
+        .iter()
+        .map(|&r| stats.response_bytes.with(r).get())
+        .sum();
+    let items_p99 = stats.latency.with(Route::Items).snapshot();
+    let slow_p99 = stats.latency.with(Route::Slow).snapshot();
+    let ms = |s: &tally::HistogramSnapshot| s.value_at_quantile(0.99) as f64 / 1e6;
+    format!(
+        "{title} {total} requests (2xx {}, 4xx {}, 5xx {}), p99 /api/items {:.2} ms, p99 /api/slow {:.1} ms, {bytes} response bytes, {} in flight",
+        by_class[1],
+        by_class[3],
+        by_class[4],
+        ms(&items_p99),
+        ms(&slow_p99),
+        stats.in_flight.get(),
+    )
+}
+
+/// Ctrl-C, or SIGTERM (what `docker stop` and Kubernetes send).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    let args = match Args::parse(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(message) if message.is_empty() => {
+            println!("{USAGE}");
+            return Ok(());
+        }
+        Err(message) => {
+            eprintln!("{message}\n{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    let app = app()?;
+    let listener = TcpListener::bind(args.addr).await?;
+    let addr = listener.local_addr()?;
+    print_banner(addr);
+
+    let mut background = JoinSet::new();
+    if args.load {
+        println!("load generator: 2 workers hitting http://{addr}/api/...");
+        for seed in 0..2 {
+            background.spawn(async move {
+                if let Err(e) = load_worker(addr, seed).await {
+                    eprintln!("load worker {seed} stopped: {e}");
+                }
+            });
+        }
+        background.spawn(report_progress());
+    }
+    match args.duration {
+        Some(d) => println!("stopping in {d:?}"),
+        None => println!("Ctrl-C (or SIGTERM) to stop"),
+    }
+
+    let stop = async move {
+        let timer = async {
+            match args.duration {
+                Some(duration) => tokio::time::sleep(duration).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = timer => {}
+            _ = shutdown_signal() => {}
+        }
+        // Stop the load first so graceful shutdown has nothing to wait for.
+        background.shutdown().await;
+    };
+    axum::serve(listener, app)
+        .with_graceful_shutdown(stop)
+        .await?;
+    println!("{}", summary_line("summary:"));
+    Ok(())
+}
