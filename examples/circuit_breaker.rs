@@ -440,14 +440,6 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
     };
     let stats = BreakerStats::register(Registry::global())?;
-    let _server = match &args.serve {
-        Some(addr) => {
-            let server = tally::serve(addr.as_str())?;
-            println!("metrics at http://{}/metrics", server.local_addr());
-            Some(server)
-        }
-        None => None,
-    };
     let config = Config {
         failure_ratio: 0.5,
         min_requests: 20,
@@ -463,6 +455,16 @@ fn main() -> Result<(), Box<dyn Error>> {
     let wall = Instant::now();
     let simulated = args.duration.map(|d| d * args.speed);
     let breaker = Breaker::new(config, stats.clone(), epoch);
+    // Serve once the breaker has published its state, so the first scrape
+    // already shows exactly one current state.
+    let _server = match &args.serve {
+        Some(addr) => {
+            let server = tally::serve(addr.as_str())?;
+            println!("metrics at http://{}/metrics", server.local_addr());
+            Some(server)
+        }
+        None => None,
+    };
     let mut rng = SmallRng::seed_from_u64(args.seed);
     let mut in_flight = BinaryHeap::new();
     let step = Duration::from_millis(5);
