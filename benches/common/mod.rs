@@ -6,6 +6,7 @@
 //! Each bench binary uses a part of this module.
 #![allow(dead_code)]
 
+pub mod hot;
 pub mod registries;
 
 use measured::label::StaticLabelSet;
