@@ -18,6 +18,8 @@ use measured::text::BufferedTextEncoder;
 use prometheus_client::metrics::counter::Counter as PcCounter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::Histogram as PcHistogram;
+use std::sync::Arc;
+
 use tally::LabelValue;
 
 use super::{latencies, BOUNDS, BUCKETS};
@@ -147,11 +149,14 @@ fn route_code_set() -> RouteCodeSet {
 /// HDR configuration (1 ns .. 1 h, 2 digits), exposed with [`BOUNDS`].
 pub struct Tally {
     pub registry: tally::Registry,
+    counters: Vec<Arc<tally::Counter<(Route, Code)>>>,
+    histogram: Option<Arc<tally::Histogram<(Route, Code)>>>,
 }
 
 /// Builds tally's registry.
 pub fn tally(families: usize, histograms: bool, observations: usize) -> Tally {
     let registry = tally::Registry::new();
+    let mut counters = Vec::new();
     for f in 0..families {
         let c = registry
             .register(
@@ -162,8 +167,9 @@ pub fn tally(families: usize, histograms: bool, observations: usize) -> Tally {
         for (i, r, k) in pairs() {
             c.with((r, k)).add(counter_value(f, i));
         }
+        counters.push(c);
     }
-    if histograms {
+    let histogram = histograms.then(|| {
         let h = registry
             .register(
                 tally::Desc::new("request_latency", HISTOGRAM_HELP).with_unit(tally::Unit::SECONDS),
@@ -178,11 +184,30 @@ pub fn tally(families: usize, histograms: bool, observations: usize) -> Tally {
                 h.with((r, k)).record_f64(v);
             }
         }
+        h
+    });
+    Tally {
+        registry,
+        counters,
+        histogram,
     }
-    Tally { registry }
 }
 
 impl Tally {
+    /// Every series once more, from the calling thread.
+    pub fn touch(&self) {
+        for c in &self.counters {
+            for (_, r, k) in pairs() {
+                c.with((r, k)).inc();
+            }
+        }
+        if let Some(h) = &self.histogram {
+            for (_, r, k) in pairs() {
+                h.with((r, k)).record(20_000_000);
+            }
+        }
+    }
+
     /// Snapshot + Prometheus text (0.0.4) into `out`.
     pub fn encode(&self, out: &mut Vec<u8>) {
         out.clear();
@@ -197,7 +222,11 @@ impl Tally {
 /// prometheus-client: a registry of `Family`s.
 pub struct PrometheusClient {
     pub registry: prometheus_client::registry::Registry,
+    counters: Vec<Family<PcRouteCode, PcCounter>>,
+    histogram: Option<PcHistogramFamily>,
 }
+
+type PcHistogramFamily = Family<PcRouteCode, PcHistogram, fn() -> PcHistogram>;
 
 fn pc_histogram() -> PcHistogram {
     PcHistogram::new(BOUNDS)
@@ -210,6 +239,7 @@ pub fn prometheus_client(
     observations: usize,
 ) -> PrometheusClient {
     let mut registry = prometheus_client::registry::Registry::default();
+    let mut counters = Vec::new();
     for f in 0..families {
         let family = Family::<PcRouteCode, PcCounter>::default();
         for (i, route, code) in pairs() {
@@ -218,12 +248,11 @@ pub fn prometheus_client(
                 .inc_by(counter_value(f, i));
         }
         // prometheus-client appends `_total` to counters itself.
-        registry.register(format!("requests_{f:02}"), COUNTER_HELP, family);
+        registry.register(format!("requests_{f:02}"), COUNTER_HELP, family.clone());
+        counters.push(family);
     }
-    if histograms {
-        let family = Family::<PcRouteCode, PcHistogram, fn() -> PcHistogram>::new_with_constructor(
-            pc_histogram,
-        );
+    let histogram = histograms.then(|| {
+        let family = PcHistogramFamily::new_with_constructor(pc_histogram);
         for (i, route, code) in pairs() {
             let h = family.get_or_create(&PcRouteCode { route, code });
             for v in latencies(i as u64, observations) {
@@ -234,13 +263,32 @@ pub fn prometheus_client(
             "request_latency",
             HISTOGRAM_HELP,
             prometheus_client::registry::Unit::Seconds,
-            family,
+            family.clone(),
         );
+        family
+    });
+    PrometheusClient {
+        registry,
+        counters,
+        histogram,
     }
-    PrometheusClient { registry }
 }
 
 impl PrometheusClient {
+    /// Every series once more, from the calling thread.
+    pub fn touch(&self) {
+        for c in &self.counters {
+            for (_, route, code) in pairs() {
+                c.get_or_create(&PcRouteCode { route, code }).inc();
+            }
+        }
+        if let Some(h) = &self.histogram {
+            for (_, route, code) in pairs() {
+                h.get_or_create(&PcRouteCode { route, code }).observe(0.02);
+            }
+        }
+    }
+
     /// Its text encoder (OpenMetrics text) into `out`.
     pub fn encode(&self, out: &mut String) {
         out.clear();
@@ -251,11 +299,18 @@ impl PrometheusClient {
 /// prometheus: a registry of `IntCounterVec`s and a `HistogramVec`.
 pub struct Prometheus {
     pub registry: prometheus::Registry,
+    counters: Vec<prometheus::IntCounterVec>,
+    histogram: Option<prometheus::HistogramVec>,
+}
+
+fn str_labels(r: Route, k: Code) -> [&'static str; 2] {
+    [Route::VALUES[r.ordinal()], Code::VALUES[k.ordinal()]]
 }
 
 /// Builds prometheus' registry.
 pub fn prometheus(families: usize, histograms: bool, observations: usize) -> Prometheus {
     let registry = prometheus::Registry::new();
+    let mut counters = Vec::new();
     for f in 0..families {
         let vec = prometheus::IntCounterVec::new(
             prometheus::Opts::new(counter_name(f), COUNTER_HELP),
@@ -263,29 +318,49 @@ pub fn prometheus(families: usize, histograms: bool, observations: usize) -> Pro
         )
         .unwrap();
         for (i, r, k) in pairs() {
-            vec.with_label_values(&[Route::VALUES[r.ordinal()], Code::VALUES[k.ordinal()]])
+            vec.with_label_values(&str_labels(r, k))
                 .inc_by(counter_value(f, i));
         }
-        registry.register(Box::new(vec)).unwrap();
+        registry.register(Box::new(vec.clone())).unwrap();
+        counters.push(vec);
     }
-    if histograms {
+    let histogram = histograms.then(|| {
         let vec = prometheus::HistogramVec::new(
             prometheus::HistogramOpts::new(HISTOGRAM_NAME, HISTOGRAM_HELP).buckets(BOUNDS.to_vec()),
             &["route", "code"],
         )
         .unwrap();
         for (i, r, k) in pairs() {
-            let h = vec.with_label_values(&[Route::VALUES[r.ordinal()], Code::VALUES[k.ordinal()]]);
+            let h = vec.with_label_values(&str_labels(r, k));
             for v in latencies(i as u64, observations) {
                 h.observe(v);
             }
         }
-        registry.register(Box::new(vec)).unwrap();
+        registry.register(Box::new(vec.clone())).unwrap();
+        vec
+    });
+    Prometheus {
+        registry,
+        counters,
+        histogram,
     }
-    Prometheus { registry }
 }
 
 impl Prometheus {
+    /// Every series once more, from the calling thread.
+    pub fn touch(&self) {
+        for c in &self.counters {
+            for (_, r, k) in pairs() {
+                c.with_label_values(&str_labels(r, k)).inc();
+            }
+        }
+        if let Some(h) = &self.histogram {
+            for (_, r, k) in pairs() {
+                h.with_label_values(&str_labels(r, k)).observe(0.02);
+            }
+        }
+    }
+
     /// `gather()` + its `TextEncoder` into `out`.
     pub fn encode(&self, out: &mut String) {
         use prometheus::Encoder;
@@ -304,6 +379,8 @@ impl Prometheus {
 pub struct Metrics {
     pub recorder: metrics_exporter_prometheus::PrometheusRecorder,
     pub handle: metrics_exporter_prometheus::PrometheusHandle,
+    families: usize,
+    histograms: bool,
 }
 
 /// A `metrics-exporter-prometheus` recorder with [`BOUNDS`] as buckets.
@@ -345,10 +422,36 @@ pub fn metrics(families: usize, histograms: bool, observations: usize) -> Metric
             }
         }
     });
-    Metrics { recorder, handle }
+    Metrics {
+        recorder,
+        handle,
+        families,
+        histograms,
+    }
 }
 
 impl Metrics {
+    /// Every series once more, from the calling thread (through the
+    /// macros, as the hot path does).
+    pub fn touch(&self) {
+        metrics::with_local_recorder(&self.recorder, || {
+            for f in 0..self.families {
+                let name = counter_name(f);
+                for (_, r, k) in pairs() {
+                    let [route, code] = str_labels(r, k);
+                    metrics::counter!(name.clone(), "route" => route, "code" => code).increment(1);
+                }
+            }
+            if self.histograms {
+                for (_, r, k) in pairs() {
+                    let [route, code] = str_labels(r, k);
+                    metrics::histogram!(HISTOGRAM_NAME, "route" => route, "code" => code)
+                        .record(0.02);
+                }
+            }
+        });
+    }
+
     /// The handle's `render()` (drains pending histogram samples first).
     pub fn encode(&self) -> String {
         self.handle.render()
@@ -392,6 +495,20 @@ pub fn measured(families: usize, histograms: bool, observations: usize) -> Measu
 }
 
 impl Measured {
+    /// Every series once more, from the calling thread.
+    pub fn touch(&self) {
+        for (_, c) in &self.counters {
+            for (_, route, code) in pairs() {
+                c.inc(MeasuredRouteCode { route, code });
+            }
+        }
+        if let Some(h) = &self.histogram {
+            for (_, route, code) in pairs() {
+                h.observe(MeasuredRouteCode { route, code }, 0.02);
+            }
+        }
+    }
+
     /// Every family into its `BufferedTextEncoder`, then `finish()`;
     /// returns the length of the text.
     pub fn encode(&self, enc: &mut BufferedTextEncoder) -> usize {
