@@ -43,7 +43,9 @@ fn pc_histogram() -> PcHistogram {
 static PC_PLAIN: LazyLock<PcCounter> = LazyLock::new(PcCounter::default);
 static PC_LABELED: LazyLock<Family<PcLabels, PcCounter>> = LazyLock::new(Family::default);
 static PC_HIST: LazyLock<PcHistogram> = LazyLock::new(pc_histogram);
-static PC_HIST_LABELED: LazyLock<Family<PcLabels, PcHistogram, fn() -> PcHistogram>> =
+/// A prometheus-client histogram family built by [`pc_histogram`].
+type PcHistogramFamily = Family<PcLabels, PcHistogram, fn() -> PcHistogram>;
+static PC_HIST_LABELED: LazyLock<PcHistogramFamily> =
     LazyLock::new(|| Family::new_with_constructor(pc_histogram));
 
 // --- prometheus ---
