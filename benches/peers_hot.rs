@@ -86,6 +86,12 @@ mod counter_unlabeled {
     fn measured() {
         hot::counter_unlabeled::measured()
     }
+
+    /// metrics with its handle registered once (an extra row).
+    #[divan::bench]
+    fn metrics_handle() {
+        hot::counter_unlabeled::metrics_handle()
+    }
 }
 
 /// Workload 2: a counter over 18 label combinations, a random one per
@@ -158,6 +164,12 @@ mod histogram_unlabeled {
     #[divan::bench]
     fn measured(b: Bencher) {
         with_picks(b, hot::histogram_unlabeled::measured)
+    }
+
+    /// metrics with its handle registered once (an extra row).
+    #[divan::bench]
+    fn metrics_handle(b: Bencher) {
+        with_picks(b, hot::histogram_unlabeled::metrics_handle)
     }
 }
 
