@@ -191,18 +191,29 @@ fn allocs_per_op(op: hot::Op) -> (f64, f64) {
 }
 
 fn bytes(b: f64) -> String {
-    if b >= 100.0 {
+    if b < NOISE {
+        "0 B".to_string()
+    } else if b >= 100.0 {
         format!("{:.0} B", b)
     } else {
         format!("{:.1} B", b)
     }
 }
 
+/// Below this many bytes per series a row shows 0 (thread spawn noise).
+const NOISE: f64 = 0.05;
+
 fn ratio(peer: f64, tally: f64) -> String {
-    if tally > 0.0 && peer > 0.0 {
-        format!(" ({:.2}x)", peer / tally)
+    if tally < NOISE || peer < NOISE {
+        return String::new();
+    }
+    let r = peer / tally;
+    if r >= 0.1 {
+        format!(" ({r:.2}x)")
+    } else if r >= 0.001 {
+        format!(" ({r:.4}x)")
     } else {
-        String::new()
+        " (<0.001x)".to_string()
     }
 }
 
