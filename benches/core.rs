@@ -1,5 +1,5 @@
 //! Hot-path costs of tally's primitives, beside the baselines they are
-//! measured against (a shared `AtomicU64`, a thread-private load+store),
+//! measured against (an `AtomicU64` shared by every thread),
 //! in one run on one machine.
 //!
 //! `cargo bench --bench core`. Sample sizes are fixed so a thread's
@@ -12,7 +12,10 @@
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use divan::black_box;
-use tally::{Counter, Histogram, LabelValue};
+use tally::{
+    Counter, Histogram, HistogramConfig, LabelValue, RecentClock, Window, WindowedCounter,
+    WindowedHistogram,
+};
 
 fn main() {
     report_memory();
@@ -21,41 +24,23 @@ fn main() {
     LABELED.with((Method::Get, Status::Ok)).inc();
     PLAIN.inc();
     LATENCY.record(1);
+    RECENT.with((Method::Get, Status::Ok)).inc();
+    RECENT_LATENCY.record_value(1);
+    RECENT_FAST.with((Method::Get, Status::Ok)).inc();
+    RECENT_LATENCY_FAST.record_value(1);
     divan::main();
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, LabelValue)]
 enum Method {
     Get,
     Post,
 }
 
-impl LabelValue for Method {
-    const NAME: &'static str = "method";
-    const VALUES: &'static [&'static str] = &["GET", "POST"];
-    fn ordinal(&self) -> usize {
-        *self as usize
-    }
-    fn from_ordinal(i: usize) -> Option<Self> {
-        [Method::Get, Method::Post].get(i).copied()
-    }
-}
-
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, LabelValue)]
 enum Status {
     Ok,
     Error,
-}
-
-impl LabelValue for Status {
-    const NAME: &'static str = "status";
-    const VALUES: &'static [&'static str] = &["ok", "error"];
-    fn ordinal(&self) -> usize {
-        *self as usize
-    }
-    fn from_ordinal(i: usize) -> Option<Self> {
-        [Status::Ok, Status::Error].get(i).copied()
-    }
 }
 
 static LABELED: std::sync::LazyLock<Counter<(Method, Status)>> =
@@ -63,19 +48,28 @@ static LABELED: std::sync::LazyLock<Counter<(Method, Status)>> =
 static PLAIN: std::sync::LazyLock<Counter> = std::sync::LazyLock::new(Counter::new);
 static SHARED_ATOMIC: AtomicU64 = AtomicU64::new(0);
 static LATENCY: std::sync::LazyLock<Histogram> = std::sync::LazyLock::new(Histogram::new);
-
-thread_local! {
-    static PRIVATE: AtomicU64 = const { AtomicU64::new(0) };
-}
-
-/// Baseline: a thread-private load + store (the floor for any counter).
-#[divan::bench(sample_size = 4096, sample_count = 200)]
-fn baseline_private_load_store() {
-    PRIVATE.with(|p| {
-        let p = black_box(p);
-        p.store(p.load(Relaxed) + 1, Relaxed)
+static RECENT: std::sync::LazyLock<WindowedCounter<(Method, Status)>> =
+    std::sync::LazyLock::new(|| WindowedCounter::new(Window::default()));
+static RECENT_FAST: std::sync::LazyLock<WindowedCounter<(Method, Status), RecentClock>> =
+    std::sync::LazyLock::new(|| {
+        WindowedCounter::with_clock(Window::default(), RecentClock::start().unwrap())
     });
-}
+static RECENT_LATENCY_FAST: std::sync::LazyLock<WindowedHistogram<(), RecentClock>> =
+    std::sync::LazyLock::new(|| {
+        WindowedHistogram::with_clock(
+            Window::new(std::time::Duration::from_secs(60), 6).unwrap(),
+            HistogramConfig::seconds(),
+            RecentClock::start().unwrap(),
+        )
+        .unwrap()
+    });
+static RECENT_LATENCY: std::sync::LazyLock<WindowedHistogram> = std::sync::LazyLock::new(|| {
+    WindowedHistogram::new(
+        Window::new(std::time::Duration::from_secs(60), 6).unwrap(),
+        HistogramConfig::seconds(),
+    )
+    .unwrap()
+});
 
 /// Baseline: one `AtomicU64::fetch_add` shared by every thread.
 #[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
@@ -107,6 +101,48 @@ fn histogram_record(bencher: divan::Bencher) {
     });
 }
 
+/// `WindowedCounter<(Method, Status)>` (5 minutes in 5 buckets): the
+/// same increment plus a coarse clock read and the epoch check.
+#[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
+fn windowed_counter_inc_labeled() {
+    black_box(&*RECENT).with((Method::Get, Status::Ok)).inc();
+}
+
+/// `WindowedHistogram::record` (1 minute in 6 buckets).
+#[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
+fn windowed_histogram_record(bencher: divan::Bencher) {
+    let mut v = 1_000u64;
+    bencher.bench_local(|| {
+        v = v
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        black_box(&*RECENT_LATENCY).record_value((v >> 40) + 1_000);
+    });
+}
+
+/// The windowed counter on the opt-in [`RecentClock`] (a load instead of
+/// a clock read).
+#[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
+fn windowed_counter_inc_labeled_recent_clock() {
+    black_box(&*RECENT_FAST)
+        .with((Method::Get, Status::Ok))
+        .inc();
+}
+
+/// The windowed histogram on the opt-in [`RecentClock`].
+#[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
+fn windowed_histogram_record_recent_clock(bencher: divan::Bencher) {
+    let mut v = 1_000u64;
+    bencher.bench_local(|| {
+        v = v
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        black_box(&*RECENT_LATENCY_FAST)
+            .with(())
+            .record((v >> 40) + 1_000);
+    });
+}
+
 /// Prints heap bytes per histogram and counter series per active thread.
 fn report_memory() {
     let h = Histogram::<()>::new();
@@ -120,6 +156,26 @@ fn report_memory() {
     std::thread::scope(|s| {
         s.spawn(|| c.inc());
     });
+    let w = WindowedCounter::<(Method, Status)>::new(Window::default());
+    let before_w = w.heap_bytes();
+    std::thread::scope(|s| {
+        s.spawn(|| w.with((Method::Get, Status::Ok)).inc());
+    });
+    let wh = WindowedHistogram::<()>::new(
+        Window::new(std::time::Duration::from_secs(60), 6).unwrap(),
+        HistogramConfig::seconds(),
+    )
+    .unwrap();
+    let before_wh = wh.heap_bytes();
+    std::thread::scope(|s| {
+        s.spawn(|| wh.record_value(1));
+    });
+    eprintln!(
+        "memory: windowed counter (4 series, 5 buckets) {} B per active thread; \
+         windowed histogram {} B per series per active thread per bucket written",
+        w.heap_bytes() - before_w,
+        wh.heap_bytes() - before_wh,
+    );
     eprintln!(
         "memory: histogram (default config, precision 2) {} B per series per active thread; \
          unlabeled counter {} B per active thread; family tables {} B (histogram) / {} B (counter)",

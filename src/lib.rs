@@ -22,7 +22,7 @@ pub mod __private {
     pub use metrics_core;
     pub use metrics_core::{
         Collector, Desc, HistogramConfig, LabelDesc, LabelSet, LabelValue, Metric, Registry,
-        RegistryError, Unit,
+        RegistryError, Unit, Window,
     };
     pub use std::eprintln;
     pub use std::sync::{Arc, OnceLock};

@@ -48,6 +48,6 @@ pub use metric::{CollectError, Collected, Collector, Described, Metric};
 pub use registry::{Registry, RegistryBuilder};
 pub use snapshot::{FamilySnapshot, RegistrySnapshot, Series, Value};
 pub use window::{
-    Clock, CoarseClock, ManualClock, Window, WindowError, WindowedCounter, WindowedCounterRef,
-    WindowedHistogram, WindowedHistogramRef,
+    Clock, CoarseClock, ManualClock, RecentClock, Window, WindowError, WindowedCounter,
+    WindowedCounterRef, WindowedHistogram, WindowedHistogramRef,
 };

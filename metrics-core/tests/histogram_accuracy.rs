@@ -155,6 +155,40 @@ fn count_at_or_below_matches_reference_count_between() {
 }
 
 #[test]
+fn cumulative_counts_match_reference_in_one_pass() {
+    let ours = Histogram::<()>::with_config(HistogramConfig::raw(1, 1 << 36)).unwrap();
+    let mut reference = Reference::<u64>::new_with_bounds(1, 1 << 36, 2).unwrap();
+    for v in values(20_000, 1 << 36, 5) {
+        ours.record(v);
+        reference.record(v).unwrap();
+    }
+    let snap = ours.snapshot();
+    // Ascending thresholds, including repeats, values past the highest and
+    // thresholds between two cells of one bucket.
+    let thresholds: Vec<u64> = [
+        0,
+        0,
+        1,
+        3,
+        999,
+        1_000,
+        5_000_000,
+        5_000_001,
+        1 << 30,
+        1 << 36,
+        u64::MAX,
+    ]
+    .to_vec();
+    let got: Vec<u64> = snap.cumulative_counts(&thresholds).collect();
+    let want: Vec<u64> = thresholds
+        .iter()
+        .map(|&t| reference.count_between(0, t.min(1 << 36)))
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(*got.last().unwrap(), snap.count());
+}
+
+#[test]
 fn invalid_configurations_are_errors() {
     assert!(Histogram::<()>::with_config(HistogramConfig::raw(0, 10)).is_err());
     assert!(Histogram::<()>::with_config(HistogramConfig::raw(10, 19)).is_err());

@@ -285,3 +285,21 @@ fn a_panicking_computed_metric_is_skipped_and_counted() {
 fn global_registry_is_one_instance() {
     assert!(std::ptr::eq(Registry::global(), Registry::global()));
 }
+
+#[test]
+fn an_unlabeled_histogram_is_listed_before_its_first_record_and_a_labeled_one_is_not() {
+    let registry = Registry::new();
+    registry
+        .register(Desc::new("plain", "x"), Histogram::<()>::new())
+        .unwrap();
+    registry
+        .register(Desc::new("by_method", "x"), Histogram::<Method>::new())
+        .unwrap();
+    let snap = registry.snapshot();
+    assert_eq!(snap.families[0].series.len(), 1);
+    let Value::Histogram(h) = &snap.families[0].series[0].value else {
+        panic!("not a histogram")
+    };
+    assert_eq!((h.count(), h.sum(), h.buckets().count()), (0, 0, 0));
+    assert!(snap.families[1].series.is_empty());
+}

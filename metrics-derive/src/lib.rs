@@ -162,8 +162,10 @@ pub fn derive_label_set(input: TokenStream) -> TokenStream {
 ///
 /// Recognized by the last segment of the type's path: `Counter`,
 /// `FloatCounter`, `Gauge`, `FloatGauge`, `MaxGauge`, `MinGauge`,
-/// `Histogram`, each with an optional label set type argument (default
-/// `()`: one series). A nested `#[derive(Metrics)]` struct needs
+/// `Histogram`, `WindowedCounter` (exposed as a gauge: the total over the
+/// window) and `WindowedHistogram` (exposed as a summary over the window),
+/// each with an optional label set type argument (default `()`: one
+/// series). A nested `#[derive(Metrics)]` struct needs
 /// `#[metric(flatten)]`. Anything else is a compile error.
 ///
 /// # Names
@@ -201,12 +203,35 @@ pub fn derive_label_set(input: TokenStream) -> TokenStream {
 /// | `precision` | histograms | significant decimal digits, 1 to 5 (default 2: 1% error) |
 /// | `buckets` | histograms | classic bucket upper bounds in exposed units, e.g. `[0.005, 0.01, 0.1, 1]` (ascending) |
 /// | `quantiles` | histograms | summary quantiles to expose too, e.g. `[0.5, 0.99]` (each in 0..=1) |
+/// | `window` | windowed families | the span read, a duration: `"5m"`, `"60s"` (default `"5m"`) |
+/// | `window_buckets` | windowed families | the number of time buckets the span is cut into, 1 to 3600, each at least 1 ms (default 5) |
 ///
 /// A histogram with `unit = "seconds"` records nanoseconds
 /// (`record_duration`) and is exposed in seconds; its `lowest`/`highest`
 /// are durations: `"100ns"`, `"10us"`, `"500ms"`, `"60s"`, `"2min"`,
 /// `"1h"`. Any other histogram records plain integers and its bounds are
-/// integers. `highest` must be at least twice `lowest`.
+/// integers. `highest` must be at least twice `lowest`. The histogram
+/// keys apply to `WindowedHistogram` fields too.
+///
+/// ```
+/// use tally::{Metrics, WindowedCounter, WindowedHistogram};
+///
+/// #[derive(Metrics)]
+/// #[metrics(prefix = "api")]
+/// struct Recent {
+///     /// Requests in the last 5 minutes (five 1-minute buckets).
+///     #[metric(window = "5m", window_buckets = 5)]
+///     requests_recent: WindowedCounter,
+///     /// Latency over the last minute.
+///     #[metric(unit = "seconds", window = "1m", window_buckets = 6)]
+///     latency_recent: WindowedHistogram,
+/// }
+///
+/// let recent = Recent::new();
+/// recent.requests_recent.inc();
+/// recent.latency_recent.record_duration(std::time::Duration::from_millis(3));
+/// assert_eq!(recent.requests_recent.get(), 1);
+/// ```
 ///
 /// # Compile errors
 ///
@@ -215,7 +240,8 @@ pub fn derive_label_set(input: TokenStream) -> TokenStream {
 /// invalid metric names or prefixes, reserved suffixes on non-counters
 /// (`_total`, `_bucket`, `_count`, `_sum`, `_created`, `_info`), two fields
 /// exposing one name, non-base units, nonsensical histogram bounds or
-/// precision, a field type that is not a family, generic structs, tuple
+/// precision, window keys on a family that is not windowed, windows whose
+/// buckets are shorter than 1 ms, a field type that is not a family, generic structs, tuple
 /// structs, enums and unions. A family whose label set has more series
 /// than its budget fails to compile with a message naming the field, the
 /// series count and the budget.

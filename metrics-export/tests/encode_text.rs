@@ -7,7 +7,7 @@ mod support;
 use metrics_core::{Counter, Desc, Histogram, HistogramConfig, LabelValue, Registry, Unit};
 use metrics_export::{encode, Format};
 use support::expo::{check_histogram, families, parse_sample};
-use support::{fixture, AWKWARD_HELP};
+use support::{fixture, Method, AWKWARD_HELP};
 
 fn text(registry: &Registry) -> String {
     let mut out = Vec::new();
@@ -239,13 +239,28 @@ fn empty_and_unlabeled() {
         .register(Desc::new("hits_total", "Hits."), Counter::<()>::new())
         .unwrap();
     registry
-        .register(Desc::new("idle", "Never recorded."), Histogram::<()>::new())
+        .register(
+            Desc::new("idle", "Never recorded."),
+            Histogram::<()>::with_config(HistogramConfig::raw(1, 1000).buckets(&[10.0, 100.0]))
+                .unwrap(),
+        )
+        .unwrap();
+    registry
+        .register(
+            Desc::new("idle_by_method", "Never recorded either."),
+            Histogram::<Method>::new(),
+        )
         .unwrap();
     c.add(3);
+    // An unlabeled histogram shows zeros before its first record; a
+    // labeled one shows only the series that recorded (none yet).
     assert_eq!(
         text(&registry),
         "# HELP hits_total Hits.\n# TYPE hits_total counter\nhits_total 3\n\
-         # HELP idle Never recorded.\n# TYPE idle histogram\n"
+         # HELP idle Never recorded.\n# TYPE idle histogram\n\
+         idle_bucket{le=\"10.0\"} 0\nidle_bucket{le=\"100.0\"} 0\nidle_bucket{le=\"+Inf\"} 0\n\
+         idle_sum 0\nidle_count 0\n\
+         # HELP idle_by_method Never recorded either.\n# TYPE idle_by_method histogram\n"
     );
 }
 

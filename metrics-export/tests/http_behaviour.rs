@@ -434,12 +434,13 @@ fn self_telemetry_reports_series_clamps_and_failures() {
     );
     assert!(text.contains(r#"tally_scrapes_total{format="prometheus_text",code="200"} 1"#));
     // Series of the first scrape: requests 1, small 1, and the 5
-    // telemetry families (scrapes_total has 16 series, the duration histogram none yet): 21.
+    // telemetry families (scrapes_total has 16 series; the duration
+    // histogram, unlabeled, is listed with zeros before its first record): 22.
     let series = text
         .lines()
         .find_map(|l| l.strip_prefix("tally_scrape_series "))
         .unwrap();
-    assert_eq!(series, "21", "{text}");
+    assert_eq!(series, "22", "{text}");
     // A second handler on the same registry cannot register them again.
     assert!(matches!(
         Handler::new(registry.clone()),

@@ -98,6 +98,7 @@ impl Recorder {
     /// A merge of series cells with this family's layout.
     pub(crate) fn merge(&self) -> Merge {
         Merge {
+            layout: self.layout,
             counts: vec![0; self.layout.len],
             sum: 0,
             min: u64::MAX,
@@ -132,6 +133,7 @@ pub(crate) fn record(cells: &Lines, (value, cell): (u64, usize), access: Access)
 
 /// The running sum of several shards' (or buckets') cells of one series.
 pub(crate) struct Merge {
+    layout: Layout,
     counts: Vec<u64>,
     sum: u64,
     min: u64,
@@ -140,15 +142,28 @@ pub(crate) struct Merge {
 }
 
 impl Merge {
-    /// Adds one series' cells.
+    /// Adds one series' cells. Only the cells between those of its min
+    /// and max can hold counts, so only they are read (a value recorded
+    /// while this runs may land outside them: it is in flight, and the
+    /// next snapshot has it).
     pub(crate) fn add(&mut self, cells: &Lines) {
         self.seen = true;
-        for (i, count) in self.counts.iter_mut().enumerate() {
-            *count += cells.load(COUNTS + i);
+        let (min, max) = (cells.load(MIN), cells.load(MAX));
+        if min <= max {
+            let (first, last) = (self.layout.index(min), self.layout.index(max));
+            for (i, count) in self
+                .counts
+                .iter_mut()
+                .enumerate()
+                .take(last + 1)
+                .skip(first)
+            {
+                *count += cells.load(COUNTS + i);
+            }
         }
         self.sum = self.sum.wrapping_add(cells.load(SUM));
-        self.min = self.min.min(cells.load(MIN));
-        self.max = self.max.max(cells.load(MAX));
+        self.min = self.min.min(min);
+        self.max = self.max.max(max);
     }
 
     /// Adds another merge.

@@ -95,6 +95,12 @@ impl<L: LabelSet> Histogram<L> {
         self.core.recorder.clamped()
     }
 
+    /// A snapshot with nothing recorded.
+    fn empty_snapshot(&self) -> HistogramSnapshot {
+        let recorder = &self.core.recorder;
+        HistogramSnapshot::empty(recorder.layout, recorder.config)
+    }
+
     /// Heap bytes held now: the shard table and every allocated series.
     pub fn heap_bytes(&self) -> usize {
         let shards = &self.core.shards;
@@ -192,7 +198,9 @@ impl HistogramRef<'_> {
     /// values a fixed-rate sampler would have seen while this one was
     /// stalled (`value - interval`, `value - 2*interval`, ... down to
     /// `interval`): HdrHistogram's correction for coordinated omission.
-    /// An interval of 0 records `value` alone.
+    /// An interval of 0 records `value` alone. It records about
+    /// `value / expected_interval` values, so pick an interval on the scale
+    /// of the values (the sampler's period), not 1 ns.
     pub fn record_correct(self, value: u64, expected_interval: u64) {
         self.record(value);
         if expected_interval == 0 {
@@ -237,9 +245,16 @@ impl<L: LabelSet> Metric for Histogram<L> {
     }
 
     fn collect(&self) -> Result<Collected, CollectError> {
+        // Labeled families list the series that recorded something; an
+        // unlabeled one is always listed (with zeros before its first
+        // record), so scrapers see it from the start.
+        let unlabeled = self.core.series == 1;
         let series = (0..self.core.series)
             .filter_map(|index| {
-                let snap = self.core.snapshot(index)?;
+                let snap = self
+                    .core
+                    .snapshot(index)
+                    .or_else(|| unlabeled.then(|| self.empty_snapshot()))?;
                 Some(Series {
                     index,
                     value: Value::Histogram(Box::new(snap)),

@@ -113,6 +113,28 @@ impl HistogramSnapshot {
         self.counts[..=last].iter().sum()
     }
 
+    /// The cumulative count at each of the ascending `thresholds`
+    /// (recording units), as [`count_at_or_below`](Self::count_at_or_below)
+    /// gives them, in one pass over the cells: each cell is summed once,
+    /// and none after the last value. This is what classic `le` buckets
+    /// are made of.
+    pub fn cumulative_counts<'a>(
+        &'a self,
+        thresholds: &'a [u64],
+    ) -> impl Iterator<Item = u64> + 'a {
+        let (mut from, mut total) = (0, 0u64);
+        thresholds.iter().map(move |&t| {
+            if total < self.count {
+                let end = self.layout.index(t.min(self.layout.highest)) + 1;
+                if end > from {
+                    total += self.counts[from..end].iter().sum::<u64>();
+                    from = end;
+                }
+            }
+            total
+        })
+    }
+
     /// The non-empty cells, by ascending value.
     pub fn buckets(&self) -> impl Iterator<Item = Bucket> + '_ {
         self.counts

@@ -49,7 +49,7 @@ impl<L: LabelSet, C: Clock> WindowedCounter<L, C> {
     /// A windowed counter reading `clock` (tests inject a
     /// [`ManualClock`](super::ManualClock)).
     pub fn with_clock(window: Window, clock: C) -> Self {
-        let ring = window.ring();
+        let ring = window.ring(L::CARDINALITY);
         let new_shard = Shard {
             header: ring.new_header(),
             counts: Lines::new(ring.buckets * L::CARDINALITY),
@@ -79,6 +79,16 @@ impl<L: LabelSet, C: Clock> WindowedCounter<L, C> {
     /// The window.
     pub fn window(&self) -> Window {
         self.window
+    }
+
+    /// Heap bytes held now: the shard table and every allocated shard.
+    pub fn heap_bytes(&self) -> usize {
+        let shards: usize = self
+            .shards
+            .blocks()
+            .map(|s| s.header.heap_bytes() + s.counts.heap_bytes())
+            .sum();
+        shards + self.shards.table_bytes()
     }
 
     /// Every series' total over the window ending now, by series index.
@@ -126,17 +136,15 @@ impl<L: LabelSet, C: Clock> WindowedCounter<L, C> {
     /// Adds `n` in `now`'s bucket of a shard the caller alone writes.
     #[inline(always)]
     fn add_to(&self, shard: &Shard, now: u64, index: usize, n: u64) {
-        let bucket = match self.ring.cached(&shard.header, now) {
-            Some(bucket) => bucket,
+        let base = match self.ring.cached(&shard.header, now) {
+            Some(base) => base,
             None => self.ring.advance(&shard.header, now, |bucket| {
                 for i in 0..self.series {
                     shard.counts.store(bucket * self.series + i, 0);
                 }
             }),
         };
-        shard
-            .counts
-            .add(bucket * self.series + index, n, Access::Owned);
+        shard.counts.add(base + index, n, Access::Owned);
     }
 }
 

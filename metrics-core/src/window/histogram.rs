@@ -57,7 +57,7 @@ impl<L: LabelSet, C: Clock> WindowedHistogram<L, C> {
         config: HistogramConfig,
         clock: C,
     ) -> Result<Self, HistogramConfigError> {
-        let ring = window.ring();
+        let ring = window.ring(L::CARDINALITY);
         Ok(WindowedHistogram {
             ring,
             window,
@@ -91,9 +91,33 @@ impl<L: LabelSet, C: Clock> WindowedHistogram<L, C> {
         self.recorder.config
     }
 
+    /// A snapshot with nothing recorded.
+    fn empty_snapshot(&self) -> HistogramSnapshot {
+        HistogramSnapshot::empty(self.recorder.layout, self.recorder.config)
+    }
+
     /// Values clamped into range since start.
     pub fn clamped(&self) -> u64 {
         self.recorder.clamped()
+    }
+
+    /// Heap bytes held now: the shard table, every shard's ring and every
+    /// allocated (bucket, series) cell block.
+    pub fn heap_bytes(&self) -> usize {
+        let shards: usize = self
+            .shards
+            .blocks()
+            .map(|s| {
+                s.header.heap_bytes()
+                    + std::mem::size_of_val(&*s.cells)
+                    + s.cells
+                        .iter()
+                        .filter_map(OnceLock::get)
+                        .map(Lines::heap_bytes)
+                        .sum::<usize>()
+            })
+            .sum();
+        shards + self.shards.table_bytes()
     }
 
     #[inline(always)]
@@ -116,8 +140,8 @@ impl<L: LabelSet, C: Clock> WindowedHistogram<L, C> {
     /// Records in `now`'s bucket of a shard the caller alone writes.
     #[inline(always)]
     fn record_to(&self, shard: &Shard, now: u64, index: usize, prepared: (u64, usize)) {
-        let bucket = match self.ring.cached(&shard.header, now) {
-            Some(bucket) => bucket,
+        let base = match self.ring.cached(&shard.header, now) {
+            Some(base) => base,
             None => self.ring.advance(&shard.header, now, |bucket| {
                 let cells = &shard.cells[bucket * self.series..][..self.series];
                 for series in cells.iter().filter_map(OnceLock::get) {
@@ -125,8 +149,7 @@ impl<L: LabelSet, C: Clock> WindowedHistogram<L, C> {
                 }
             }),
         };
-        let cells =
-            shard.cells[bucket * self.series + index].get_or_init(|| self.recorder.new_cells());
+        let cells = shard.cells[base + index].get_or_init(|| self.recorder.new_cells());
         record(cells, prepared, Access::Owned);
     }
 
@@ -227,9 +250,15 @@ impl<L: LabelSet, C: Clock> Metric for WindowedHistogram<L, C> {
     }
 
     fn collect(&self) -> Result<Collected, CollectError> {
+        // Labeled families list the series that recorded something; an
+        // unlabeled one is always listed (with zeros before its first
+        // record), so scrapers see it from the start.
+        let unlabeled = self.series == 1;
         let series = (0..self.series)
             .filter_map(|index| {
-                let snap = self.window_snapshot(index)?;
+                let snap = self
+                    .window_snapshot(index)
+                    .or_else(|| unlabeled.then(|| self.empty_snapshot()))?;
                 Some(Series {
                     index,
                     value: Value::Summary(Box::new(snap)),

@@ -9,7 +9,7 @@ mod ring;
 
 use std::time::Duration;
 
-pub use clock::{Clock, CoarseClock, ManualClock};
+pub use clock::{Clock, CoarseClock, ManualClock, RecentClock};
 pub use counter::{WindowedCounter, WindowedCounterRef};
 pub use histogram::{WindowedHistogram, WindowedHistogramRef};
 
@@ -61,10 +61,12 @@ impl Window {
         self.buckets
     }
 
-    fn ring(&self) -> ring::Ring {
+    /// The ring of this window for `series` series.
+    fn ring(&self, series: usize) -> ring::Ring {
         ring::Ring {
             period: (self.span.as_nanos() / self.buckets as u128) as u64,
             buckets: self.buckets,
+            stride: series,
         }
     }
 }

@@ -10,27 +10,30 @@
 //! Readers use the stamp as a seqlock: it reads `BUSY` while the bucket is
 //! being zeroed, and a reader that sees the stamp change under it retries.
 //!
-//! The header of a shard caches the current epoch's time range and
-//! bucket, so a write within the same epoch costs two compares: no
-//! division on the hot path.
+//! The header of a shard caches when the current epoch ends and where its
+//! bucket's cells start, so a write within the same epoch costs one load
+//! and one compare: no division or multiplication on the hot path. (Clocks
+//! never go backwards, so the epoch's start need not be checked.)
 
 use crate::lines::Lines;
 use crate::sync::{fence, Ordering};
 
-/// Header cells: start and end (exclusive) of the cached epoch, its bucket.
-const START: usize = 0;
-const END: usize = 1;
-const CURRENT: usize = 2;
+/// Header cells: the end (exclusive) of the cached epoch, and the first
+/// cell of its bucket (`bucket * stride`).
+const END: usize = 0;
+const BASE: usize = 1;
 /// Bucket `b`'s epoch stamp lives in header cell `STAMPS + b`.
 const STAMPS: usize = 16;
 /// The stamp of a bucket being zeroed.
 const BUSY: u64 = u64::MAX;
 
-/// The geometry of a ring: `buckets` buckets of `period` nanoseconds.
+/// The geometry of a ring: `buckets` buckets of `period` nanoseconds,
+/// each holding `stride` cells (one per series).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Ring {
     pub(crate) period: u64,
     pub(crate) buckets: usize,
+    pub(crate) stride: usize,
 }
 
 impl Ring {
@@ -45,17 +48,19 @@ impl Ring {
         now / self.period + 1
     }
 
-    /// The bucket a write at `now` goes to when it is the cached epoch's.
+    /// The first cell of the bucket a write at `now` goes to, when `now`
+    /// is in the cached epoch.
     #[inline(always)]
     pub(crate) fn cached(&self, header: &Lines, now: u64) -> Option<usize> {
-        (now >= header.load(START) && now < header.load(END)).then(|| header.load(CURRENT) as usize)
+        (now < header.load(END)).then(|| header.load(BASE) as usize)
     }
 
-    /// The bucket for a write at `now` outside the cached epoch: moves the
-    /// cache to `now`'s epoch, first resetting its bucket (with `zero`) if
-    /// the bucket holds an older epoch. Only the shard's writer calls this.
-    /// A write stamped earlier than its bucket's epoch (a clock that went
-    /// backwards) is counted in the current bucket rather than dropped.
+    /// The first cell of the bucket for a write at `now` past the cached
+    /// epoch: moves the cache to `now`'s epoch, first resetting its bucket
+    /// (with `zero(bucket)`) if the bucket holds an older epoch. Only the
+    /// shard's writer calls this. A write stamped earlier than its
+    /// bucket's epoch (only a clock breaking its contract could do that)
+    /// is counted in the current bucket rather than dropped.
     #[cold]
     #[inline(never)]
     pub(crate) fn advance(&self, header: &Lines, now: u64, zero: impl FnOnce(usize)) -> usize {
@@ -64,7 +69,7 @@ impl Ring {
         let stamp = header.cell(STAMPS + bucket);
         let held = stamp.load(Ordering::Relaxed);
         if held > epoch {
-            return header.load(CURRENT) as usize;
+            return header.load(BASE) as usize;
         }
         if held < epoch {
             // Seqlock write: readers that see BUSY, or see the stamp change
@@ -74,14 +79,14 @@ impl Ring {
             zero(bucket);
             stamp.store(epoch, Ordering::Release);
         }
-        header.store(START, (epoch - 1) * self.period);
+        let base = bucket * self.stride;
         header.store(END, epoch * self.period);
-        header.store(CURRENT, bucket as u64);
-        bucket
+        header.store(BASE, base as u64);
+        base
     }
 
     /// Reads every bucket of the window ending at `now` (the current epoch
-    /// and the `buckets - 1` before it) with `read`, retrying a bucket
+    /// and the `buckets - 1` before it) with `read(bucket)`, retrying a bucket
     /// that was reset while being read, and hands each consistent read to
     /// `accept`. Buckets from older epochs (stale) are skipped: they read
     /// as zero.
@@ -136,6 +141,7 @@ mod loom_tests {
             let ring = Ring {
                 period: 10,
                 buckets: 1,
+                stride: 1,
             };
             let header = Arc::new(ring.new_header());
             let data = Arc::new(Lines::new(1));

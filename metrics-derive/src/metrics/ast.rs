@@ -26,7 +26,15 @@ pub const FIELD_KEYS: &[&str] = &[
     "precision",
     "buckets",
     "quantiles",
+    "window",
+    "window_buckets",
 ];
+
+/// Keys that only make sense on a windowed family's field.
+pub const WINDOW_KEYS: &[&str] = &["window", "window_buckets"];
+
+/// The windowed family types (a ring of time buckets per series).
+pub const WINDOWED: &[&str] = &["WindowedCounter", "WindowedHistogram"];
 
 /// Keys that only make sense on a `Histogram` field.
 pub const HISTOGRAM_KEYS: &[&str] = &["lowest", "highest", "precision", "buckets", "quantiles"];
@@ -40,6 +48,8 @@ pub const FAMILIES: &[&str] = &[
     "MaxGauge",
     "MinGauge",
     "Histogram",
+    "WindowedCounter",
+    "WindowedHistogram",
 ];
 
 /// What a field holds.
@@ -47,9 +57,10 @@ pub const FAMILIES: &[&str] = &[
 pub enum Kind {
     /// `Counter` or `FloatCounter`: exposed with `_total`.
     Counter,
-    /// `Gauge`, `FloatGauge`, `MaxGauge`, `MinGauge`.
+    /// `Gauge`, `FloatGauge`, `MaxGauge`, `MinGauge`, and
+    /// `WindowedCounter` (exposed as a gauge: the window's total).
     Gauge,
-    /// `Histogram`.
+    /// `Histogram`, and `WindowedHistogram` (exposed as a summary).
     Histogram,
     /// `#[metric(flatten)]`: a nested `#[derive(Metrics)]` struct.
     Flatten,
@@ -101,6 +112,12 @@ pub struct Field<'a> {
     pub buckets: Option<Expr>,
     /// `quantiles = [...]`.
     pub quantiles: Option<Expr>,
+    /// Whether the family is windowed (`WindowedCounter`, `WindowedHistogram`).
+    pub windowed: bool,
+    /// `window = "5m"`.
+    pub window: Option<LitStr>,
+    /// `window_buckets = N`.
+    pub window_buckets: Option<(u64, LitInt)>,
 }
 
 impl<'a> Input<'a> {
@@ -208,6 +225,17 @@ impl<'a> Field<'a> {
                 }
             }
         }
+        let windowed = family_name(&field.ty).is_some_and(|f| WINDOWED.contains(&f.as_str()));
+        if kind.is_some() && !windowed {
+            for key in WINDOW_KEYS {
+                if let Some(entry) = field_attr(key) {
+                    wrong_kind(
+                        entry,
+                        format!("`{key}` applies only to `WindowedCounter` and `WindowedHistogram` fields"),
+                    );
+                }
+            }
+        }
 
         let help = match attrs.string(cx, "help") {
             Some(lit) => lit.value(),
@@ -218,6 +246,8 @@ impl<'a> Field<'a> {
         let max_series = attrs.int(cx, "max_series");
         let flatten_prefix = attrs.string(cx, "prefix");
         let precision = attrs.int(cx, "precision");
+        let window = attrs.string(cx, "window");
+        let window_buckets = attrs.int(cx, "window_buckets");
         let expr = |attrs: &mut Attrs, key: &str| {
             let entry = attrs.take(key)?;
             if entry.value.is_none() {
@@ -245,6 +275,9 @@ impl<'a> Field<'a> {
             precision,
             buckets,
             quantiles,
+            windowed,
+            window,
+            window_buckets,
         }
     }
 }
@@ -282,8 +315,8 @@ fn classify(cx: &Ctxt, ty: &Type) -> (Option<Kind>, Option<Type>) {
     };
     let kind = match last.ident.to_string().as_str() {
         "Counter" | "FloatCounter" => Kind::Counter,
-        "Gauge" | "FloatGauge" | "MaxGauge" | "MinGauge" => Kind::Gauge,
-        "Histogram" => Kind::Histogram,
+        "Gauge" | "FloatGauge" | "MaxGauge" | "MinGauge" | "WindowedCounter" => Kind::Gauge,
+        "Histogram" | "WindowedHistogram" => Kind::Histogram,
         _ => return not_a_family(),
     };
     let labels = match &last.arguments {

@@ -114,18 +114,35 @@ pub fn expand(input: &Input, plan: &Plan) -> TokenStream {
 fn init(p: &TokenStream, f: &FieldPlan) -> TokenStream {
     let member = f.field.member;
     let ty = f.field.ty;
-    match (&f.histogram, f.field.kind) {
-        (Some(h), _) => {
+    let window = f.window.map(|(nanos, buckets)| {
+        let buckets = buckets as usize;
+        quote! {
+            match #p::Window::new(::core::time::Duration::from_nanos(#nanos), #buckets) {
+                ::core::result::Result::Ok(window) => window,
+                // Checked when the macro expanded; unreachable.
+                ::core::result::Result::Err(error) => ::core::panic!("{}", error),
+            }
+        }
+    });
+    match (&f.histogram, window) {
+        (Some(h), window) => {
             let config = config(p, h);
+            let made = match window {
+                Some(window) => quote!(<#ty>::new(#window, #config)),
+                None => quote!(<#ty>::with_config(#config)),
+            };
             quote! {
-                #member: match <#ty>::with_config(#config) {
+                #member: match #made {
                     ::core::result::Result::Ok(histogram) => histogram,
                     // Checked when the macro expanded; unreachable.
                     ::core::result::Result::Err(error) => ::core::panic!("{}", error),
                 }
             }
         }
-        _ => quote_spanned!(ty.span()=> #member: <#ty as ::core::default::Default>::default()),
+        (None, Some(window)) => quote_spanned!(ty.span()=> #member: <#ty>::new(#window)),
+        (None, None) => {
+            quote_spanned!(ty.span()=> #member: <#ty as ::core::default::Default>::default())
+        }
     }
 }
 

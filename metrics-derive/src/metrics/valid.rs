@@ -42,6 +42,8 @@ pub struct FieldPlan<'a> {
     pub histogram: Option<HistogramPlan>,
     /// For a flattened field: the prefix put before its families' names.
     pub flatten_prefix: String,
+    /// For a windowed family: its span in nanoseconds and bucket count.
+    pub window: Option<(u64, u64)>,
 }
 
 /// A histogram's checked configuration.
@@ -86,6 +88,7 @@ pub fn check<'a>(cx: &Ctxt, input: &'a Input<'a>) -> Plan<'a> {
                 budget: 0,
                 histogram: None,
                 flatten_prefix,
+                window: None,
             });
             continue;
         }
@@ -94,6 +97,7 @@ pub fn check<'a>(cx: &Ctxt, input: &'a Input<'a>) -> Plan<'a> {
         let budget = check_budget(cx, field, default_budget);
         let histogram =
             (kind == Kind::Histogram).then(|| check_histogram(cx, field, unit.as_deref()));
+        let window = field.windowed.then(|| check_window(cx, field));
         fields.push(FieldPlan {
             field,
             name,
@@ -101,10 +105,54 @@ pub fn check<'a>(cx: &Ctxt, input: &'a Input<'a>) -> Plan<'a> {
             budget,
             histogram,
             flatten_prefix: String::new(),
+            window,
         });
     }
     check_unique_names(cx, &fields);
     Plan { fields }
+}
+
+/// The window of a windowed family when its field names none: 5 minutes.
+pub const DEFAULT_WINDOW_NANOS: u64 = 300_000_000_000;
+/// The bucket count of a window when its field names none.
+pub const DEFAULT_WINDOW_BUCKETS: u64 = 5;
+
+/// Rules for a windowed family: `window` is a duration, `window_buckets`
+/// is 1 to 3600, and each bucket lasts at least 1 ms (what
+/// `Window::new` checks at run time, so `new()` cannot fail).
+fn check_window(cx: &Ctxt, field: &Field) -> (u64, u64) {
+    let span = match &field.window {
+        None => DEFAULT_WINDOW_NANOS,
+        Some(lit) => match super::duration::parse_nanos(&lit.value()) {
+            Ok(nanos) => nanos,
+            Err(reason) => {
+                cx.error_spanned_by(lit, reason);
+                return (DEFAULT_WINDOW_NANOS, DEFAULT_WINDOW_BUCKETS);
+            }
+        },
+    };
+    let buckets = match &field.window_buckets {
+        None => DEFAULT_WINDOW_BUCKETS,
+        Some((n, lit)) => {
+            if !(1..=3600).contains(n) {
+                cx.error_spanned_by(lit, format!("`window_buckets` must be 1 to 3600, not {n}"));
+                return (span, DEFAULT_WINDOW_BUCKETS);
+            }
+            *n
+        }
+    };
+    if span / buckets < 1_000_000 {
+        let at = match (&field.window, &field.window_buckets) {
+            (Some(lit), _) => lit.to_token_stream(),
+            (None, Some((_, lit))) => lit.to_token_stream(),
+            (None, None) => field.ty.to_token_stream(),
+        };
+        cx.error_spanned_by(
+            at,
+            format!("each window bucket must last at least 1 ms, but {span} ns / {buckets} buckets is shorter"),
+        );
+    }
+    (span, buckets)
 }
 
 /// Rule: no generic parameters. `global()` keeps the instance in a

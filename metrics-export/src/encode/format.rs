@@ -145,9 +145,13 @@ mod tests {
 
     #[test]
     fn prometheus_scrapers() {
-        // Prometheus 2.42 with native histograms enabled.
-        let proto = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
+        // Prometheus 2.42 with --enable-feature=native-histograms, as
+        // captured from the real server (tests/prometheus_server.rs).
+        let proto = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
         assert_eq!(Format::negotiate(Some(proto)), Protobuf);
+        // The older client_golang-style protobuf preference.
+        let older = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
+        assert_eq!(Format::negotiate(Some(older)), Protobuf);
         // Prometheus 2.x default.
         let om = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
         assert_eq!(Format::negotiate(Some(om)), OpenMetrics);

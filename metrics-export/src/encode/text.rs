@@ -1,7 +1,9 @@
 //! The two text formats, Prometheus 0.0.4 and OpenMetrics 1.0, written
 //! by one walker over the snapshot; [`Dialect`] holds what differs.
 
-use metrics_core::{FamilySnapshot, HistogramSnapshot, MetricKind, RegistrySnapshot, Value};
+use metrics_core::{
+    FamilySnapshot, HistogramConfig, HistogramSnapshot, MetricKind, RegistrySnapshot, Value,
+};
 
 use super::buckets::Classic;
 use super::escape::{help_openmetrics, help_text};
@@ -181,6 +183,19 @@ fn histograms(family: &FamilySnapshot) -> impl Iterator<Item = (usize, &Histogra
     })
 }
 
+/// The header of a histogram or summary family, and the configuration
+/// its series share (`None` when it has no series).
+fn distribution_header(
+    family: &FamilySnapshot,
+    kind: &str,
+    dialect: Dialect,
+    out: &mut Vec<u8>,
+) -> Option<HistogramConfig> {
+    let unit = unit_str(family);
+    header(out, dialect, &family.name, "", kind, &family.help, unit);
+    histograms(family).next().map(|(_, first)| first.config())
+}
+
 fn histogram(
     family: &FamilySnapshot,
     labels: &mut Labels,
@@ -189,20 +204,9 @@ fn histogram(
     out: &mut Vec<u8>,
 ) {
     let name = family.name.as_str();
-    header(
-        out,
-        dialect,
-        name,
-        "",
-        "histogram",
-        &family.help,
-        unit_str(family),
-    );
-    let Some((_, first)) = histograms(family).next() else {
+    let Some(config) = distribution_header(family, "histogram", dialect, out) else {
         return;
     };
-    // Every series of a family shares its configuration.
-    let config = first.config();
     let classic = &mut scratch.classic;
     classic.prepare(&config, family.unit);
     let heads = Heads::new(name);
@@ -249,19 +253,10 @@ fn summary(
     out: &mut Vec<u8>,
 ) {
     let name = family.name.as_str();
-    header(
-        out,
-        dialect,
-        name,
-        "",
-        "summary",
-        &family.help,
-        unit_str(family),
-    );
-    let Some((_, first)) = histograms(family).next() else {
+    let Some(config) = distribution_header(family, "summary", dialect, out) else {
         return;
     };
-    summary_quantiles(&first.config(), &mut scratch.quantiles);
+    summary_quantiles(&config, &mut scratch.quantiles);
     summary_samples(family, name, labels, dialect, scratch, out);
 }
 
