@@ -1,0 +1,239 @@
+//! Encoding speed of tally against its peers (workload 4 of the
+//! side-by-side benchmarks): 10,000 counter series (100 families over
+//! `route` x `code`, 10 x 10 values) and 100 histogram series (one
+//! latency family over the same labels, 1,000 log-normal observations
+//! each, 12 classic buckets) in each crate's registry, written as text by
+//! each crate's own encoder. See `common/registries.rs` for the setup.
+//! Group `all` is the workload; `counters` and `histograms` hold each
+//! half alone, to show where the time goes.
+//!
+//! What each row times (one scrape):
+//!
+//! - tally: `registry.snapshot()` + `encode(Format::PrometheusText, ..)`
+//!   (the snapshot is included: the peers read their live metrics while
+//!   encoding); `tally_text_only` is the encode alone, for reference;
+//! - prometheus-client: `encoding::text::encode` (OpenMetrics text);
+//! - prometheus: `registry.gather()` + `TextEncoder::encode`;
+//! - metrics: `PrometheusHandle::render()`;
+//! - measured: each family's `collect_family_into` a
+//!   `BufferedTextEncoder`, then `finish()`.
+//!
+//! Every crate writes into a buffer it reuses between iterations where
+//! its API allows. The sizes of the outputs are printed first as a sanity
+//! check of the setup.
+//!
+//! `cargo bench --bench peers_encode`.
+
+mod common;
+
+use std::sync::LazyLock;
+
+use common::registries::{self, Measured, Metrics, Prometheus, PrometheusClient, Tally};
+use divan::Bencher;
+
+const FAMILIES: usize = 100;
+const OBSERVATIONS: usize = 1000;
+
+/// The same series in every crate.
+struct Registries {
+    tally: Tally,
+    prometheus_client: PrometheusClient,
+    prometheus: Prometheus,
+    metrics: Metrics,
+    measured: Measured,
+}
+
+fn registries(families: usize, histograms: bool) -> Registries {
+    Registries {
+        tally: registries::tally(families, histograms, OBSERVATIONS),
+        prometheus_client: registries::prometheus_client(families, histograms, OBSERVATIONS),
+        prometheus: registries::prometheus(families, histograms, OBSERVATIONS),
+        metrics: registries::metrics(families, histograms, OBSERVATIONS),
+        measured: registries::measured(families, histograms, OBSERVATIONS),
+    }
+}
+
+static ALL: LazyLock<Registries> = LazyLock::new(|| registries(FAMILIES, true));
+static COUNTERS: LazyLock<Registries> = LazyLock::new(|| registries(FAMILIES, false));
+static HISTOGRAMS: LazyLock<Registries> = LazyLock::new(|| registries(0, true));
+
+fn main() {
+    let r = &*ALL;
+    let mut tally = Vec::new();
+    r.tally.encode(&mut tally);
+    let (mut pc, mut prom) = (String::new(), String::new());
+    r.prometheus_client.encode(&mut pc);
+    r.prometheus.encode(&mut prom);
+    let metrics = r.metrics.encode();
+    let measured = r
+        .measured
+        .encode(&mut measured::text::BufferedTextEncoder::new());
+    let lines = |s: &[u8]| s.iter().filter(|b| **b == b'\n').count();
+    eprintln!(
+        "output bytes (lines): tally {} ({}), prometheus-client {} ({}), prometheus {} ({}), \
+         metrics {} ({}), measured {}",
+        tally.len(),
+        lines(&tally),
+        pc.len(),
+        lines(pc.as_bytes()),
+        prom.len(),
+        lines(prom.as_bytes()),
+        metrics.len(),
+        lines(metrics.as_bytes()),
+        measured,
+    );
+    LazyLock::force(&COUNTERS);
+    LazyLock::force(&HISTOGRAMS);
+    divan::main();
+}
+
+fn tally(bencher: Bencher, r: &Registries) {
+    let mut out = Vec::with_capacity(4 << 20);
+    bencher.bench_local(|| {
+        r.tally.encode(&mut out);
+        out.len()
+    });
+}
+
+fn tally_text_only(bencher: Bencher, r: &Registries) {
+    let snapshot = r.tally.registry.snapshot();
+    let mut out = Vec::with_capacity(4 << 20);
+    bencher.bench_local(|| {
+        out.clear();
+        tally::encode(tally::Format::PrometheusText, &snapshot, &mut out);
+        out.len()
+    });
+}
+
+fn prometheus_client(bencher: Bencher, r: &Registries) {
+    let mut out = String::with_capacity(4 << 20);
+    bencher.bench_local(|| {
+        r.prometheus_client.encode(&mut out);
+        out.len()
+    });
+}
+
+fn prometheus(bencher: Bencher, r: &Registries) {
+    let mut out = String::with_capacity(4 << 20);
+    bencher.bench_local(|| {
+        r.prometheus.encode(&mut out);
+        out.len()
+    });
+}
+
+fn metrics(bencher: Bencher, r: &Registries) {
+    bencher.bench_local(|| r.metrics.encode().len());
+}
+
+fn measured(bencher: Bencher, r: &Registries) {
+    let mut enc = measured::text::BufferedTextEncoder::new();
+    bencher.bench_local(|| r.measured.encode(&mut enc));
+}
+
+/// Workload 4: 10,000 counter series and 100 histogram series.
+#[divan::bench_group(sample_count = 50, sample_size = 1)]
+mod all {
+    use super::*;
+
+    #[divan::bench]
+    fn tally(b: Bencher) {
+        super::tally(b, &ALL)
+    }
+
+    #[divan::bench]
+    fn tally_text_only(b: Bencher) {
+        super::tally_text_only(b, &ALL)
+    }
+
+    #[divan::bench]
+    fn prometheus_client(b: Bencher) {
+        super::prometheus_client(b, &ALL)
+    }
+
+    #[divan::bench]
+    fn prometheus(b: Bencher) {
+        super::prometheus(b, &ALL)
+    }
+
+    #[divan::bench]
+    fn metrics(b: Bencher) {
+        super::metrics(b, &ALL)
+    }
+
+    #[divan::bench]
+    fn measured(b: Bencher) {
+        super::measured(b, &ALL)
+    }
+}
+
+/// The 10,000 counter series alone.
+#[divan::bench_group(sample_count = 50, sample_size = 1)]
+mod counters {
+    use super::*;
+
+    #[divan::bench]
+    fn tally(b: Bencher) {
+        super::tally(b, &COUNTERS)
+    }
+
+    #[divan::bench]
+    fn tally_text_only(b: Bencher) {
+        super::tally_text_only(b, &COUNTERS)
+    }
+
+    #[divan::bench]
+    fn prometheus_client(b: Bencher) {
+        super::prometheus_client(b, &COUNTERS)
+    }
+
+    #[divan::bench]
+    fn prometheus(b: Bencher) {
+        super::prometheus(b, &COUNTERS)
+    }
+
+    #[divan::bench]
+    fn metrics(b: Bencher) {
+        super::metrics(b, &COUNTERS)
+    }
+
+    #[divan::bench]
+    fn measured(b: Bencher) {
+        super::measured(b, &COUNTERS)
+    }
+}
+
+/// The 100 histogram series alone.
+#[divan::bench_group(sample_count = 50, sample_size = 1)]
+mod histograms {
+    use super::*;
+
+    #[divan::bench]
+    fn tally(b: Bencher) {
+        super::tally(b, &HISTOGRAMS)
+    }
+
+    #[divan::bench]
+    fn tally_text_only(b: Bencher) {
+        super::tally_text_only(b, &HISTOGRAMS)
+    }
+
+    #[divan::bench]
+    fn prometheus_client(b: Bencher) {
+        super::prometheus_client(b, &HISTOGRAMS)
+    }
+
+    #[divan::bench]
+    fn prometheus(b: Bencher) {
+        super::prometheus(b, &HISTOGRAMS)
+    }
+
+    #[divan::bench]
+    fn metrics(b: Bencher) {
+        super::metrics(b, &HISTOGRAMS)
+    }
+
+    #[divan::bench]
+    fn measured(b: Bencher) {
+        super::measured(b, &HISTOGRAMS)
+    }
+}
