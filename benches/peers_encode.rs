@@ -237,3 +237,35 @@ mod histograms {
         super::measured(b, &HISTOGRAMS)
     }
 }
+
+/// tally's other formats over the whole registry (snapshot taken outside
+/// the loop), for reference: no peer has an equivalent of each.
+#[divan::bench_group(sample_count = 30, sample_size = 1)]
+mod tally_formats {
+    use super::*;
+
+    fn format(bencher: Bencher, format: tally::Format) {
+        let snapshot = ALL.tally.registry.snapshot();
+        let mut out = Vec::with_capacity(4 << 20);
+        bencher.bench_local(|| {
+            out.clear();
+            tally::encode(format, &snapshot, &mut out);
+            out.len()
+        });
+    }
+
+    #[divan::bench]
+    fn openmetrics(b: Bencher) {
+        format(b, tally::Format::OpenMetrics)
+    }
+
+    #[divan::bench]
+    fn protobuf(b: Bencher) {
+        format(b, tally::Format::Protobuf)
+    }
+
+    #[divan::bench]
+    fn json(b: Bencher) {
+        format(b, tally::Format::Json)
+    }
+}
