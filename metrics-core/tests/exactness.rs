@@ -18,6 +18,17 @@ const PER_THREAD: u64 = 20_000;
 /// times) while a reader snapshots `registry` in a loop; returns how many
 /// snapshots the reader took.
 fn hammer(registry: &Registry, threads: usize, write: impl Fn(usize, u64) + Sync) -> u64 {
+    hammer_bounded(registry, threads, u64::MAX, write)
+}
+
+/// [`hammer`], with the reader checking that no snapshot sees more than
+/// `bound` recorded units (counter increments plus histogram records).
+fn hammer_bounded(
+    registry: &Registry,
+    threads: usize,
+    bound: u64,
+    write: impl Fn(usize, u64) + Sync,
+) -> u64 {
     let stop = AtomicBool::new(false);
     let start = Barrier::new(threads + 1);
     thread::scope(|s| {
@@ -25,10 +36,23 @@ fn hammer(registry: &Registry, threads: usize, write: impl Fn(usize, u64) + Sync
             start.wait();
             // At least one snapshot overlaps the writers (do-while): on a
             // busy machine they may finish before the reader is scheduled.
-            let mut snapshots = 0;
+            // Every snapshot sees no more than was written, and never less
+            // than an earlier one: shards only grow, and a histogram's
+            // merged cell range only widens.
+            let (mut snapshots, mut previous) = (0, 0);
             loop {
                 let snap = registry.snapshot();
                 assert!(!snap.families.is_empty());
+                let seen = recorded(&snap);
+                assert!(
+                    seen >= previous,
+                    "a snapshot went backwards: {seen} < {previous}"
+                );
+                assert!(
+                    seen <= bound,
+                    "a snapshot saw {seen} of at most {bound} writes"
+                );
+                previous = seen;
                 snapshots += 1;
                 if stop.load(Ordering::Relaxed) {
                     break snapshots;
@@ -54,6 +78,19 @@ fn hammer(registry: &Registry, threads: usize, write: impl Fn(usize, u64) + Sync
     })
 }
 
+/// Counter totals plus histogram counts over every family of a snapshot.
+fn recorded(snap: &metrics_core::RegistrySnapshot) -> u64 {
+    snap.families
+        .iter()
+        .flat_map(|f| &f.series)
+        .map(|s| match &s.value {
+            Value::Counter(v) => *v,
+            Value::Histogram(h) => h.count(),
+            other => panic!("unexpected value {other:?}"),
+        })
+        .sum()
+}
+
 fn counter_total(registry: &Registry) -> u64 {
     registry.snapshot().families[0]
         .series
@@ -75,7 +112,7 @@ fn labeled_counter_is_exact_with_concurrent_snapshots() {
         )
         .unwrap();
     let threads = 8;
-    let snapshots = hammer(&registry, threads, |t, i| {
+    let snapshots = hammer_bounded(&registry, threads, threads as u64 * PER_THREAD, |t, i| {
         let method = Method::from_ordinal(t % 6).unwrap();
         let status = Status::from_ordinal(i as usize % 3).unwrap();
         counter.with((method, status)).inc();
@@ -96,7 +133,7 @@ fn more_threads_than_owned_shards_still_exact() {
     let counter = registry
         .register(Desc::new("ops", "Ops."), Counter::<()>::new())
         .unwrap();
-    hammer(&registry, 48, |_, _| counter.add(2));
+    hammer_bounded(&registry, 48, 48 * PER_THREAD * 2, |_, _| counter.add(2));
     assert_eq!(counter.get(), 48 * PER_THREAD * 2);
 }
 
@@ -140,7 +177,7 @@ fn histogram_count_and_sum_are_exact_with_concurrent_snapshots() {
         )
         .unwrap();
     let threads = 6;
-    hammer(&registry, threads, |t, i| {
+    hammer_bounded(&registry, threads, threads as u64 * PER_THREAD, |t, i| {
         histogram
             .with(Method::from_ordinal(t).unwrap())
             .record(i + 1);
