@@ -391,3 +391,31 @@ fn new_and_default_are_unregistered_and_empty() {
     assert_eq!(b.in_flight.get(), 0);
     assert_eq!(<Route as LabelSet>::CARDINALITY, 4);
 }
+
+#[derive(tally::Metrics)]
+struct Unitless {
+    /// Time spent, recorded with `record_duration`.
+    wait: Histogram,
+}
+
+/// A derived histogram with neither unit nor bounds records what
+/// `Histogram::new()` records (nanoseconds), so sub-second durations are
+/// kept, not truncated to whole seconds.
+#[test]
+fn unitless_derived_histogram_records_durations_like_histogram_new() {
+    let registry = Registry::new();
+    let derived = Unitless::register(&registry).unwrap();
+    let plain: Histogram = Histogram::new();
+    assert_eq!(derived.wait.config(), plain.config());
+    for ms in [3, 40, 250, 900] {
+        derived.wait.record_duration(Duration::from_millis(ms));
+        plain.record_duration(Duration::from_millis(ms));
+    }
+    let (d, p) = (derived.wait.snapshot(), plain.snapshot());
+    assert_eq!((d.count(), d.sum()), (4, 1_193_000_000));
+    assert_eq!((p.count(), p.sum()), (d.count(), d.sum()));
+    assert!((d.sum_scaled() - 1.193).abs() < 1e-9);
+    let p50 = d.value_at_quantile(0.5) as f64;
+    assert!((p50 - 40e6).abs() <= 40e6 / 64.0, "p50 {p50}");
+    assert_eq!(derived.wait.clamped(), 0);
+}

@@ -70,5 +70,6 @@ fn windowed_fields_register_and_read_back() {
     };
     assert_eq!(h.count(), 2);
     assert!((h.sum_scaled() - 0.010).abs() < 1e-9);
-    assert_eq!(h.max(), 6_000_000);
+    // The max to its cell: 32 cells per power of two.
+    assert!((6_000_000..=6_000_000 + 6_000_000 / 32).contains(&h.max()));
 }

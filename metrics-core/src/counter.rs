@@ -116,12 +116,8 @@ impl CounterRef<'_> {
     /// Adds `n` (wrapping at `u64::MAX`, as Prometheus counters do).
     #[inline(always)]
     pub fn add(self, n: u64) {
-        let index = self.index;
-        self.shards.with(
-            #[inline(never)]
-            || Lines::new(self.shards.shared().cells()),
-            |block, access| block.add(index, n, access),
-        )
+        let (block, access) = self.shards.block();
+        block.add(self.index, n, access)
     }
 
     /// The series' total: the sum of every thread's shard.

@@ -32,6 +32,17 @@ mod snapshot;
 mod sync;
 mod window;
 
+/// Hooks for tests of many-core behaviour; not a stable API.
+#[doc(hidden)]
+pub mod testing {
+    pub use crate::slot::force_cpus;
+
+    /// How many owned shards a histogram family keeps on this machine.
+    pub fn histogram_shards() -> usize {
+        crate::slot::histogram_shard_count()
+    }
+}
+
 pub use computed::Computed;
 pub use counter::{Counter, CounterRef, FloatCounter, FloatCounterRef};
 pub use desc::{Desc, MetricKind, Unit};

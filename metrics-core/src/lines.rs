@@ -21,6 +21,12 @@ pub(crate) enum Access {
     Shared,
 }
 
+impl crate::sharded::Block for Lines {
+    fn fresh(&self) -> Self {
+        Lines::new(self.cells())
+    }
+}
+
 impl Lines {
     /// A zeroed block of at least `cells` cells.
     pub(crate) fn new(cells: usize) -> Self {
@@ -70,35 +76,47 @@ impl Lines {
             }
         }
     }
+}
 
-    /// Lowers cell `i` to `v` if `v` is smaller.
-    #[inline(always)]
-    pub(crate) fn min(&self, i: usize, v: u64, access: Access) {
-        let cell = self.cell(i);
-        match access {
-            Access::Owned => {
-                if v < cell.load(Relaxed) {
-                    cell.store(v, Relaxed)
-                }
-            }
-            Access::Shared => {
-                cell.fetch_min(v, Relaxed);
-            }
-        }
+/// Cells per [`Page`]: 32, two padded lines.
+pub(crate) const PAGE_CELLS: usize = 2 * PER_LINE;
+
+/// A fixed block of [`PAGE_CELLS`] cells, two whole lines: the unit in
+/// which histogram counts are allocated (a thin, sized heap value, so
+/// reaching a cell is one pointer away).
+pub(crate) struct Page([CachePadded<[AtomicU64; PER_LINE]>; 2]);
+
+impl Page {
+    /// A zeroed page.
+    pub(crate) fn new() -> Self {
+        Page(std::array::from_fn(|_| {
+            CachePadded::new(std::array::from_fn(|_| AtomicU64::new(0)))
+        }))
     }
 
-    /// Raises cell `i` to `v` if `v` is larger.
     #[inline(always)]
-    pub(crate) fn max(&self, i: usize, v: u64, access: Access) {
+    fn cell(&self, i: usize) -> &AtomicU64 {
+        &self.0[(i / PER_LINE) & 1][i % PER_LINE]
+    }
+
+    #[inline(always)]
+    pub(crate) fn load(&self, i: usize) -> u64 {
+        self.cell(i).load(Relaxed)
+    }
+
+    #[inline(always)]
+    pub(crate) fn store(&self, i: usize, v: u64) {
+        self.cell(i).store(v, Relaxed)
+    }
+
+    /// Adds `n` to cell `i` (`i < PAGE_CELLS`), as [`Lines::add`].
+    #[inline(always)]
+    pub(crate) fn add(&self, i: usize, n: u64, access: Access) {
         let cell = self.cell(i);
         match access {
-            Access::Owned => {
-                if v > cell.load(Relaxed) {
-                    cell.store(v, Relaxed)
-                }
-            }
+            Access::Owned => cell.store(cell.load(Relaxed).wrapping_add(n), Relaxed),
             Access::Shared => {
-                cell.fetch_max(v, Relaxed);
+                cell.fetch_add(n, Relaxed);
             }
         }
     }

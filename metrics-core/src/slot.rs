@@ -122,15 +122,35 @@ pub(crate) fn assign() -> usize {
     slot
 }
 
-/// How many owned shards each family keeps: enough for every thread that
-/// runs at once on this machine, with headroom for pools larger than the
-/// core count. Threads beyond it share one atomically-updated shard.
+/// The CPU count shard tables are sized for: the machine's, unless
+/// [`force_cpus`] set it first.
+fn cpus() -> usize {
+    *CPUS.get_or_init(|| std::thread::available_parallelism().map_or(4, |n| n.get()))
+}
+
+static CPUS: OnceLock<usize> = OnceLock::new();
+
+/// Sizes every shard table as on a machine with `n` CPUs (tests of
+/// many-core behaviour); `false` if a table was already sized.
+pub fn force_cpus(n: usize) -> bool {
+    CPUS.set(n.max(1)).is_ok()
+}
+
+/// How many owned shards a counter or gauge family keeps: enough for
+/// every thread that runs at once on this machine, with headroom for pools
+/// larger than the core count (4 x cores, 16..=256). A counter's block is
+/// a few cache lines, so the headroom is cheap. Threads beyond it share
+/// one atomically-updated shard.
 pub(crate) fn shard_count() -> usize {
-    static COUNT: OnceLock<usize> = OnceLock::new();
-    *COUNT.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(4, |n| n.get());
-        (cores * 4).clamp(16, 256)
-    })
+    (cpus() * 4).clamp(16, 256)
+}
+
+/// How many owned shards a histogram family keeps: one per core (4..=64).
+/// A histogram block can hold kilobytes per series, so threads beyond the
+/// core count (blocking pools, oversubscribed runtimes) share one block
+/// with atomic read-modify-writes instead of each pinning their own.
+pub(crate) fn histogram_shard_count() -> usize {
+    cpus().clamp(4, 64)
 }
 
 #[cfg(all(test, not(tally_loom)))]

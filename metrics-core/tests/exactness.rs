@@ -188,7 +188,13 @@ fn histogram_count_and_sum_are_exact_with_concurrent_snapshots() {
         let snap = histogram.with(Method::from_ordinal(t).unwrap()).snapshot();
         assert_eq!(snap.count(), PER_THREAD);
         assert_eq!(snap.sum(), per_thread_sum);
-        assert_eq!((snap.min(), snap.max()), (1, PER_THREAD));
+        // Min and max are the bounds of the outermost non-empty cells.
+        assert_eq!(snap.min(), 1);
+        assert!(
+            (PER_THREAD..=PER_THREAD + PER_THREAD / 32).contains(&snap.max()),
+            "max {} not within a cell of {PER_THREAD}",
+            snap.max()
+        );
         total += snap.count();
     }
     assert_eq!(total, threads as u64 * PER_THREAD);

@@ -1,6 +1,7 @@
-//! The HdrHistogram counts-array layout, computed exactly as the
-//! `hdrhistogram` crate does, so a cell index here is a cell index there
-//! and a snapshot converts to an `hdrhistogram::Histogram` cell by cell.
+//! The HdrHistogram counts-array layout: each power of two split into
+//! `2^bits` equal cells, computed exactly as the `hdrhistogram` crate does
+//! (for the bits of an HdrHistogram precision the cells are the crate's,
+//! index for index; other bits nest inside the crate's next finer ones).
 
 use super::config::{HistogramConfig, HistogramConfigError};
 
@@ -9,7 +10,6 @@ use super::config::{HistogramConfig, HistogramConfigError};
 pub(crate) struct Layout {
     pub(crate) lowest: u64,
     pub(crate) highest: u64,
-    pub(crate) precision: u8,
     unit_magnitude: u32,
     sub_half_magnitude: u32,
     sub_half: u64,
@@ -21,13 +21,17 @@ pub(crate) struct Layout {
 impl Layout {
     pub(crate) fn new(config: &HistogramConfig) -> Result<Layout, HistogramConfigError> {
         config.validate()?;
-        let (lowest, highest, precision) = (config.lowest, config.highest, config.precision);
-        // Single-unit resolution is kept up to 2 * 10^precision.
-        let largest_single_unit = 2 * 10u64.pow(u32::from(precision));
+        let (lowest, highest) = (config.lowest, config.highest);
         let unit_magnitude = lowest.ilog2();
-        let sub_count_magnitude = largest_single_unit.next_power_of_two().ilog2();
-        if unit_magnitude + sub_count_magnitude > 63 {
-            return Err(HistogramConfigError::LowestTooLargeForPrecision { lowest, precision });
+        // The snapshot's `hdrhistogram::Histogram` needs room for its own
+        // (possibly finer) cells too.
+        let hdr_bits = super::config::hdr_bits(config.precision_digits());
+        let sub_count_magnitude = u32::from(config.precision_in_bits()) + 1;
+        if unit_magnitude + u32::from(hdr_bits) + 1 > 63 {
+            return Err(HistogramConfigError::LowestTooLargeForPrecision {
+                lowest,
+                precision: config.precision_digits(),
+            });
         }
         let sub_half_magnitude = sub_count_magnitude - 1;
         let sub_count = 1u64 << sub_count_magnitude;
@@ -47,7 +51,6 @@ impl Layout {
         Ok(Layout {
             lowest,
             highest,
-            precision,
             unit_magnitude,
             sub_half_magnitude,
             sub_half,

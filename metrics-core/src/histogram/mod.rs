@@ -8,10 +8,9 @@ mod layout;
 mod snapshot;
 
 use std::marker::PhantomData;
-use std::sync::OnceLock;
 use std::time::Duration;
 
-pub(crate) use cells::{record, Recorder};
+pub(crate) use cells::{Recorder, SeriesSlot};
 
 pub use config::{HistogramConfig, HistogramConfigError, DEFAULT_SUMMARY_QUANTILES};
 pub(crate) use layout::Layout;
@@ -19,21 +18,53 @@ pub use snapshot::{Bucket, HistogramSnapshot};
 
 use crate::desc::MetricKind;
 use crate::label::{LabelDesc, LabelSet};
-use crate::lines::Lines;
 use crate::metric::{CollectError, Collected, Metric};
-use crate::sharded::Sharded;
+use crate::sharded::{Block, Sharded};
 use crate::snapshot::{Series, Value};
 
 /// A shard's series, each allocated when its thread first records into it.
-type SeriesCells = Box<[OnceLock<Lines>]>;
+pub(crate) struct SeriesTable(Box<[SeriesSlot]>);
+
+impl SeriesTable {
+    pub(crate) fn new(series: usize) -> Self {
+        SeriesTable((0..series).map(|_| SeriesSlot::default()).collect())
+    }
+
+    fn heap_bytes(&self) -> usize {
+        std::mem::size_of_val(&*self.0) + self.0.iter().map(SeriesSlot::heap_bytes).sum::<usize>()
+    }
+}
+
+impl Block for SeriesTable {
+    fn fresh(&self) -> Self {
+        SeriesTable::new(self.0.len())
+    }
+}
 
 /// A family of HDR histograms, one per label set of `L`.
 ///
 /// Recording costs a few plain loads and stores into the calling thread's
 /// own cells: no lock, no locked instruction, no allocation after a
-/// thread's first record into a series. Values above the configured
-/// highest are clamped to it and counted ([`clamped`](Self::clamped));
-/// nothing is dropped.
+/// thread's first record into a page of a series. Values above the
+/// configured highest are clamped to it and counted
+/// ([`clamped`](Self::clamped)); nothing is dropped.
+///
+/// # Memory
+///
+/// Counts are allocated in pages of 32 cells (256 bytes) where values
+/// land, so a series costs what its values span, not the configured
+/// range: at the default precision (32 cells per power of two) a series
+/// whose values span 50 us..500 ms holds 14 pages, 3,992 bytes per writer
+/// thread with its directory. Threads past the first
+/// `H = clamp(cores, 4, 64)` thread slots share one block (updated with
+/// atomic read-modify-writes), and a slot's block passes to the next
+/// thread that takes the slot, so memory never grows with threads that
+/// came and went. With `S` series and `P` pages in the configured range
+/// (`P = 38` for the default 1 ns..1 h), the worst case, every page of
+/// every series written through every slot, is
+/// [`memory_bound`](Self::memory_bound):
+///
+/// `24 * H + (H + 1) * S * (24 + 128 * ceil((P + 1) / 16) + 256 * P)`
 ///
 /// ```
 /// use metrics_core::Histogram;
@@ -42,7 +73,7 @@ type SeriesCells = Box<[OnceLock<Lines>]>;
 /// latency.record_duration(Duration::from_micros(250));
 /// let snap = latency.snapshot();
 /// assert_eq!(snap.count(), 1);
-/// assert!((snap.value_at_quantile(0.5) as f64 - 250_000.0).abs() <= 2_500.0);
+/// assert!((snap.value_at_quantile(0.5) as f64 - 250_000.0).abs() <= 250_000.0 / 64.0);
 /// ```
 pub struct Histogram<L: LabelSet = ()> {
     core: Core,
@@ -53,7 +84,7 @@ pub struct Histogram<L: LabelSet = ()> {
 struct Core {
     recorder: Recorder,
     series: usize,
-    shards: Sharded<SeriesCells>,
+    shards: Sharded<SeriesTable>,
 }
 
 impl<L: LabelSet> Histogram<L> {
@@ -68,7 +99,10 @@ impl<L: LabelSet> Histogram<L> {
             core: Core {
                 recorder: Recorder::new(config)?,
                 series: L::CARDINALITY,
-                shards: Sharded::new(new_series_cells(L::CARDINALITY)),
+                shards: Sharded::with_owned(
+                    crate::slot::histogram_shard_count(),
+                    SeriesTable::new(L::CARDINALITY),
+                ),
             },
             _labels: PhantomData,
         })
@@ -101,20 +135,21 @@ impl<L: LabelSet> Histogram<L> {
         HistogramSnapshot::empty(recorder.layout, recorder.config)
     }
 
-    /// Heap bytes held now: the shard table and every allocated series.
+    /// The most heap bytes this family can ever hold: every page of every
+    /// series written through every owned slot and the shared block (the
+    /// formula under "Memory" above). [`heap_bytes`](Self::heap_bytes)
+    /// never exceeds it.
+    pub fn memory_bound(&self) -> usize {
+        let owned = crate::slot::histogram_shard_count();
+        let series = self.core.recorder.series_bound();
+        24 * owned + (owned + 1) * self.core.series * (24 + series)
+    }
+
+    /// Heap bytes held now: the shard table and every allocated series
+    /// and page (see [`memory_bound`](Self::memory_bound)).
     pub fn heap_bytes(&self) -> usize {
         let shards = &self.core.shards;
-        let series: usize = shards
-            .blocks()
-            .map(|b| {
-                std::mem::size_of_val(&**b)
-                    + b.iter()
-                        .filter_map(OnceLock::get)
-                        .map(Lines::heap_bytes)
-                        .sum::<usize>()
-            })
-            .sum();
-        series + shards.table_bytes()
+        shards.blocks().map(SeriesTable::heap_bytes).sum::<usize>() + shards.table_bytes()
     }
 }
 
@@ -153,10 +188,6 @@ impl<L: LabelSet> Default for Histogram<L> {
     }
 }
 
-fn new_series_cells(series: usize) -> SeriesCells {
-    (0..series).map(|_| OnceLock::new()).collect()
-}
-
 /// One series of a [`Histogram`], from [`Histogram::with`].
 #[derive(Clone, Copy)]
 pub struct HistogramRef<'a> {
@@ -172,14 +203,10 @@ impl HistogramRef<'_> {
     pub fn record(self, value: u64) {
         let core = self.core;
         let prepared = core.recorder.prepare(value);
-        core.shards.with(
-            #[inline(never)]
-            || new_series_cells(core.series),
-            |shard, access| {
-                let cells = shard[self.index].get_or_init(|| core.recorder.new_cells());
-                record(cells, prepared, access)
-            },
-        )
+        let (shard, access) = core.shards.block();
+        // `index` was checked against the cardinality in `with`.
+        let slot = &shard.0[self.index];
+        slot.get_or_init(&core.recorder).record(prepared, access)
     }
 
     /// Records a duration, converted to the recording unit (nanoseconds
@@ -228,7 +255,11 @@ impl Core {
     /// The merged series, `None` if no thread ever recorded into it.
     fn snapshot(&self, index: usize) -> Option<HistogramSnapshot> {
         let mut merge = self.recorder.merge();
-        for cells in self.shards.blocks().filter_map(|shard| shard[index].get()) {
+        for cells in self
+            .shards
+            .blocks()
+            .filter_map(|shard| shard.0[index].get())
+        {
             merge.add(cells);
         }
         self.recorder.finish(merge)

@@ -6,7 +6,8 @@ use super::{HistogramConfig, Layout};
 
 /// One histogram series merged across threads.
 ///
-/// Count, sum, min and max are exact. Quantiles, iteration and V2
+/// Count and sum are exact; min and max are the lowest and highest values
+/// of the outermost non-empty cells (within the precision). Quantiles, iteration and V2
 /// serialization come from [`hdr`](Self::hdr), an `hdrhistogram::Histogram`
 /// with the family's configuration, built on first use. Taken while
 /// writers run, the fields may disagree by the records in flight; the
@@ -86,12 +87,15 @@ impl HistogramSnapshot {
         self.sum as f64 / self.config.scale
     }
 
-    /// Smallest value recorded (0 when empty).
+    /// Smallest value recorded, to the precision: the lowest value of the
+    /// lowest non-empty cell (0 when empty).
     pub fn min(&self) -> u64 {
         self.min
     }
 
-    /// Largest value recorded (0 when empty).
+    /// Largest value recorded, to the precision: the highest value of the
+    /// highest non-empty cell, at most the configured highest (0 when
+    /// empty).
     pub fn max(&self) -> u64 {
         self.max
     }
@@ -163,19 +167,28 @@ impl HistogramSnapshot {
     }
 
     /// The series as an `hdrhistogram::Histogram` with the family's bounds
-    /// and precision: for quantiles, iteration, merging with histograms
-    /// from elsewhere, and V2 serialization.
+    /// and precision (in digits, at least as fine as the family's cells):
+    /// for quantiles, iteration, merging with histograms from elsewhere,
+    /// and V2 serialization.
+    ///
+    /// Each cell's count is recorded at the value whose equivalence range
+    /// in the `hdrhistogram` ends at the cell's midpoint, so quantiles are
+    /// reported within half a cell of the true value. Where the family's
+    /// cells are the crate's (a precision given in digits) that is the
+    /// cell itself, as `hdrhistogram` reports it.
     pub fn hdr(&self) -> &hdrhistogram::Histogram<u64> {
         self.hdr.get_or_init(|| {
             let mut hdr = hdrhistogram::Histogram::new_with_bounds(
                 self.config.lowest,
                 self.config.highest,
-                self.config.precision,
+                self.config.precision_digits(),
             )
             .expect("the configuration was validated");
             for bucket in self.buckets() {
-                hdr.record_n(bucket.low, bucket.count)
-                    .expect("every cell's lowest value is within the histogram's range");
+                let half = (bucket.high - bucket.low).div_ceil(2);
+                let mid = bucket.low + half.saturating_sub(1);
+                hdr.record_n(mid, bucket.count)
+                    .expect("every cell lies within the histogram's range");
             }
             hdr
         })

@@ -19,6 +19,15 @@ struct Shard {
     counts: Lines,
 }
 
+impl crate::sharded::Block for Shard {
+    fn fresh(&self) -> Self {
+        Shard {
+            header: self.header.fresh(),
+            counts: self.counts.fresh(),
+        }
+    }
+}
+
 /// A family of counters over a sliding time window, one per label set of
 /// `L`: how many events in the last `span` (e.g. 5 minutes).
 ///
@@ -110,27 +119,16 @@ impl<L: LabelSet, C: Clock> WindowedCounter<L, C> {
         totals
     }
 
-    fn new_shard(&self) -> Shard {
-        Shard {
-            header: self.ring.new_header(),
-            counts: Lines::new(self.ring.buckets * self.series),
-        }
-    }
-
     #[inline(always)]
     fn add_at(&self, index: usize, n: u64) {
         let now = self.clock.now_nanos();
-        self.shards.with(
-            #[inline(never)]
-            || self.new_shard(),
-            |shard, access| match access {
-                Access::Owned => self.add_to(shard, now, index, n),
-                Access::Shared => {
-                    let _writer = self.shared_lock.lock().unwrap_or_else(|e| e.into_inner());
-                    self.add_to(shard, now, index, n)
-                }
-            },
-        )
+        match self.shards.block() {
+            (shard, Access::Owned) => self.add_to(shard, now, index, n),
+            (shard, Access::Shared) => {
+                let _writer = self.shared_lock.lock().unwrap_or_else(|e| e.into_inner());
+                self.add_to(shard, now, index, n)
+            }
+        }
     }
 
     /// Adds `n` in `now`'s bucket of a shard the caller alone writes.

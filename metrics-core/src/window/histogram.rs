@@ -2,7 +2,7 @@
 //! window (bucket counts are merged, quantiles are never averaged).
 
 use std::marker::PhantomData;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use super::clock::{Clock, CoarseClock};
@@ -10,19 +10,31 @@ use super::ring::Ring;
 use super::Window;
 use crate::desc::MetricKind;
 use crate::histogram::{
-    record, HistogramConfig, HistogramConfigError, HistogramSnapshot, Recorder,
+    HistogramConfig, HistogramConfigError, HistogramSnapshot, Recorder, SeriesSlot,
 };
 use crate::label::{LabelDesc, LabelSet};
 use crate::lines::{Access, Lines};
 use crate::metric::{CollectError, Collected, Metric};
-use crate::sharded::Sharded;
+use crate::sharded::{Block, Sharded};
 use crate::snapshot::{Series, Value};
 
 /// One shard: the ring header and, per bucket and series, the histogram
-/// cells (allocated on the series' first record in that bucket).
+/// cells (allocated on the series' first record in that bucket, paged
+/// like a plain histogram's).
 struct Shard {
     header: Lines,
-    cells: Box<[OnceLock<Lines>]>,
+    cells: Box<[SeriesSlot]>,
+}
+
+impl Block for Shard {
+    fn fresh(&self) -> Self {
+        Shard {
+            header: self.header.fresh(),
+            cells: (0..self.cells.len())
+                .map(|_| SeriesSlot::default())
+                .collect(),
+        }
+    }
 }
 
 /// A family of HDR histograms over a sliding time window, one per label
@@ -64,7 +76,10 @@ impl<L: LabelSet, C: Clock> WindowedHistogram<L, C> {
             clock,
             recorder: Recorder::new(config)?,
             series: L::CARDINALITY,
-            shards: Sharded::new(new_shard(ring, L::CARDINALITY)),
+            shards: Sharded::with_owned(
+                crate::slot::histogram_shard_count(),
+                new_shard(ring, L::CARDINALITY),
+            ),
             shared_lock: Mutex::new(()),
             _labels: PhantomData,
         })
@@ -110,11 +125,7 @@ impl<L: LabelSet, C: Clock> WindowedHistogram<L, C> {
             .map(|s| {
                 s.header.heap_bytes()
                     + std::mem::size_of_val(&*s.cells)
-                    + s.cells
-                        .iter()
-                        .filter_map(OnceLock::get)
-                        .map(Lines::heap_bytes)
-                        .sum::<usize>()
+                    + s.cells.iter().map(SeriesSlot::heap_bytes).sum::<usize>()
             })
             .sum();
         shards + self.shards.table_bytes()
@@ -124,17 +135,13 @@ impl<L: LabelSet, C: Clock> WindowedHistogram<L, C> {
     fn record(&self, index: usize, value: u64) {
         let prepared = self.recorder.prepare(value);
         let now = self.clock.now_nanos();
-        self.shards.with(
-            #[inline(never)]
-            || new_shard(self.ring, self.series),
-            |shard, access| match access {
-                Access::Owned => self.record_to(shard, now, index, prepared),
-                Access::Shared => {
-                    let _writer = self.shared_lock.lock().unwrap_or_else(|e| e.into_inner());
-                    self.record_to(shard, now, index, prepared)
-                }
-            },
-        )
+        match self.shards.block() {
+            (shard, Access::Owned) => self.record_to(shard, now, index, prepared),
+            (shard, Access::Shared) => {
+                let _writer = self.shared_lock.lock().unwrap_or_else(|e| e.into_inner());
+                self.record_to(shard, now, index, prepared)
+            }
+        }
     }
 
     /// Records in `now`'s bucket of a shard the caller alone writes.
@@ -144,13 +151,13 @@ impl<L: LabelSet, C: Clock> WindowedHistogram<L, C> {
             Some(base) => base,
             None => self.ring.advance(&shard.header, now, |bucket| {
                 let cells = &shard.cells[bucket * self.series..][..self.series];
-                for series in cells.iter().filter_map(OnceLock::get) {
-                    self.recorder.zero_cells(series);
+                for series in cells.iter().filter_map(SeriesSlot::get) {
+                    series.zero();
                 }
             }),
         };
-        let cells = shard.cells[base + index].get_or_init(|| self.recorder.new_cells());
-        record(cells, prepared, Access::Owned);
+        let cells = shard.cells[base + index].get_or_init(&self.recorder);
+        cells.record(prepared, Access::Owned);
     }
 
     /// Series `index` merged over the window ending now, `None` if it has
@@ -177,7 +184,7 @@ fn new_shard(ring: Ring, series: usize) -> Shard {
     Shard {
         header: ring.new_header(),
         cells: (0..ring.buckets * series)
-            .map(|_| OnceLock::new())
+            .map(|_| SeriesSlot::default())
             .collect(),
     }
 }

@@ -48,7 +48,9 @@ pub struct FieldPlan<'a> {
 
 /// A histogram's checked configuration.
 pub struct HistogramPlan {
-    /// `unit = "seconds"`: recorded in nanoseconds, exposed in seconds.
+    /// `unit = "seconds"`, or no unit and no bounds (the configuration of
+    /// `Histogram::new()`): recorded in nanoseconds, exposed in seconds,
+    /// so `record_duration` is exact.
     pub seconds: bool,
     /// `lowest`, if given (recording units).
     pub lowest: Option<u64>,
@@ -418,6 +420,9 @@ fn check_histogram(cx: &Ctxt, field: &Field, unit: Option<&str>) -> HistogramPla
         }
         Some(values)
     });
+    // A histogram with neither unit nor bounds records what
+    // `Histogram::new()` records: nanoseconds (durations exactly).
+    let seconds = seconds || (unit.is_none() && field.lowest.is_none() && field.highest.is_none());
     HistogramPlan {
         seconds,
         lowest,

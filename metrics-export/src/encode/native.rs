@@ -1,10 +1,9 @@
 //! Prometheus native histograms computed from HDR cells.
 //!
-//! - Schema: an HDR histogram of precision `p` splits each power of two
-//!   into `2^k` linear cells (`2^k` = half of the next power of two above
-//!   `2 * 10^p`); native schema `s` splits it into `2^s` exponential
-//!   buckets. The schema is `min(k, 8)` (8 is the finest Prometheus
-//!   accepts): 4 for 1 digit, 7 for 2, 8 beyond.
+//! - Schema: an HDR histogram of `k` bits of precision splits each power
+//!   of two into `2^k` linear cells (5 by default; 4 for 1 digit, 7 for
+//!   2); native schema `s` splits it into `2^s` exponential buckets. The
+//!   schema is `min(k, 8)` (8 is the finest Prometheus accepts).
 //! - Each non-empty HDR cell `[low, high]` goes whole into the native
 //!   bucket holding its midpoint in exposed units
 //!   (`(low + high) / 2 / scale`); native bucket `i` covers
@@ -19,11 +18,9 @@ use metrics_core::{HistogramConfig, HistogramSnapshot};
 /// The zero bucket's width: 2^-128, Prometheus' default.
 pub const ZERO_THRESHOLD: f64 = 2.938_735_877_055_719e-39;
 
-/// The native schema for an HDR precision (significant digits).
-pub fn native_schema(precision_digits: u8) -> i32 {
-    let sub_count = (2 * 10u64.pow(u32::from(precision_digits))).next_power_of_two();
-    let k = sub_count.ilog2() as i32 - 1;
-    k.min(8)
+/// The native schema for a histogram family's precision.
+pub fn native_schema(config: &HistogramConfig) -> i32 {
+    i32::from(config.precision_in_bits()).min(8)
 }
 
 /// A native histogram's buckets: spans and deltas of the positive side,
@@ -229,10 +226,12 @@ mod tests {
 
     #[test]
     fn schema_from_precision() {
-        assert_eq!(native_schema(1), 4);
-        assert_eq!(native_schema(2), 7);
-        assert_eq!(native_schema(3), 8);
-        assert_eq!(native_schema(5), 8);
+        let schema = |digits| native_schema(&HistogramConfig::seconds().precision(digits));
+        assert_eq!(schema(1), 4);
+        assert_eq!(schema(2), 7);
+        assert_eq!(schema(3), 8);
+        assert_eq!(schema(5), 8);
+        assert_eq!(native_schema(&HistogramConfig::seconds()), 5);
     }
 
     #[test]

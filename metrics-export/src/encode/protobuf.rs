@@ -161,7 +161,7 @@ impl Encoder {
         };
         let config = first.config();
         self.classic.prepare(&config, family.unit);
-        let schema = native_schema(config.precision_digits());
+        let schema = native_schema(&config);
         if self.bounds.as_ref().is_none_or(|b| b.schema != schema) {
             self.bounds = Some(Bounds::new(schema));
         }

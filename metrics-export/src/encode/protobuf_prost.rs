@@ -94,7 +94,7 @@ pub fn encode_protobuf_prost(
                 if let Some(h) = first_histogram(family) {
                     let config = h.config();
                     classic.prepare(&config, family.unit);
-                    let bounds = Bounds::new(native_schema(config.precision_digits()));
+                    let bounds = Bounds::new(native_schema(&config));
                     quantiles(&config, &mut qs);
                     if !qs.is_empty() {
                         summary = Some(proto::MetricFamily {

@@ -1,0 +1,90 @@
+//! The worst-case formula of `Histogram`'s rustdoc, checked as on a
+//! 64-core machine: 64 threads record into an 18-series family and the
+//! heap bytes (self-accounted, and counted by the allocator) stay within
+//! it. One test in its own binary: it sizes every shard table for 64 CPUs
+//! and counts the whole process' allocations.
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
+use std::sync::{Arc, Barrier};
+
+use common::{Method, Status};
+use metrics_core::{Histogram, LabelValue};
+
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: forwards to the system allocator, only counting bytes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size() as isize, Relaxed);
+        // SAFETY: the caller's contract is forwarded unchanged.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as isize, Relaxed);
+        // SAFETY: as above.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+#[test]
+fn sixty_four_threads_on_a_64_core_machine_stay_within_the_stated_bound() {
+    assert!(metrics_core::testing::force_cpus(64));
+    assert_eq!(metrics_core::testing::histogram_shards(), 64);
+    let before = LIVE.load(Relaxed);
+    let h = Arc::new(Histogram::<(Method, Status)>::new());
+    let barrier = Arc::new(Barrier::new(64));
+    let handles: Vec<_> = (0..64)
+        .map(|t| {
+            let (h, barrier) = (h.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                for s in 0..18 {
+                    let labels = (
+                        Method::from_ordinal(s / 3).unwrap(),
+                        Status::from_ordinal(s % 3).unwrap(),
+                    );
+                    // Every thread spans 50 us..500 ms, shifted a little.
+                    for i in 0..=400u64 {
+                        let ns = 50_000.0 * 10f64.powf(i as f64 / 100.0);
+                        h.with(labels).record(ns as u64 + t);
+                    }
+                }
+                barrier.wait(); // 64 slots held at once: none reused
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    let heap = h.heap_bytes();
+    // The rustdoc formula, written out: H = 64 owned slots, S = 18 series,
+    // P = 38 pages for 1 ns..1 h at 32 cells per power of two.
+    let (owned, series, pages) = (64usize, 18usize, 38usize);
+    let formula =
+        24 * owned + (owned + 1) * series * (24 + 128 * (pages + 1).div_ceil(16) + 256 * pages);
+    assert_eq!(h.memory_bound(), formula);
+    assert!(heap <= formula, "{heap} B > {formula} B");
+    // What 64 threads x 18 series x 14-15 pages actually hold: every
+    // thread its own block.
+    let per_block = |pages: usize| series * (24 + 384 + 256 * pages);
+    assert!(
+        (24 * owned + owned * per_block(14)..=24 * owned + owned * per_block(15)).contains(&heap),
+        "{heap} B"
+    );
+    // The allocator agrees with the family's own accounting (the slot
+    // pool and thread bookkeeping add a little).
+    let counted = (LIVE.load(Relaxed) - before) as usize;
+    assert!(
+        counted >= heap && counted <= heap + 16 * 1024,
+        "allocator {counted} B vs heap_bytes {heap} B"
+    );
+    println!("64 threads x 18 series: {heap} B (bound {formula} B)");
+}
