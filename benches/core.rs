@@ -1,17 +1,35 @@
-//! Hot-path costs of tally's primitives, beside the baselines they are
-//! measured against (an `AtomicU64` shared by every thread),
-//! in one run on one machine.
+//! Hot-path costs of tally's primitives beside the two baselines they are
+//! measured against, in one run on one machine, so each primitive can be
+//! stated as a ratio to the baselines of the same run:
 //!
-//! `cargo bench --bench core`. Sample sizes are fixed so a thread's
-//! one-time first use (slot, shard allocation) lands in one sample instead
-//! of skewing divan's calibration. With `threads = [1, 2]` divan runs the body
-//! on that many threads at once and reports the time per operation of
-//! each thread; aggregate throughput with 2 threads relative to 1 is
-//! `2 * t(1) / t(2)`.
+//! - `baseline_shared_atomic_fetch_add`: one `AtomicU64::fetch_add` on a
+//!   static shared by every thread (a locked instruction; contended at
+//!   2 threads);
+//! - `baseline_private_load_store`: a load, an add and a plain store to a
+//!   thread-private cell (a `const` thread-local `Cell<u64>`, its address
+//!   passed through `black_box` so the compiler cannot keep the value in a
+//!   register or fold the loop): the cheapest a per-thread increment can
+//!   be;
+//! - `counter_inc_unlabeled` (`Counter<()>::inc`), `counter_inc_labeled`
+//!   (`Counter<(Method, Status)>::with(..).inc()`, labels known at the call
+//!   site), `histogram_record` (`Histogram<()>::record` of a varying
+//!   nanosecond value), and the windowed variants.
+//!
+//! The histogram rows take their value from divan's input buffer (a
+//! per-thread LCG run outside the timed loop), one sequential load per
+//! operation that the counter rows do not have.
+//!
+//! `cargo bench --bench core` (or `scripts/bench.sh core`, which prints
+//! the ratios). Sample sizes are fixed so a thread's one-time first use
+//! (slot, shard allocation) lands in one sample instead of skewing divan's
+//! calibration. With `threads = [1, 2]` divan runs the body on that many
+//! threads at once and reports the time per operation of each thread;
+//! aggregate throughput with 2 threads relative to 1 is `2 * t(1) / t(2)`.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use divan::black_box;
+use divan::{black_box, Bencher};
 use tally::{
     Counter, Histogram, HistogramConfig, LabelValue, RecentClock, Window, WindowedCounter,
     WindowedHistogram,
@@ -71,76 +89,107 @@ static RECENT_LATENCY: std::sync::LazyLock<WindowedHistogram> = std::sync::LazyL
     .unwrap()
 });
 
+thread_local! {
+    /// The cell of [`baseline_private_load_store`], one per thread.
+    static PRIVATE: Cell<u64> = const { Cell::new(0) };
+    /// Each thread's LCG state for the histogram rows' values.
+    static LCG: Cell<u64> = const { Cell::new(1_000) };
+}
+
+/// The next value a histogram row records: 1 us .. 16.8 ms, in ns (an
+/// LCG per thread, called by divan outside the timed loop).
+fn next_latency() -> u64 {
+    LCG.with(|s| {
+        let v = s
+            .get()
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        s.set(v);
+        (v >> 40) + 1_000
+    })
+}
+
+// Every row resolves its metric (the `LazyLock`) before the timed loop,
+// so the loop holds the operation alone, as with the plain static of the
+// fetch_add baseline.
+
 /// Baseline: one `AtomicU64::fetch_add` shared by every thread.
 #[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
-fn baseline_shared_atomic_fetch_add() {
-    black_box(&SHARED_ATOMIC).fetch_add(1, Relaxed);
+fn baseline_shared_atomic_fetch_add(bencher: Bencher) {
+    let a: &AtomicU64 = &SHARED_ATOMIC;
+    bencher.bench(move || black_box(a).fetch_add(1, Relaxed));
+}
+
+/// Baseline: load + add + store to a thread-private cell (no locked
+/// instruction). `black_box` on the cell's address makes every iteration
+/// load and store memory.
+#[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
+fn baseline_private_load_store(bencher: Bencher) {
+    bencher.bench(move || {
+        PRIVATE.with(|c| {
+            let c: &Cell<u64> = black_box(c);
+            c.set(c.get().wrapping_add(1));
+        })
+    });
 }
 
 /// `Counter<(Method, Status)>`, labels known at the call site.
 #[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
-fn counter_inc_labeled() {
-    black_box(&*LABELED).with((Method::Get, Status::Ok)).inc();
+fn counter_inc_labeled(bencher: Bencher) {
+    let c: &Counter<(Method, Status)> = &LABELED;
+    bencher.bench(move || black_box(c).with((Method::Get, Status::Ok)).inc());
 }
 
 /// Unlabeled `Counter::inc`.
 #[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
-fn counter_inc_unlabeled() {
-    black_box(&*PLAIN).inc();
+fn counter_inc_unlabeled(bencher: Bencher) {
+    let c: &Counter = &PLAIN;
+    bencher.bench(move || black_box(c).inc());
 }
 
-/// `Histogram::record` of a varying latency in nanoseconds.
+/// `Histogram::record` of a varying latency in nanoseconds (`bench_values`,
+/// not `bench_local`: divan runs `bench_local` bodies on one thread only,
+/// whatever `threads` says).
 #[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
-fn histogram_record(bencher: divan::Bencher) {
-    let mut v = 1_000u64;
-    bencher.bench_local(|| {
-        v = v
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        black_box(&*LATENCY).record((v >> 40) + 1_000);
-    });
+fn histogram_record(bencher: Bencher) {
+    let h: &Histogram = &LATENCY;
+    bencher
+        .with_inputs(next_latency)
+        .bench_values(move |v| black_box(h).record(v));
 }
 
 /// `WindowedCounter<(Method, Status)>` (5 minutes in 5 buckets): the
 /// same increment plus a coarse clock read and the epoch check.
 #[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
-fn windowed_counter_inc_labeled() {
-    black_box(&*RECENT).with((Method::Get, Status::Ok)).inc();
+fn windowed_counter_inc_labeled(bencher: Bencher) {
+    let c: &WindowedCounter<(Method, Status)> = &RECENT;
+    bencher.bench(move || black_box(c).with((Method::Get, Status::Ok)).inc());
 }
 
 /// `WindowedHistogram::record` (1 minute in 6 buckets).
 #[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
-fn windowed_histogram_record(bencher: divan::Bencher) {
-    let mut v = 1_000u64;
-    bencher.bench_local(|| {
-        v = v
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        black_box(&*RECENT_LATENCY).record_value((v >> 40) + 1_000);
-    });
+fn windowed_histogram_record(bencher: Bencher) {
+    let h: &WindowedHistogram = &RECENT_LATENCY;
+    bencher
+        .with_inputs(next_latency)
+        .bench_values(move |v| black_box(h).record_value(v));
 }
 
 /// The windowed counter on the opt-in [`RecentClock`] (a load instead of
 /// a clock read).
 #[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
-fn windowed_counter_inc_labeled_recent_clock() {
-    black_box(&*RECENT_FAST)
-        .with((Method::Get, Status::Ok))
-        .inc();
+fn windowed_counter_inc_labeled_recent_clock(bencher: Bencher) {
+    let c: &WindowedCounter<(Method, Status), RecentClock> = &RECENT_FAST;
+    bencher.bench(move || black_box(c).with((Method::Get, Status::Ok)).inc());
 }
 
 /// The windowed histogram on the opt-in [`RecentClock`].
 #[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
-fn windowed_histogram_record_recent_clock(bencher: divan::Bencher) {
-    let mut v = 1_000u64;
-    bencher.bench_local(|| {
-        v = v
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        black_box(&*RECENT_LATENCY_FAST)
-            .with(())
-            .record((v >> 40) + 1_000);
-    });
+fn windowed_histogram_record_recent_clock(bencher: Bencher) {
+    let h: &WindowedHistogram<(), RecentClock> = &RECENT_LATENCY_FAST;
+    bencher
+        .with_inputs(next_latency)
+        .bench_values(move |v| black_box(h).with(()).record(v));
 }
 
 /// Prints heap bytes per histogram and counter series per active thread.

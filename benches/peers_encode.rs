@@ -11,12 +11,17 @@
 //!
 //! - tally: `registry.snapshot()` + `encode(Format::PrometheusText, ..)`
 //!   (the snapshot is included: the peers read their live metrics while
-//!   encoding); `tally_text_only` is the encode alone, for reference;
-//! - prometheus-client: `encoding::text::encode` (OpenMetrics text);
+//!   encoding); `tally_text_only` is the encode alone and `tally_snapshot`
+//!   the snapshot alone, for reference;
+//! - prometheus-client: `encoding::prometheus_text::encode` (the same
+//!   Prometheus text 0.0.4 as every other row);
 //! - prometheus: `registry.gather()` + `TextEncoder::encode`;
 //! - metrics: `PrometheusHandle::render()`;
 //! - measured: each family's `collect_family_into` a
-//!   `BufferedTextEncoder`, then `finish()`.
+//!   `BufferedTextEncoder`, then `finish()`;
+//! - opentelemetry: `ManualReader::collect` into a reused
+//!   `ResourceMetrics` (the SDK's export data model; the SDK has no text
+//!   encoder), the counterpart of `tally_snapshot`, not of a whole scrape.
 //!
 //! Every crate writes into a buffer it reuses between iterations where
 //! its API allows. The sizes of the outputs are printed first as a sanity
@@ -28,7 +33,9 @@ mod common;
 
 use std::sync::LazyLock;
 
-use common::registries::{self, Measured, Metrics, Prometheus, PrometheusClient, Tally};
+use common::registries::{
+    self, Measured, Metrics, OpenTelemetry, Prometheus, PrometheusClient, Tally,
+};
 use divan::Bencher;
 
 const FAMILIES: usize = 100;
@@ -41,6 +48,7 @@ struct Registries {
     prometheus: Prometheus,
     metrics: Metrics,
     measured: Measured,
+    opentelemetry: OpenTelemetry,
 }
 
 fn registries(families: usize, histograms: bool) -> Registries {
@@ -50,6 +58,7 @@ fn registries(families: usize, histograms: bool) -> Registries {
         prometheus: registries::prometheus(families, histograms, OBSERVATIONS),
         metrics: registries::metrics(families, histograms, OBSERVATIONS),
         measured: registries::measured(families, histograms, OBSERVATIONS),
+        opentelemetry: registries::opentelemetry(families, histograms, OBSERVATIONS),
     }
 }
 
@@ -68,10 +77,14 @@ fn main() {
     let measured = r
         .measured
         .encode(&mut measured::text::BufferedTextEncoder::new());
+    let points = r
+        .opentelemetry
+        .otel
+        .collect(&mut opentelemetry_sdk::metrics::data::ResourceMetrics::default());
     let lines = |s: &[u8]| s.iter().filter(|b| **b == b'\n').count();
     eprintln!(
         "output bytes (lines): tally {} ({}), prometheus-client {} ({}), prometheus {} ({}), \
-         metrics {} ({}), measured {}",
+         metrics {} ({}), measured {}, opentelemetry (data points collected) {}",
         tally.len(),
         lines(&tally),
         pc.len(),
@@ -81,6 +94,7 @@ fn main() {
         metrics.len(),
         lines(metrics.as_bytes()),
         measured,
+        points,
     );
     LazyLock::force(&COUNTERS);
     LazyLock::force(&HISTOGRAMS);
@@ -103,6 +117,15 @@ fn tally_text_only(bencher: Bencher, r: &Registries) {
         tally::encode(tally::Format::PrometheusText, &snapshot, &mut out);
         out.len()
     });
+}
+
+fn tally_snapshot(bencher: Bencher, r: &Registries) {
+    bencher.bench_local(|| r.tally.registry.snapshot());
+}
+
+fn opentelemetry(bencher: Bencher, r: &Registries) {
+    let mut rm = opentelemetry_sdk::metrics::data::ResourceMetrics::default();
+    bencher.bench_local(|| r.opentelemetry.otel.collect(&mut rm));
 }
 
 fn prometheus_client(bencher: Bencher, r: &Registries) {
@@ -146,6 +169,11 @@ mod all {
     }
 
     #[divan::bench]
+    fn tally_snapshot(b: Bencher) {
+        super::tally_snapshot(b, &ALL)
+    }
+
+    #[divan::bench]
     fn prometheus_client(b: Bencher) {
         super::prometheus_client(b, &ALL)
     }
@@ -164,6 +192,11 @@ mod all {
     fn measured(b: Bencher) {
         super::measured(b, &ALL)
     }
+
+    #[divan::bench]
+    fn opentelemetry(b: Bencher) {
+        super::opentelemetry(b, &ALL)
+    }
 }
 
 /// The 10,000 counter series alone.
@@ -179,6 +212,11 @@ mod counters {
     #[divan::bench]
     fn tally_text_only(b: Bencher) {
         super::tally_text_only(b, &COUNTERS)
+    }
+
+    #[divan::bench]
+    fn tally_snapshot(b: Bencher) {
+        super::tally_snapshot(b, &COUNTERS)
     }
 
     #[divan::bench]
@@ -200,6 +238,11 @@ mod counters {
     fn measured(b: Bencher) {
         super::measured(b, &COUNTERS)
     }
+
+    #[divan::bench]
+    fn opentelemetry(b: Bencher) {
+        super::opentelemetry(b, &COUNTERS)
+    }
 }
 
 /// The 100 histogram series alone.
@@ -215,6 +258,11 @@ mod histograms {
     #[divan::bench]
     fn tally_text_only(b: Bencher) {
         super::tally_text_only(b, &HISTOGRAMS)
+    }
+
+    #[divan::bench]
+    fn tally_snapshot(b: Bencher) {
+        super::tally_snapshot(b, &HISTOGRAMS)
     }
 
     #[divan::bench]
@@ -235,6 +283,11 @@ mod histograms {
     #[divan::bench]
     fn measured(b: Bencher) {
         super::measured(b, &HISTOGRAMS)
+    }
+
+    #[divan::bench]
+    fn opentelemetry(b: Bencher) {
+        super::opentelemetry(b, &HISTOGRAMS)
     }
 }
 

@@ -5,20 +5,29 @@
 //! - heap bytes per series: 10,000 counter series (100 families of 10 x
 //!   10 label combinations) and 100 histogram series (one family over the
 //!   same labels), built in each crate's registry as in the encoding
-//!   benchmark, each series touched once from the measuring thread; live
-//!   bytes after minus before, divided by the series count (registry and
-//!   family overhead included). Then every series is touched once more
-//!   from a second thread, and the growth is reported as "+ per extra
-//!   writer thread" (tally shards per thread; the peers share one cell);
+//!   benchmark, every series written by 1, 2 and 16 writer threads (the
+//!   measuring thread, then 1 and 15 spawned threads at once, parked while
+//!   the heap is measured): one increment per counter series, the 41
+//!   latencies of `registries::span()` (50 us .. 500 ms) per histogram
+//!   series and thread. Live bytes after minus before, divided by the
+//!   series count (registry and family overhead included; what the parked
+//!   threads allocate by themselves is measured apart and subtracted). A
+//!   last row measures again after the 15 spawned writers exited: memory
+//!   a crate keeps for threads that are gone. Then tally's own
+//!   `heap_bytes()` of the histogram family per series at 1, 2, 16
+//!   writers;
 //! - allocations per hot-path operation: the operations of `peers_hot`
 //!   (single thread, after every series was created), counted over 10,000
 //!   operations.
 //!
 //! Baselines: a `Vec<AtomicU64>` for counters, one
 //! `Mutex<hdrhistogram::Histogram<u64>>` (tally's range and precision:
-//! 1 ns .. 1 h, 2 digits) per histogram series. The metrics recorder has
-//! no upkeep thread here, so its histogram samples stay queued (that
-//! queue is what "allocations per op" shows for it).
+//! 1 ns .. 1 h, 2 digits) per histogram series. OpenTelemetry: the SDK's
+//! instruments on a meter provider with a `ManualReader`. The per-series
+//! table runs metrics' upkeep (which drains its queued histogram samples
+//! into buckets) before measuring, as its exporter does every 5 s; the
+//! allocation table has no upkeep thread, so its histogram samples stay
+//! queued (that queue is what "allocations per op" shows for it).
 //!
 //! `cargo bench --bench peers_memory`.
 
@@ -26,7 +35,7 @@ mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
-use std::sync::Mutex;
+use std::sync::{Barrier, Mutex};
 
 use common::registries::{self, SERIES};
 use common::{hot, TABLE};
@@ -82,96 +91,207 @@ fn live() -> isize {
 /// Counter families of the per-series measurement (100 series each).
 const FAMILIES: usize = 100;
 
-/// Bytes per series of a crate: built and touched from this thread, then
-/// the growth when a second thread touches every series once more.
+/// Writer-thread counts of the per-series table: the measuring thread
+/// plus `n - 1` spawned threads, alive while measured.
+const WRITERS: [usize; 3] = [1, 2, 16];
+
+/// Bytes per series of one crate: with each count of [`WRITERS`] alive,
+/// and after the spawned writers of the last count exited.
 struct PerSeries {
-    one_thread: f64,
-    extra_thread: f64,
+    alive: [f64; WRITERS.len()],
+    exited: f64,
 }
 
+/// Live bytes that `n` parked threads (and then their exit) add by
+/// themselves: subtracted from the measurements so they show the
+/// metrics' own growth.
+fn thread_noise(n: usize) -> (isize, isize) {
+    let (parked, released) = (Barrier::new(n + 1), Barrier::new(n + 1));
+    let before = live();
+    let mut alive = 0;
+    std::thread::scope(|s| {
+        for _ in 0..n {
+            s.spawn(|| {
+                parked.wait();
+                released.wait();
+            });
+        }
+        parked.wait();
+        alive = live() - before;
+        released.wait();
+    });
+    (alive, live() - before)
+}
+
+/// Builds a crate's registry and writes every series from this thread,
+/// then from `n - 1` more threads at once; measures the live heap while
+/// they are parked and again after they exited. `settle` runs before each
+/// measurement (metrics' upkeep, which its exporter runs every 5 s).
 fn per_series<T: Sync>(
     series: usize,
-    build: impl FnOnce() -> T,
+    build: impl Fn() -> T,
     touch: impl Fn(&T) + Sync,
+    settle: impl Fn(&T),
 ) -> PerSeries {
-    // What spawning and joining a thread alone leaves behind.
-    let before = live();
-    std::thread::scope(|s| {
-        s.spawn(|| ());
-    });
-    let spawn = live() - before;
-
-    let before = live();
-    let built = build();
-    let one = live() - before;
-    std::thread::scope(|s| {
-        s.spawn(|| touch(&built));
-    });
-    let two = live() - before - spawn;
-    drop(built);
-    PerSeries {
-        one_thread: one as f64 / series as f64,
-        extra_thread: (two - one).max(0) as f64 / series as f64,
+    let mut alive = [0.0; WRITERS.len()];
+    let mut exited = 0.0;
+    for (slot, &n) in WRITERS.iter().enumerate() {
+        let (noise_alive, noise_exited) = thread_noise(n - 1);
+        let (parked, released) = (Barrier::new(n), Barrier::new(n));
+        let before = live();
+        let built = build();
+        touch(&built);
+        let mut grown = 0;
+        std::thread::scope(|s| {
+            for _ in 1..n {
+                s.spawn(|| {
+                    touch(&built);
+                    parked.wait();
+                    released.wait();
+                });
+            }
+            parked.wait();
+            settle(&built);
+            grown = live() - before - noise_alive;
+            released.wait();
+        });
+        settle(&built);
+        alive[slot] = grown.max(0) as f64 / series as f64;
+        exited = (live() - before - noise_exited).max(0) as f64 / series as f64;
+        drop(built);
     }
+    PerSeries { alive, exited }
 }
 
-fn counters() -> [PerSeries; 6] {
+/// No settling needed.
+fn nothing<T>(_: &T) {}
+
+fn counters() -> [PerSeries; 7] {
     let n = FAMILIES * SERIES;
     [
-        per_series(n, || registries::tally(FAMILIES, false, 0), |r| r.touch()),
+        per_series(
+            n,
+            || registries::tally(FAMILIES, false, 0),
+            |r| r.touch(),
+            nothing,
+        ),
         per_series(
             n,
             || (0..n).map(|_| AtomicU64::new(1)).collect::<Vec<_>>(),
             |v| v.iter().for_each(|a| _ = a.fetch_add(1, Relaxed)),
+            nothing,
         ),
         per_series(
             n,
             || registries::prometheus_client(FAMILIES, false, 0),
             |r| r.touch(),
+            nothing,
         ),
         per_series(
             n,
             || registries::prometheus(FAMILIES, false, 0),
             |r| r.touch(),
+            nothing,
         ),
-        per_series(n, || registries::metrics(FAMILIES, false, 0), |r| r.touch()),
+        per_series(
+            n,
+            || registries::metrics(FAMILIES, false, 0),
+            |r| r.touch(),
+            |r| r.handle.run_upkeep(),
+        ),
         per_series(
             n,
             || registries::measured(FAMILIES, false, 0),
             |r| r.touch(),
+            nothing,
+        ),
+        per_series(
+            n,
+            || registries::opentelemetry(FAMILIES, false, 0),
+            |r| r.touch(),
+            nothing,
         ),
     ]
 }
 
-fn histograms() -> [PerSeries; 6] {
+fn histograms() -> [PerSeries; 7] {
     let n = SERIES;
     [
-        per_series(n, || registries::tally(0, true, 1), |r| r.touch()),
+        per_series(n, || registries::tally(0, true, 0), |r| r.touch(), nothing),
         per_series(
             n,
             || {
                 (0..n)
-                    .map(|_| {
-                        let mut h = common::hdr();
-                        h.saturating_record(20_000_000);
-                        Mutex::new(h)
-                    })
+                    .map(|_| Mutex::new(common::hdr()))
                     .collect::<Vec<_>>()
             },
             |v| {
-                v.iter()
-                    .for_each(|h| h.lock().unwrap().saturating_record(20_000_000))
+                for h in v {
+                    let mut h = h.lock().unwrap();
+                    registries::span().for_each(|s| h.saturating_record((s * 1e9) as u64));
+                }
             },
+            nothing,
         ),
         per_series(
             n,
-            || registries::prometheus_client(0, true, 1),
+            || registries::prometheus_client(0, true, 0),
             |r| r.touch(),
+            nothing,
         ),
-        per_series(n, || registries::prometheus(0, true, 1), |r| r.touch()),
-        per_series(n, || registries::metrics(0, true, 1), |r| r.touch()),
-        per_series(n, || registries::measured(0, true, 1), |r| r.touch()),
+        per_series(
+            n,
+            || registries::prometheus(0, true, 0),
+            |r| r.touch(),
+            nothing,
+        ),
+        per_series(
+            n,
+            || registries::metrics(0, true, 0),
+            |r| r.touch(),
+            |r| r.handle.run_upkeep(),
+        ),
+        per_series(
+            n,
+            || registries::measured(0, true, 0),
+            |r| r.touch(),
+            nothing,
+        ),
+        per_series(
+            n,
+            || registries::opentelemetry(0, true, 0),
+            |r| r.touch(),
+            nothing,
+        ),
     ]
+}
+
+/// tally's own account of its histogram family (`heap_bytes()`) per
+/// series, with each count of [`WRITERS`] alive: the figure its memory
+/// bound is stated in.
+fn tally_heap_bytes() -> Vec<f64> {
+    WRITERS
+        .iter()
+        .map(|&n| {
+            let built = registries::tally(0, true, 0);
+            built.touch();
+            let (parked, released) = (Barrier::new(n), Barrier::new(n));
+            let mut bytes = 0;
+            std::thread::scope(|s| {
+                for _ in 1..n {
+                    s.spawn(|| {
+                        built.touch();
+                        parked.wait();
+                        released.wait();
+                    });
+                }
+                parked.wait();
+                bytes = built.histogram_heap_bytes();
+                released.wait();
+            });
+            bytes as f64 / SERIES as f64
+        })
+        .collect()
 }
 
 /// Allocation calls and bytes per operation over `OPS` operations.
@@ -217,26 +337,40 @@ fn ratio(peer: f64, tally: f64) -> String {
     }
 }
 
-const HEADER: &str = "| tally | baseline | prometheus-client | prometheus | metrics | measured |";
-const RULE: &str = "|---|---:|---:|---:|---:|---:|---:|";
+const HEADER: &str =
+    "| tally | baseline | prometheus-client | prometheus | metrics | measured | OpenTelemetry SDK |";
+const RULE: &str = "|---|---:|---:|---:|---:|---:|---:|---:|";
 
 fn main() {
     println!("| bytes per series (ratio to tally) {HEADER}");
     println!("{RULE}");
     for (what, rows) in [("counter", counters()), ("histogram", histograms())] {
-        for (when, pick) in [
-            (
-                "1 writer thread",
-                (|r: &PerSeries| r.one_thread) as fn(&PerSeries) -> f64,
+        let mut lines: Vec<(String, Vec<f64>)> = WRITERS
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let when = if *n == 1 {
+                    "1 writer thread".to_string()
+                } else {
+                    format!("{n} writer threads")
+                };
+                (when, rows.iter().map(|r| r.alive[i]).collect())
+            })
+            .collect();
+        lines.push((
+            format!(
+                "{} writer threads, after {} exited",
+                WRITERS[2],
+                WRITERS[2] - 1
             ),
-            ("+ per extra writer thread", |r: &PerSeries| r.extra_thread),
-        ] {
-            let tally = pick(&rows[0]);
-            let cells: Vec<String> = rows
+            rows.iter().map(|r| r.exited).collect(),
+        ));
+        for (when, values) in lines {
+            let tally = values[0];
+            let cells: Vec<String> = values
                 .iter()
                 .enumerate()
-                .map(|(i, r)| {
-                    let v = pick(r);
+                .map(|(i, &v)| {
                     if i == 0 {
                         bytes(v)
                     } else {
@@ -247,6 +381,15 @@ fn main() {
             println!("| {what} series, {when} | {} |", cells.join(" | "));
         }
     }
+    println!();
+
+    println!("| tally histogram family, `heap_bytes()` per series | 1 writer thread | 2 writer threads | 16 writer threads |");
+    println!("|---|---:|---:|---:|");
+    let own: Vec<String> = tally_heap_bytes().into_iter().map(bytes).collect();
+    println!(
+        "| default configuration, values 50 us .. 500 ms | {} |",
+        own.join(" | ")
+    );
     println!();
 
     hot::install_metrics_recorder(false);

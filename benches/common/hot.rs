@@ -8,13 +8,15 @@ use std::sync::{LazyLock, Mutex};
 
 use divan::black_box;
 use measured::metric::histogram::Thresholds;
+use opentelemetry::KeyValue;
 use prometheus_client::metrics::counter::Counter as PcCounter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::Histogram as PcHistogram;
 
+use super::otel::Otel;
 use super::{
-    all_combinations, bucket_bounds, hdr, measured_set, MeasuredLabels, MeasuredLabelsSet, Method,
-    PcLabels, Pick, Status, BUCKETS, BUCKET_FACTOR, BUCKET_START, COMBINATIONS,
+    all_combinations, bucket_bounds, hdr, measured_set, pick, MeasuredLabels, MeasuredLabelsSet,
+    Method, PcLabels, Pick, Status, BUCKETS, BUCKET_FACTOR, BUCKET_START, COMBINATIONS,
 };
 
 // --- tally ---
@@ -85,6 +87,42 @@ static MEAS_HIST_LABELED: LazyLock<measured::HistogramVec<MeasuredLabelsSet, BUC
         measured::HistogramVec::with_label_set_and_metadata(measured_set(), thresholds())
     });
 
+// --- OpenTelemetry SDK ---
+
+/// The SDK's meter provider, with a `ManualReader` so it aggregates.
+static OTEL: LazyLock<Otel> = LazyLock::new(Otel::new);
+static OTEL_PLAIN: LazyLock<opentelemetry::metrics::Counter<u64>> =
+    LazyLock::new(|| OTEL.meter.u64_counter("requests_plain").build());
+static OTEL_LABELED: LazyLock<opentelemetry::metrics::Counter<u64>> =
+    LazyLock::new(|| OTEL.meter.u64_counter("requests").build());
+static OTEL_HIST: LazyLock<opentelemetry::metrics::Histogram<f64>> = LazyLock::new(|| {
+    OTEL.meter
+        .f64_histogram("latency_plain")
+        .with_unit("s")
+        .with_boundaries(bucket_bounds())
+        .build()
+});
+static OTEL_HIST_LABELED: LazyLock<opentelemetry::metrics::Histogram<f64>> = LazyLock::new(|| {
+    OTEL.meter
+        .f64_histogram("latency")
+        .with_unit("s")
+        .with_boundaries(bucket_bounds())
+        .build()
+});
+/// The attributes of each label combination, built once (as a service
+/// keeps its attribute arrays), indexed by [`Pick::index`].
+static OTEL_ATTRS: LazyLock<Vec<[KeyValue; 2]>> = LazyLock::new(|| {
+    (0..COMBINATIONS)
+        .map(|i| {
+            let p = pick(i, 0.0);
+            [
+                KeyValue::new("method", p.method_str),
+                KeyValue::new("status", p.status_str),
+            ]
+        })
+        .collect()
+});
+
 // --- metrics + metrics-exporter-prometheus ---
 
 /// Installs the global `metrics` recorder (histograms with the shared
@@ -109,20 +147,21 @@ pub fn install_metrics_recorder(upkeep: bool) {
 /// The crates of every workload, in table order (the baseline is a
 /// shared `AtomicU64` for counters, `Mutex<hdrhistogram::Histogram>` for
 /// histograms).
-pub const CRATES: [&str; 6] = [
+pub const CRATES: [&str; 7] = [
     "tally",
     "baseline",
     "prometheus_client",
     "prometheus",
     "metrics",
     "measured",
+    "opentelemetry",
 ];
 
 /// One operation of a workload, on a pick (ignored where unlabeled).
 pub type Op = fn(&Pick);
 
 /// Every workload with its operations, in [`CRATES`] order.
-pub const WORKLOADS: [(&str, [Op; 6]); 4] = [
+pub const WORKLOADS: [(&str, [Op; 7]); 4] = [
     (
         "counter_unlabeled",
         [
@@ -132,6 +171,7 @@ pub const WORKLOADS: [(&str, [Op; 6]); 4] = [
             |_| counter_unlabeled::prometheus(),
             |_| counter_unlabeled::metrics(),
             |_| counter_unlabeled::measured(),
+            |_| counter_unlabeled::opentelemetry(),
         ],
     ),
     (
@@ -143,6 +183,7 @@ pub const WORKLOADS: [(&str, [Op; 6]); 4] = [
             counter_labeled::prometheus,
             counter_labeled::metrics,
             counter_labeled::measured,
+            counter_labeled::opentelemetry,
         ],
     ),
     (
@@ -154,6 +195,7 @@ pub const WORKLOADS: [(&str, [Op; 6]); 4] = [
             histogram_unlabeled::prometheus,
             histogram_unlabeled::metrics,
             histogram_unlabeled::measured,
+            histogram_unlabeled::opentelemetry,
         ],
     ),
     (
@@ -165,6 +207,7 @@ pub const WORKLOADS: [(&str, [Op; 6]); 4] = [
             histogram_labeled::prometheus,
             histogram_labeled::metrics,
             histogram_labeled::measured,
+            histogram_labeled::opentelemetry,
         ],
     ),
 ];
@@ -214,6 +257,9 @@ pub mod counter_unlabeled {
     pub fn measured() {
         black_box(&*MEAS_PLAIN).inc();
     }
+    pub fn opentelemetry() {
+        black_box(&*OTEL_PLAIN).add(1, &[]);
+    }
     pub fn metrics_handle() {
         black_box(&*METRICS_COUNTER).increment(1);
     }
@@ -252,6 +298,9 @@ pub mod counter_labeled {
             status: p.status,
         });
     }
+    pub fn opentelemetry(p: &Pick) {
+        OTEL_LABELED.add(1, &OTEL_ATTRS[p.index]);
+    }
 }
 
 /// Workload 3a: one unlabeled histogram observation.
@@ -275,6 +324,9 @@ pub mod histogram_unlabeled {
     }
     pub fn measured(p: &Pick) {
         MEAS_HIST.observe(p.secs);
+    }
+    pub fn opentelemetry(p: &Pick) {
+        OTEL_HIST.record(p.secs, &[]);
     }
     pub fn metrics_handle(p: &Pick) {
         black_box(&*METRICS_HISTOGRAM).record(p.secs);
@@ -318,5 +370,8 @@ pub mod histogram_labeled {
             },
             p.secs,
         );
+    }
+    pub fn opentelemetry(p: &Pick) {
+        OTEL_HIST_LABELED.record(p.secs, &OTEL_ATTRS[p.index]);
     }
 }

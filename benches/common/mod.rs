@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod hot;
+pub mod otel;
 pub mod registries;
 
 use measured::label::StaticLabelSet;

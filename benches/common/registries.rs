@@ -9,6 +9,10 @@
 //!   same two labels (100 series), `observations` log-normal latencies per
 //!   series, with the 12 bounds of [`BOUNDS`](super::BOUNDS) wherever a
 //!   crate exposes classic buckets.
+//!
+//! Each crate's `touch()` writes every series once more from the calling
+//! thread: a counter increment, and for histograms the [`span`] of
+//! latencies (50 us .. 500 ms), as a writer thread of a service would.
 
 use measured::label::StaticLabelSet;
 use measured::metric::histogram::Thresholds;
@@ -19,7 +23,9 @@ use prometheus_client::metrics::counter::Counter as PcCounter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::Histogram as PcHistogram;
 use std::sync::Arc;
+use std::time::Duration;
 
+use opentelemetry::KeyValue;
 use tally::LabelValue;
 
 use super::{latencies, BOUNDS, BUCKETS};
@@ -101,6 +107,16 @@ const CODES: [Code; 10] = [
 
 /// Series per family.
 pub const SERIES: usize = ROUTES.len() * CODES.len();
+
+/// How many latencies [`span`] yields.
+pub const SPAN_VALUES: usize = 41;
+
+/// The latencies each `touch()` records into every histogram series, in
+/// seconds: 50 us .. 500 ms, 10 a decade, log-spaced (the span of a
+/// service's request latencies).
+pub fn span() -> impl Iterator<Item = f64> {
+    (0..SPAN_VALUES).map(|i| 50e-6 * 10f64.powf(i as f64 / 10.0))
+}
 
 /// Every `(route, code)` pair with its series number.
 fn pairs() -> impl Iterator<Item = (usize, Route, Code)> {
@@ -203,9 +219,16 @@ impl Tally {
         }
         if let Some(h) = &self.histogram {
             for (_, r, k) in pairs() {
-                h.with((r, k)).record(20_000_000);
+                for v in span() {
+                    h.with((r, k)).record_duration(Duration::from_secs_f64(v));
+                }
             }
         }
+    }
+
+    /// The histogram family's own `heap_bytes()` (0 without one).
+    pub fn histogram_heap_bytes(&self) -> usize {
+        self.histogram.as_ref().map_or(0, |h| h.heap_bytes())
     }
 
     /// Snapshot + Prometheus text (0.0.4) into `out`.
@@ -284,15 +307,17 @@ impl PrometheusClient {
         }
         if let Some(h) = &self.histogram {
             for (_, route, code) in pairs() {
-                h.get_or_create(&PcRouteCode { route, code }).observe(0.02);
+                let h = h.get_or_create(&PcRouteCode { route, code });
+                span().for_each(|v| h.observe(v));
             }
         }
     }
 
-    /// Its text encoder (OpenMetrics text) into `out`.
+    /// Its Prometheus text (0.0.4) encoder into `out`, the format every
+    /// other row writes.
     pub fn encode(&self, out: &mut String) {
         out.clear();
-        prometheus_client::encoding::text::encode(out, &self.registry).unwrap();
+        prometheus_client::encoding::prometheus_text::encode(out, &self.registry).unwrap();
     }
 }
 
@@ -356,7 +381,8 @@ impl Prometheus {
         }
         if let Some(h) = &self.histogram {
             for (_, r, k) in pairs() {
-                h.with_label_values(&str_labels(r, k)).observe(0.02);
+                let h = h.with_label_values(&str_labels(r, k));
+                span().for_each(|v| h.observe(v));
             }
         }
     }
@@ -445,8 +471,8 @@ impl Metrics {
             if self.histograms {
                 for (_, r, k) in pairs() {
                     let [route, code] = str_labels(r, k);
-                    metrics::histogram!(HISTOGRAM_NAME, "route" => route, "code" => code)
-                        .record(0.02);
+                    let h = metrics::histogram!(HISTOGRAM_NAME, "route" => route, "code" => code);
+                    span().for_each(|v| h.record(v));
                 }
             }
         });
@@ -504,7 +530,7 @@ impl Measured {
         }
         if let Some(h) = &self.histogram {
             for (_, route, code) in pairs() {
-                h.observe(MeasuredRouteCode { route, code }, 0.02);
+                span().for_each(|v| h.observe(MeasuredRouteCode { route, code }, v));
             }
         }
     }
@@ -524,5 +550,78 @@ impl Measured {
             h.collect_family_into(name, enc).unwrap();
         }
         enc.finish().len()
+    }
+}
+
+/// The OpenTelemetry SDK: one `Counter<u64>` per family and one
+/// `Histogram<f64>` (the same 12 bounds), the attribute arrays of the 100
+/// `(route, code)` pairs built once, read by a `ManualReader`.
+pub struct OpenTelemetry {
+    pub otel: super::otel::Otel,
+    attributes: Vec<[KeyValue; 2]>,
+    counters: Vec<opentelemetry::metrics::Counter<u64>>,
+    histogram: Option<opentelemetry::metrics::Histogram<f64>>,
+}
+
+/// Builds the OpenTelemetry SDK's instruments.
+pub fn opentelemetry(families: usize, histograms: bool, observations: usize) -> OpenTelemetry {
+    let otel = super::otel::Otel::new();
+    let attributes: Vec<[KeyValue; 2]> = pairs()
+        .map(|(_, r, k)| {
+            let [route, code] = str_labels(r, k);
+            [KeyValue::new("route", route), KeyValue::new("code", code)]
+        })
+        .collect();
+    let counters = (0..families)
+        .map(|f| {
+            // OpenTelemetry names counters without `_total` (an exporter
+            // to Prometheus appends it).
+            let c = otel
+                .meter
+                .u64_counter(format!("requests_{f:02}"))
+                .with_description(COUNTER_HELP)
+                .build();
+            for (i, attrs) in attributes.iter().enumerate() {
+                c.add(counter_value(f, i), attrs);
+            }
+            c
+        })
+        .collect();
+    let histogram = histograms.then(|| {
+        let h = otel
+            .meter
+            .f64_histogram("request_latency")
+            .with_description(HISTOGRAM_HELP)
+            .with_unit("s")
+            .with_boundaries(BOUNDS.to_vec())
+            .build();
+        for (i, attrs) in attributes.iter().enumerate() {
+            for v in latencies(i as u64, observations) {
+                h.record(v, attrs);
+            }
+        }
+        h
+    });
+    OpenTelemetry {
+        otel,
+        attributes,
+        counters,
+        histogram,
+    }
+}
+
+impl OpenTelemetry {
+    /// Every series once more, from the calling thread.
+    pub fn touch(&self) {
+        for c in &self.counters {
+            for attrs in &self.attributes {
+                c.add(1, attrs);
+            }
+        }
+        if let Some(h) = &self.histogram {
+            for attrs in &self.attributes {
+                span().for_each(|v| h.record(v, attrs));
+            }
+        }
     }
 }
