@@ -80,7 +80,7 @@ fn the_page_charts_every_family_with_the_registry_numbers() {
     }
     let mut demo = Demo::start("127.0.0.1:0".parse().unwrap());
     demo.stats.record_known();
-    let browser = Browser::start(1400, 1050);
+    let browser = Browser::start(1440, 1100);
     browser.open(&demo.page_url(0.25));
     browser.wait_for(
         "two polls",
@@ -194,7 +194,13 @@ fn the_page_charts_every_family_with_the_registry_numbers() {
         json!([]),
     );
 
-    // Under load the rates move; the screenshot shows the page at work.
+    // Under load the rates move; the screenshot shows the page at work,
+    // latency per route.
+    browser.eval(
+        r#"for (const f of ['http_requests_total', 'http_latency_seconds'])
+             document.querySelector(`section.card[data-family="${f}"] button.more`).click();"#,
+        json!([]),
+    );
     demo.start_load();
     let polls = browser.eval("return window.tallyPage.polls", json!([]));
     std::thread::sleep(Duration::from_secs(screenshot_secs()));
