@@ -88,7 +88,8 @@ impl Default for HandlerConfig {
 
 impl HandlerConfig {
     /// Require these credentials on `/metrics` and `/debug/vars` (401
-    /// otherwise). The health endpoint stays open.
+    /// otherwise), and on the live page and its JSON. The health endpoint
+    /// and the index at `/` (links only) stay open.
     pub fn auth(mut self, auth: Auth) -> Self {
         self.auth = Some(auth);
         self
@@ -133,8 +134,10 @@ impl HandlerConfig {
 ///
 /// Routes: [`METRICS_PATH`] (format from `Accept`: Prometheus text for
 /// curl and browsers, OpenMetrics or protobuf for Prometheus), then
-/// [`DEBUG_VARS_PATH`] (JSON) and [`HEALTH_PATH`]. `GET` and `HEAD` only
-/// (405 otherwise), 404 elsewhere. Bodies are gzipped when
+/// [`DEBUG_VARS_PATH`] (JSON) and [`HEALTH_PATH`], the live page and its
+/// JSON ([`PAGE_PATH`](crate::PAGE_PATH) unless configured or disabled)
+/// and an index at `/`. `GET` and `HEAD` only (405 otherwise), 404
+/// elsewhere. Bodies are gzipped when
 /// `Accept-Encoding` allows. A panic while snapshotting or encoding is
 /// caught and answered with 500; it never reaches the caller.
 ///
