@@ -368,6 +368,7 @@ fn print_banner(bound: SocketAddr) {
     println!("  API         http://{addr}/api/items  (POST /api/items, GET /api/items/{{id}}, GET /api/slow)");
     println!("  metrics     http://{addr}/metrics");
     println!("  debug vars  http://{addr}/debug/vars");
+    println!("  live page   http://{addr}/-/metrics  (open in a browser)");
     println!("  health      http://{addr}/-/healthy");
     println!();
     println!("Point Prometheus at it (prometheus.yml):");

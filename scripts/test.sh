@@ -17,6 +17,11 @@ if ! python3 -c "import prometheus_client" 2>/dev/null; then
   echo "== installing the prometheus_client Python parser =="
   python3 -m pip install -q prometheus_client
 fi
+if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; then
+  echo "== installing Debian's chromium + chromium-driver (live page browser tests) =="
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
 if ! cargo nextest --version >/dev/null 2>&1; then
   echo "== installing cargo-nextest =="
   cargo install -q cargo-nextest --locked

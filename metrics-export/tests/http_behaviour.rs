@@ -100,7 +100,7 @@ fn debug_vars_is_json_and_health_is_plain() {
 fn unknown_path_is_404_and_wrong_method_is_405() {
     let (_server, addr) = start_default();
     assert_eq!(get(addr, "/nope", &[]).status, 404);
-    assert_eq!(get(addr, "/", &[]).status, 404);
+    assert_eq!(get(addr, "/-/metrics/", &[]).status, 404);
     let post = request(addr, "POST", "/metrics", &[("Content-Length", "0")]);
     assert_eq!(post.status, 405);
     assert_eq!(post.header("allow"), Some("GET, HEAD"));

@@ -16,7 +16,8 @@
 //!   native buckets computed from the HDR cells ([`native_schema`],
 //!   [`ZERO_THRESHOLD`]), so Prometheus scrapes native histograms;
 //! - JSON: count, sum, min, max, mean, p50..p999 and the HDR V2
-//!   serialization in base64, to merge exactly elsewhere.
+//!   serialization in base64, to merge exactly elsewhere; the live page's
+//!   compact JSON ([`encode_page_json`]): count, sum, p50, p90, p99.
 //!
 //! The protobuf messages are in [`proto`] (a module, as their names
 //! mirror upstream's `Counter`, `Histogram`, ...).
@@ -29,6 +30,7 @@ mod labels;
 mod native;
 mod number;
 mod openmetrics;
+mod page_json;
 pub mod proto;
 mod protobuf;
 mod protobuf_prost;
@@ -43,6 +45,7 @@ pub use format::{
 pub use json::encode_json;
 pub use native::{expand_native, native_schema, ZERO_THRESHOLD};
 pub use openmetrics::{encode_openmetrics, process_start, EncodeOptions};
+pub use page_json::{encode_page_json, page_quantiles, PAGE_QUANTILES};
 pub use protobuf::encode_protobuf;
 pub use protobuf_prost::encode_protobuf_prost;
 pub use quantiles::{quantile_family_name, quantile_value};

@@ -11,8 +11,10 @@ use hyper::http::StatusCode;
 
 use super::handler::{plain, Handler, DEBUG_VARS_PATH, HEALTH_PATH, METRICS_PATH};
 
-/// A router serving `handler` at [`METRICS_PATH`], [`DEBUG_VARS_PATH`] and
-/// [`HEALTH_PATH`], to [`merge`](Router::merge) or
+/// A router serving `handler` at [`METRICS_PATH`], [`DEBUG_VARS_PATH`],
+/// [`HEALTH_PATH`] and, unless disabled, the live page and its JSON
+/// ([`PAGE_PATH`](crate::PAGE_PATH), [`PAGE_JSON_PATH`](crate::PAGE_JSON_PATH)),
+/// to [`merge`](Router::merge) or
 /// [`nest`](Router::nest) into an application's router. The handler
 /// itself answers 405 for methods other than GET and HEAD. Encoding runs
 /// on tokio's blocking pool when inside a tokio runtime.
@@ -28,11 +30,20 @@ pub fn axum_router<S>(handler: Arc<Handler>) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
+    let page = handler
+        .page_paths()
+        .map(|(html, json)| (html.to_owned(), json.to_owned()));
     let serve = move |request: Request| respond(handler.clone(), request);
-    Router::new()
+    let router = Router::new()
         .route(METRICS_PATH, any(serve.clone()))
         .route(DEBUG_VARS_PATH, any(serve.clone()))
-        .route(HEALTH_PATH, any(serve))
+        .route(HEALTH_PATH, any(serve.clone()));
+    match page {
+        Some((html, json)) => router
+            .route(&html, any(serve.clone()))
+            .route(&json, any(serve)),
+        None => router,
+    }
 }
 
 async fn respond(handler: Arc<Handler>, request: Request) -> Response {

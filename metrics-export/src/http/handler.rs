@@ -8,16 +8,17 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use hyper::http::header::{
-    ACCEPT, ACCEPT_ENCODING, ALLOW, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER,
-    VARY, WWW_AUTHENTICATE,
+    ACCEPT, ACCEPT_ENCODING, ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE,
+    RETRY_AFTER, VARY, WWW_AUTHENTICATE,
 };
 use hyper::http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 use metrics_core::{Registry, RegistryError};
 
 use super::auth::Auth;
 use super::gzip;
+use super::page::{self, PagePathError, PagePaths, INDEX_PATH};
 use super::telemetry::{ScrapeOutcome, Telemetry};
-use crate::encode::{encode, Format};
+use crate::encode::{encode, encode_page_json, Format};
 
 /// The path of the metrics endpoint (format negotiated from `Accept`).
 pub const METRICS_PATH: &str = "/metrics";
@@ -69,6 +70,8 @@ pub struct HandlerConfig {
     auth: Option<Auth>,
     max_concurrent_scrapes: usize,
     telemetry: bool,
+    /// Where the live page and its JSON are served; `None`: disabled.
+    page: Option<PagePaths>,
 }
 
 impl Default for HandlerConfig {
@@ -78,13 +81,15 @@ impl Default for HandlerConfig {
             auth: None,
             max_concurrent_scrapes: 4,
             telemetry: true,
+            page: Some(PagePaths::default()),
         }
     }
 }
 
 impl HandlerConfig {
     /// Require these credentials on `/metrics` and `/debug/vars` (401
-    /// otherwise). The health endpoint stays open.
+    /// otherwise), and on the live page and its JSON. The health endpoint
+    /// and the index at `/` (links only) stay open.
     pub fn auth(mut self, auth: Auth) -> Self {
         self.auth = Some(auth);
         self
@@ -103,6 +108,25 @@ impl HandlerConfig {
         self.telemetry = on;
         self
     }
+
+    /// Whether to serve the live metrics page at
+    /// [`PAGE_PATH`](crate::PAGE_PATH) (or [`page_path`](Self::page_path))
+    /// and the JSON it polls at that path plus `.json` (on by default).
+    /// Both take the same credentials as `/metrics`; a poll counts as a
+    /// JSON scrape against the concurrent-scrape cap.
+    pub fn page(mut self, on: bool) -> Self {
+        self.page = on.then(|| self.page.take().unwrap_or_default());
+        self
+    }
+
+    /// Serve the live page at `path` (and its JSON at `path` + `.json`)
+    /// instead of [`PAGE_PATH`](crate::PAGE_PATH); enables the page. An
+    /// `Err` unless `path` is absolute, visible ASCII without `?`, `#`,
+    /// `%` or a trailing `/`, and free.
+    pub fn page_path(mut self, path: &str) -> Result<Self, PagePathError> {
+        self.page = Some(PagePaths::new(path)?);
+        Ok(self)
+    }
 }
 
 /// Serves a registry over HTTP, independent of any transport: give it a
@@ -110,8 +134,10 @@ impl HandlerConfig {
 ///
 /// Routes: [`METRICS_PATH`] (format from `Accept`: Prometheus text for
 /// curl and browsers, OpenMetrics or protobuf for Prometheus), then
-/// [`DEBUG_VARS_PATH`] (JSON) and [`HEALTH_PATH`]. `GET` and `HEAD` only
-/// (405 otherwise), 404 elsewhere. Bodies are gzipped when
+/// [`DEBUG_VARS_PATH`] (JSON) and [`HEALTH_PATH`], the live page and its
+/// JSON ([`PAGE_PATH`](crate::PAGE_PATH) unless configured or disabled)
+/// and an index at `/`. `GET` and `HEAD` only (405 otherwise), 404
+/// elsewhere. Bodies are gzipped when
 /// `Accept-Encoding` allows. A panic while snapshotting or encoding is
 /// caught and answered with 500; it never reaches the caller.
 ///
@@ -157,13 +183,27 @@ impl Handler {
         self.config.max_concurrent_scrapes
     }
 
+    /// The live page's path and its JSON's, unless disabled.
+    pub(crate) fn page_paths(&self) -> Option<(&str, &str)> {
+        self.config
+            .page
+            .as_ref()
+            .map(|p| (p.html.as_str(), p.json.as_str()))
+    }
+
     /// Answers one request. `path` may carry a query string (ignored).
     pub fn handle(&self, method: &Method, path: &str, headers: &HeaderMap) -> Response<Bytes> {
         let path = path.split('?').next().unwrap_or(path);
-        let json = match path {
+        let page = self.config.page.as_ref();
+        let (json, page_json) = match path {
             HEALTH_PATH => return check_method(method).unwrap_or_else(|| health(method)),
-            METRICS_PATH => false,
-            DEBUG_VARS_PATH => true,
+            METRICS_PATH => (false, false),
+            DEBUG_VARS_PATH => (true, false),
+            INDEX_PATH => return self.html(method, headers, None),
+            _ if page.is_some_and(|p| p.html == path) => {
+                return self.html(method, headers, page);
+            }
+            _ if page.is_some_and(|p| p.json == path) => (true, true),
             _ => return plain(StatusCode::NOT_FOUND, "not found\n"),
         };
         if let Some(refused) = check_method(method) {
@@ -174,7 +214,7 @@ impl Handler {
         } else {
             Format::negotiate(header(headers, ACCEPT.as_str()))
         };
-        let (outcome, response) = self.scrape(format, headers);
+        let (outcome, response) = self.scrape(format, page_json, headers);
         if let Some(telemetry) = &self.telemetry {
             telemetry.count(format.into(), outcome);
         }
@@ -185,8 +225,43 @@ impl Handler {
         response
     }
 
-    /// Authenticates, takes a scrape slot, encodes and compresses.
-    fn scrape(&self, format: Format, headers: &HeaderMap) -> (ScrapeOutcome, Response<Bytes>) {
+    /// The live page (`page` set: it is served) or the index at `/`
+    /// (open: it holds links only).
+    fn html(
+        &self,
+        method: &Method,
+        headers: &HeaderMap,
+        page: Option<&PagePaths>,
+    ) -> Response<Bytes> {
+        if let Some(refused) = check_method(method) {
+            return refused;
+        }
+        let gzip = gzip::accepts_gzip(header(headers, ACCEPT_ENCODING.as_str()));
+        let mut response = match page {
+            Some(_) => {
+                if let Some(auth) = &self.config.auth {
+                    if !auth.accepts(header(headers, AUTHORIZATION.as_str())) {
+                        return unauthorized(auth);
+                    }
+                }
+                page::page_response(gzip)
+            }
+            None => page::index_response(self.config.page.as_ref()),
+        };
+        if method == Method::HEAD {
+            *response.body_mut() = Bytes::new();
+        }
+        response
+    }
+
+    /// Authenticates, takes a scrape slot, encodes (the live page's JSON
+    /// when `page_json`) and compresses.
+    fn scrape(
+        &self,
+        format: Format,
+        page_json: bool,
+        headers: &HeaderMap,
+    ) -> (ScrapeOutcome, Response<Bytes>) {
         if let Some(auth) = &self.config.auth {
             if !auth.accepts(header(headers, AUTHORIZATION.as_str())) {
                 return (ScrapeOutcome::Unauthorized, unauthorized(auth));
@@ -206,7 +281,11 @@ impl Handler {
         let encoded = catch_unwind(AssertUnwindSafe(|| {
             let snapshot = self.registry.get().snapshot();
             let mut body = Vec::with_capacity(4096);
-            encode(format, &snapshot, &mut body);
+            if page_json {
+                encode_page_json(&snapshot, &mut body);
+            } else {
+                encode(format, &snapshot, &mut body);
+            }
             (snapshot, body)
         }));
         let Ok((snapshot, body)) = encoded else {
@@ -230,6 +309,9 @@ impl Handler {
         h.insert(VARY, HeaderValue::from_static("Accept, Accept-Encoding"));
         if gzip {
             h.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        }
+        if page_json {
+            h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }
         (ScrapeOutcome::Ok, response)
     }

@@ -7,6 +7,9 @@
 //! with `--enable-feature=native-histograms`; curl and browsers get
 //! Prometheus text), `GET /debug/vars` (JSON) and `GET /-/healthy`
 //! (always open). Bodies are gzipped when `Accept-Encoding` allows.
+//! `GET /-/metrics` is a live page for a browser (rates, gauges and
+//! p50/p90/p99 over the last minutes) polling `GET /-/metrics.json`;
+//! `GET /` is an index linking them all.
 //!
 //! Safety defaults: the server binds loopback ([`DEFAULT_ADDR`]) unless
 //! told otherwise; optional bearer/basic [`Auth`] compared in constant
@@ -27,6 +30,7 @@ mod auth;
 mod axum;
 mod gzip;
 mod handler;
+mod page;
 mod server;
 mod telemetry;
 mod timed_io;
@@ -37,6 +41,7 @@ pub use axum::axum_router;
 pub use handler::{
     Handler, HandlerConfig, RegistrySource, DEBUG_VARS_PATH, HEALTH_PATH, METRICS_PATH,
 };
+pub use page::{PagePathError, INDEX_PATH, PAGE_JSON_PATH, PAGE_PATH};
 pub use server::{
     serve, serve_default, ServeError, Server, ServerBuilder, ServerHandle, DEFAULT_ADDR,
 };

@@ -1,0 +1,192 @@
+//! The live metrics page: one self-contained HTML document (inline CSS
+//! and JS, no CDN, no build step; `page.html`) that polls the compact
+//! JSON next to it ([`encode_page_json`](crate::encode_page_json)) every
+//! second and draws rates, gauges and quantiles over the last minutes,
+//! plus the small index served at `/`.
+
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+use hyper::http::header::{
+    CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY, CONTENT_TYPE, VARY,
+    X_CONTENT_TYPE_OPTIONS,
+};
+use hyper::http::{HeaderValue, Response};
+
+use super::handler::{DEBUG_VARS_PATH, HEALTH_PATH, METRICS_PATH};
+
+/// The default path of the live page; its JSON is at the same path with
+/// `.json` appended ([`PAGE_JSON_PATH`]).
+pub const PAGE_PATH: &str = "/-/metrics";
+/// The default path of the JSON the live page polls.
+pub const PAGE_JSON_PATH: &str = "/-/metrics.json";
+/// The path of the index linking every endpoint (standalone server).
+pub const INDEX_PATH: &str = "/";
+
+/// The page itself, as served.
+const PAGE_HTML: &str = include_str!("page.html");
+
+/// Why a live page path was refused by
+/// [`HandlerConfig::page_path`](crate::HandlerConfig::page_path).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PagePathError {
+    /// The path must start with `/` and hold more than `/`.
+    #[error("the live page path {0:?} must start with '/' and not be '/' alone")]
+    NotAbsolute(String),
+    /// Only visible ASCII other than `?`, `#` and `%`, no trailing `/`.
+    #[error("the live page path {0:?} may hold only visible ASCII without '?', '#', '%' or a trailing '/'")]
+    BadCharacter(String),
+    /// The path (or its `.json`) is another endpoint's.
+    #[error("the live page path {0:?} collides with another endpoint")]
+    Taken(String),
+}
+
+/// Where the page and its JSON are served.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PagePaths {
+    pub(crate) html: String,
+    pub(crate) json: String,
+}
+
+impl Default for PagePaths {
+    fn default() -> Self {
+        PagePaths {
+            html: PAGE_PATH.to_owned(),
+            json: PAGE_JSON_PATH.to_owned(),
+        }
+    }
+}
+
+impl PagePaths {
+    /// Checks `path` and derives the JSON path from it.
+    pub(crate) fn new(path: &str) -> Result<Self, PagePathError> {
+        if !path.starts_with('/') || path == "/" {
+            return Err(PagePathError::NotAbsolute(path.to_owned()));
+        }
+        let bad = |b: u8| !b.is_ascii_graphic() || matches!(b, b'?' | b'#' | b'%');
+        if path.bytes().any(bad) || path.ends_with('/') {
+            return Err(PagePathError::BadCharacter(path.to_owned()));
+        }
+        let json = format!("{path}.json");
+        let taken = [METRICS_PATH, DEBUG_VARS_PATH, HEALTH_PATH, INDEX_PATH];
+        if taken.contains(&path) || taken.contains(&json.as_str()) {
+            return Err(PagePathError::Taken(path.to_owned()));
+        }
+        Ok(PagePaths {
+            html: path.to_owned(),
+            json,
+        })
+    }
+}
+
+/// What the page may do: inline script and style, fetch from its own
+/// origin, nothing else.
+const PAGE_CSP: &str = "default-src 'none'; script-src 'unsafe-inline'; \
+    style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; \
+    form-action 'none'; frame-ancestors 'self'";
+
+/// The page, gzipped (once per process) when the client accepts it.
+pub(crate) fn page_response(gzip: bool) -> Response<Bytes> {
+    static GZIPPED: OnceLock<Bytes> = OnceLock::new();
+    let body = if gzip {
+        GZIPPED
+            .get_or_init(|| Bytes::from(super::gzip::compress(PAGE_HTML.as_bytes())))
+            .clone()
+    } else {
+        Bytes::from_static(PAGE_HTML.as_bytes())
+    };
+    let mut response = html_response(body);
+    let h = response.headers_mut();
+    h.insert(VARY, HeaderValue::from_static("Accept-Encoding"));
+    if gzip {
+        h.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    response
+}
+
+/// The index at `/`.
+pub(crate) fn index_response(page: Option<&PagePaths>) -> Response<Bytes> {
+    html_response(index_html(page))
+}
+
+fn html_response(body: Bytes) -> Response<Bytes> {
+    let mut response = Response::new(body);
+    let h = response.headers_mut();
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_CSP));
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// The index at `/`: links to every endpoint the handler serves.
+fn index_html(page: Option<&PagePaths>) -> Bytes {
+    let mut html = String::from(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width\">\
+         <title>tally metrics</title><style>body{font:15px/1.6 system-ui,sans-serif;\
+         margin:2em auto;max-width:40em;padding:0 1em;color:#222}a{color:#1f6feb}\
+         code{color:#666}</style></head><body><h1>tally metrics</h1><ul>",
+    );
+    // Relative links, so the index works behind a path prefix too.
+    let mut link = |path: &str, what: &str| {
+        let rel = path.trim_start_matches('/');
+        html.push_str(&format!(
+            "<li><a href=\"{rel}\">{what}</a> <code>{path}</code></li>"
+        ));
+    };
+    if let Some(page) = page {
+        link(
+            &page.html,
+            "Live page: rates, gauges and latencies in the browser",
+        );
+    }
+    link(METRICS_PATH, "Prometheus / OpenMetrics exposition");
+    link(DEBUG_VARS_PATH, "JSON, every family");
+    link(HEALTH_PATH, "Health check");
+    html.push_str("</ul></body></html>\n");
+    Bytes::from(html)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_paths_are_checked() {
+        assert_eq!(PagePaths::new(PAGE_PATH).unwrap(), PagePaths::default());
+        assert_eq!(PagePaths::new("/ops/live").unwrap().json, "/ops/live.json");
+        assert!(matches!(
+            PagePaths::new("live"),
+            Err(PagePathError::NotAbsolute(_))
+        ));
+        assert!(matches!(
+            PagePaths::new("/"),
+            Err(PagePathError::NotAbsolute(_))
+        ));
+        for bad in ["/a b", "/a?b", "/a/", "/a%20", "/é"] {
+            assert!(
+                matches!(PagePaths::new(bad), Err(PagePathError::BadCharacter(_))),
+                "{bad}"
+            );
+        }
+        for taken in [METRICS_PATH, DEBUG_VARS_PATH, HEALTH_PATH, "/debug/vars"] {
+            assert!(
+                matches!(PagePaths::new(taken), Err(PagePathError::Taken(_))),
+                "{taken}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_page_is_self_contained_and_small() {
+        let html = PAGE_HTML;
+        assert!(html.starts_with("<!doctype html>"));
+        assert!(!html.contains("http://") && !html.contains("https://"));
+        assert!(!html.contains("<script src") && !html.contains("<link"));
+        assert!(html.len() < 64 * 1024, "{} bytes", html.len());
+    }
+}
