@@ -110,9 +110,54 @@ impl HistogramSnapshot {
     }
 
     /// The value at quantile `q` (in `0..=1`), within the configured
-    /// precision, in recording units.
+    /// precision, in recording units: what [`hdr`](Self::hdr)'s
+    /// `value_at_quantile` gives, computed from the cells directly.
     pub fn value_at_quantile(&self, q: f64) -> u64 {
-        self.hdr().value_at_quantile(q)
+        let mut value = [0];
+        self.values_at_quantiles(&[q], &mut value);
+        value[0]
+    }
+
+    /// The values at the ascending quantiles `qs`, into `out`, in one pass
+    /// over the non-empty cells. The value at `q` is the first cell where
+    /// the running count reaches `ceil(q * count)` (at least 1), reported
+    /// at its lowest value for `q = 0` and otherwise at the value that
+    /// stands for the cell (see [`hdr`](Self::hdr)); 0 when empty.
+    pub fn values_at_quantiles(&self, qs: &[f64], out: &mut [u64]) {
+        debug_assert!(qs.windows(2).all(|w| w[0] <= w[1]), "ascending quantiles");
+        out.fill(0);
+        let mut next = 0;
+        let mut running = 0u64;
+        for bucket in self.buckets() {
+            running += bucket.count;
+            while let Some(&q) = qs.get(next) {
+                let rank = ((q.clamp(0.0, 1.0) * self.count as f64).ceil() as u64).max(1);
+                if running < rank {
+                    break;
+                }
+                out[next] = if q <= 0.0 {
+                    bucket.low
+                } else {
+                    self.stands_for(&bucket)
+                };
+                next += 1;
+            }
+            if next == qs.len() {
+                return;
+            }
+        }
+    }
+
+    /// The value that stands for a cell in quantiles: its highest where
+    /// the cells are HdrHistogram's own (a precision in digits), else its
+    /// midpoint (rounded down), so a quantile is within half a cell.
+    fn stands_for(&self, bucket: &Bucket) -> u64 {
+        let config = &self.config;
+        if super::config::hdr_bits(config.precision_digits()) > config.precision_in_bits() {
+            bucket.low + (bucket.high - bucket.low).div_ceil(2).saturating_sub(1)
+        } else {
+            bucket.high
+        }
     }
 
     /// Values at or below `value` (in recording units), counting the
@@ -171,11 +216,12 @@ impl HistogramSnapshot {
     /// for quantiles, iteration, merging with histograms from elsewhere,
     /// and V2 serialization.
     ///
-    /// Each cell's count is recorded at the value whose equivalence range
-    /// in the `hdrhistogram` ends at the cell's midpoint, so quantiles are
-    /// reported within half a cell of the true value. Where the family's
-    /// cells are the crate's (a precision given in digits) that is the
-    /// cell itself, as `hdrhistogram` reports it.
+    /// Each cell's count is recorded at the value that stands for it in
+    /// [`values_at_quantiles`](Self::values_at_quantiles): its midpoint,
+    /// whose equivalence range in the (finer) `hdrhistogram` ends there, so
+    /// the crate's quantiles equal this snapshot's; where the family's
+    /// cells are the crate's (a precision given in digits) any value of
+    /// the cell is the cell.
     pub fn hdr(&self) -> &hdrhistogram::Histogram<u64> {
         self.hdr.get_or_init(|| {
             let mut hdr = hdrhistogram::Histogram::new_with_bounds(
@@ -185,9 +231,7 @@ impl HistogramSnapshot {
             )
             .expect("the configuration was validated");
             for bucket in self.buckets() {
-                let half = (bucket.high - bucket.low).div_ceil(2);
-                let mid = bucket.low + half.saturating_sub(1);
-                hdr.record_n(mid, bucket.count)
+                hdr.record_n(self.stands_for(&bucket), bucket.count)
                     .expect("every cell lies within the histogram's range");
             }
             hdr

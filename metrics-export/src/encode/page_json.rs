@@ -112,31 +112,13 @@ fn histogram(out: &mut Vec<u8>, h: &HistogramSnapshot) {
 }
 
 /// [`PAGE_QUANTILES`] of `h` in exposed units, in one pass over its
-/// non-empty cells: for each quantile `q`, the highest value of the
-/// first cell at which the running count reaches `ceil(q * count)` (at
-/// least 1), capped to `[min, max]`, exactly as `hdrhistogram`'s
-/// `value_at_quantile` and [`quantile_value`](super::quantile_value).
+/// non-empty cells ([`HistogramSnapshot::values_at_quantiles`]), capped to
+/// `[min, max]` as [`quantile_value`](super::quantile_value) does.
 pub fn page_quantiles(h: &HistogramSnapshot) -> [f64; 3] {
-    let count = h.count();
+    let mut values = [0; 3];
+    h.values_at_quantiles(&PAGE_QUANTILES, &mut values);
     let scale = h.config().scale_factor();
-    if count == 0 {
-        return [0.0; 3];
-    }
-    let targets = PAGE_QUANTILES.map(|q| ((q * count as f64).ceil() as u64).max(1));
-    let mut found = [h.max(); 3];
-    let mut next = 0;
-    let mut running = 0u64;
-    for bucket in h.buckets() {
-        running += bucket.count;
-        while next < targets.len() && running >= targets[next] {
-            found[next] = bucket.high;
-            next += 1;
-        }
-        if next == targets.len() {
-            break;
-        }
-    }
-    found.map(|v| v.clamp(h.min(), h.max()) as f64 / scale)
+    values.map(|v| v.clamp(h.min(), h.max()) as f64 / scale)
 }
 
 /// A float as a JSON number, or a string where JSON has none.
