@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use crate::desc::MetricKind;
 use crate::float::AtomicF64;
 use crate::label::{LabelDesc, LabelSet};
-use crate::lines::Lines;
+use crate::lines::{Access, Lines};
 use crate::metric::{CollectError, Collected, Metric};
 use crate::sharded::Sharded;
 use crate::snapshot::{Series, Value};
@@ -116,7 +116,20 @@ impl CounterRef<'_> {
     /// Adds `n` (wrapping at `u64::MAX`, as Prometheus counters do).
     #[inline(always)]
     pub fn add(self, n: u64) {
-        let (block, access) = self.shards.block();
+        match self.shards.owned() {
+            // SAFETY: every block has `L::CARDINALITY` cells (the shared
+            // one is made so, owned ones are its `fresh` copies) and `with`
+            // checked `index < L::CARDINALITY`.
+            Some(block) => unsafe { block.add_unchecked(self.index, n, Access::Owned) },
+            None => self.add_cold(n),
+        }
+    }
+
+    /// [`add`](Self::add) on a thread's first write or past the owned range.
+    #[cold]
+    #[inline(never)]
+    fn add_cold(self, n: u64) {
+        let (block, access) = self.shards.block_cold();
         block.add(self.index, n, access)
     }
 

@@ -53,6 +53,21 @@ impl Lines {
         &self.0[i / PER_LINE][i % PER_LINE]
     }
 
+    /// Cell `i` without a bounds check.
+    ///
+    /// # Safety
+    /// `i < self.cells()`.
+    #[inline(always)]
+    pub(crate) unsafe fn cell_unchecked(&self, i: usize) -> &AtomicU64 {
+        debug_assert!(i < self.cells());
+        // SAFETY: the caller guarantees `i < cells()`, so the line exists.
+        unsafe {
+            self.0
+                .get_unchecked(i / PER_LINE)
+                .get_unchecked(i % PER_LINE)
+        }
+    }
+
     #[inline(always)]
     pub(crate) fn load(&self, i: usize) -> u64 {
         self.cell(i).load(Relaxed)
@@ -66,14 +81,29 @@ impl Lines {
     /// Adds `n` to cell `i` (wrapping, like every Prometheus counter).
     #[inline(always)]
     pub(crate) fn add(&self, i: usize, n: u64, access: Access) {
-        let cell = self.cell(i);
-        match access {
-            // Sole writer: no other thread can store between the load and
-            // the store, so this is exact and costs no locked instruction.
-            Access::Owned => cell.store(cell.load(Relaxed).wrapping_add(n), Relaxed),
-            Access::Shared => {
-                cell.fetch_add(n, Relaxed);
-            }
+        add(self.cell(i), n, access)
+    }
+
+    /// [`add`](Self::add) without a bounds check.
+    ///
+    /// # Safety
+    /// `i < self.cells()`.
+    #[inline(always)]
+    pub(crate) unsafe fn add_unchecked(&self, i: usize, n: u64, access: Access) {
+        // SAFETY: forwarded from the caller.
+        add(unsafe { self.cell_unchecked(i) }, n, access)
+    }
+}
+
+/// Adds `n` to `cell` as `access` allows.
+#[inline(always)]
+fn add(cell: &AtomicU64, n: u64, access: Access) {
+    match access {
+        // Sole writer: no other thread can store between the load and the
+        // store, so this is exact and costs no locked instruction.
+        Access::Owned => cell.store(cell.load(Relaxed).wrapping_add(n), Relaxed),
+        Access::Shared => {
+            cell.fetch_add(n, Relaxed);
         }
     }
 }
@@ -112,12 +142,6 @@ impl Page {
     /// Adds `n` to cell `i` (`i < PAGE_CELLS`), as [`Lines::add`].
     #[inline(always)]
     pub(crate) fn add(&self, i: usize, n: u64, access: Access) {
-        let cell = self.cell(i);
-        match access {
-            Access::Owned => cell.store(cell.load(Relaxed).wrapping_add(n), Relaxed),
-            Access::Shared => {
-                cell.fetch_add(n, Relaxed);
-            }
-        }
+        add(self.cell(i), n, access)
     }
 }

@@ -42,25 +42,35 @@ impl<B: Block> Sharded<B> {
         Self::with_owned(slot::shard_count(), shared)
     }
 
+    /// The calling thread's own block, if it has one already: the whole
+    /// of the hot path's shard lookup. Callers write it with
+    /// [`Access::Owned`] and take [`block_cold`](Self::block_cold)
+    /// otherwise, out of line.
+    #[inline(always)]
+    pub(crate) fn owned(&self) -> Option<&B> {
+        let block = self.owned.get(slot::current())?.load(Ordering::Acquire);
+        // SAFETY: a non-null entry came from `Box::into_raw` in
+        // `block_cold` and is freed only in `drop`, which cannot run while
+        // `&self` is borrowed.
+        (!block.is_null()).then(|| unsafe { &*block })
+    }
+
     /// The calling thread's block: its own with [`Access::Owned`]
     /// (allocated on its first write), or the shared one.
     #[inline(always)]
     pub(crate) fn block(&self) -> (&B, Access) {
-        if let Some(entry) = self.owned.get(slot::current()) {
-            let block = entry.load(Ordering::Acquire);
-            if !block.is_null() {
-                // SAFETY: a non-null entry came from `Box::into_raw` in
-                // `block_cold` and is freed only in `drop`, which cannot run
-                // while `&self` is borrowed.
-                return (unsafe { &*block }, Access::Owned);
-            }
+        match self.owned() {
+            Some(block) => (block, Access::Owned),
+            None => self.block_cold(),
         }
-        self.block_cold()
     }
 
+    /// The calling thread's block when [`owned`](Self::owned) has none:
+    /// assigns the thread a slot and allocates the slot's block on first
+    /// use, or returns the shared block past the owned range.
     #[cold]
     #[inline(never)]
-    fn block_cold(&self) -> (&B, Access) {
+    pub(crate) fn block_cold(&self) -> (&B, Access) {
         let Some(entry) = self.owned.get(slot::assign()) else {
             return (&self.shared, Access::Shared);
         };

@@ -182,7 +182,26 @@ impl SeriesCells {
         self.page(page).expect("a page was just published")
     }
 
-    /// Records a prepared value.
+    /// Records a prepared value into cells the caller alone writes if its
+    /// page exists; `false` (nothing recorded) if it does not.
+    #[inline(always)]
+    pub(crate) fn try_record(&self, (value, cell): (u64, usize)) -> bool {
+        // SAFETY: `cell < layout.len`, so its page is below `pages` and
+        // the directory has `PAGES + pages` cells; SUM is cell 0.
+        let address = unsafe { self.directory.cell_unchecked(PAGES + (cell >> PAGE_SHIFT)) }
+            .load(Ordering::Acquire);
+        if address == 0 {
+            return false;
+        }
+        // SAFETY: as in `page`.
+        let page = unsafe { &*std::ptr::with_exposed_provenance::<Page>(address as usize) };
+        page.add(cell & (PAGE_CELLS - 1), 1, Access::Owned);
+        // SAFETY: SUM is cell 0 of a non-empty directory.
+        unsafe { self.directory.add_unchecked(SUM, value, Access::Owned) };
+        true
+    }
+
+    /// Records a prepared value, allocating its page if needed.
     #[inline(always)]
     pub(crate) fn record(&self, (value, cell): (u64, usize), access: Access) {
         let page = match self.page(cell >> PAGE_SHIFT) {

@@ -203,10 +203,30 @@ impl HistogramRef<'_> {
     pub fn record(self, value: u64) {
         let core = self.core;
         let prepared = core.recorder.prepare(value);
+        // The hot path: this thread's block, the series and the page exist.
+        if let Some(shard) = core.shards.owned() {
+            // SAFETY: every table has `L::CARDINALITY` slots and `with`
+            // checked `index < L::CARDINALITY`.
+            let slot = unsafe { shard.0.get_unchecked(self.index) };
+            if let Some(cells) = slot.get() {
+                if cells.try_record(prepared) {
+                    return;
+                }
+            }
+        }
+        self.record_cold(prepared)
+    }
+
+    /// [`record`](Self::record) when a block, series or page is still to
+    /// be allocated, or past the owned range.
+    #[cold]
+    #[inline(never)]
+    fn record_cold(self, prepared: (u64, usize)) {
+        let core = self.core;
         let (shard, access) = core.shards.block();
-        // `index` was checked against the cardinality in `with`.
-        let slot = &shard.0[self.index];
-        slot.get_or_init(&core.recorder).record(prepared, access)
+        shard.0[self.index]
+            .get_or_init(&core.recorder)
+            .record(prepared, access)
     }
 
     /// Records a duration, converted to the recording unit (nanoseconds
