@@ -6,6 +6,10 @@
 
 mod encode;
 mod http;
+#[cfg(feature = "push")]
+mod push;
 
 pub use encode::*;
 pub use http::*;
+#[cfg(feature = "push")]
+pub use push::*;

@@ -19,7 +19,8 @@
 //!   serialization in base64, to merge exactly elsewhere.
 //!
 //! The protobuf messages are in [`proto`] (a module, as their names
-//! mirror upstream's `Counter`, `Histogram`, ...).
+//! mirror upstream's `Counter`, `Histogram`, ...); the OTLP ones, for
+//! [`encode_otlp`], in [`otlp_proto`].
 
 mod buckets;
 mod escape;
@@ -29,6 +30,8 @@ mod labels;
 mod native;
 mod number;
 mod openmetrics;
+mod otlp;
+pub mod otlp_proto;
 pub mod proto;
 mod protobuf;
 mod protobuf_prost;
@@ -43,6 +46,9 @@ pub use format::{
 pub use json::encode_json;
 pub use native::{expand_native, native_schema, ZERO_THRESHOLD};
 pub use openmetrics::{encode_openmetrics, process_start, EncodeOptions};
+pub use otlp::{
+    encode_otlp, otlp_request, ucum_unit, OtlpHistograms, OtlpOptions, CONTENT_TYPE_OTLP,
+};
 pub use protobuf::encode_protobuf;
 pub use protobuf_prost::encode_protobuf_prost;
 pub use quantiles::{quantile_family_name, quantile_value};
