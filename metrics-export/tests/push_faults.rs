@@ -281,7 +281,9 @@ fn bad_configurations_are_errors_at_build() {
         .final_push(false, Duration::ZERO)
         .start()
         .unwrap();
-    // A push to a closed port is a connect error, not a panic.
+    // A push to a closed port is a connect error, not a panic; a delete
+    // of something that is no Pushgateway group sends nothing.
     assert!(matches!(second.push(), Err(PushError::Connect { .. })));
+    assert!(matches!(second.delete(), Err(PushError::Unsupported(_))));
     drop((first, second));
 }

@@ -74,6 +74,10 @@ pub enum PushError {
     /// The pusher has stopped; nothing was sent.
     #[error("the pusher has stopped")]
     Stopped,
+    /// The receiver has no such operation (delete on OTLP or
+    /// VictoriaMetrics); nothing was sent.
+    #[error("{0}")]
+    Unsupported(&'static str),
 }
 
 impl PushError {
@@ -83,7 +87,7 @@ impl PushError {
         match self {
             PushError::Connect { .. } | PushError::Timeout(_) | PushError::Http(_) => true,
             PushError::Status { status, .. } => *status >= 500 || *status == 429,
-            PushError::BadResponse(_) | PushError::Stopped => false,
+            PushError::BadResponse(_) | PushError::Stopped | PushError::Unsupported(_) => false,
         }
     }
 }

@@ -240,8 +240,8 @@ impl PushHandle {
     }
 
     /// Deletes the pushed group from the Pushgateway (retried as a
-    /// push). OTLP and VictoriaMetrics have no delete: an
-    /// `Err(PushError::Http)` without any request.
+    /// push). OTLP and VictoriaMetrics have no delete:
+    /// `Err(PushError::Unsupported)` without any request.
     pub fn delete(&self) -> Result<PushReport, PushError> {
         self.ask(Command::Delete)
     }
@@ -355,10 +355,9 @@ impl Worker {
             match self.target.delete() {
                 Some(request) => (request, Bytes::new()),
                 None => {
-                    return Err(PushError::Http(format!(
-                        "{} has no delete",
-                        self.kind.as_str()
-                    )))
+                    return Err(PushError::Unsupported(
+                        "only a Pushgateway group can be deleted",
+                    ))
                 }
             }
         } else {

@@ -74,7 +74,9 @@ impl Outcome {
         match error {
             PushError::Connect { .. } => Outcome::ConnectError,
             PushError::Timeout(_) => Outcome::Timeout,
-            PushError::Http(_) | PushError::Stopped => Outcome::HttpError,
+            PushError::Http(_) | PushError::Stopped | PushError::Unsupported(_) => {
+                Outcome::HttpError
+            }
             PushError::Status { status, .. } if *status >= 500 => Outcome::Status5xx,
             PushError::Status { .. } => Outcome::Status4xx,
             PushError::BadResponse(_) => Outcome::BadResponse,
