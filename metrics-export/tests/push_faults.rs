@@ -287,3 +287,57 @@ fn bad_configurations_are_errors_at_build() {
     assert!(matches!(second.delete(), Err(PushError::Unsupported(_))));
     drop((first, second));
 }
+
+/// Set in the child process of [`failures_are_logged_once_per_change`].
+const LOG_CHILD: &str = "TALLY_PUSH_LOG_CHILD";
+
+#[test]
+fn failures_are_logged_once_per_change() {
+    if std::env::var_os(LOG_CHILD).is_some() {
+        // The child: a receiver down for many pushes, then up, then down.
+        let addr = free_port();
+        let (registry, _) = registry();
+        let target = VictoriaMetrics::new(&format!("http://{addr}")).unwrap();
+        let pusher = Pusher::builder(registry.clone(), target)
+            .interval(None)
+            .retries(0, Duration::ZERO, Duration::ZERO)
+            .final_push(false, Duration::ZERO)
+            .start()
+            .unwrap();
+        for _ in 0..5 {
+            assert!(pusher.push().is_err());
+        }
+        let receiver = Receiver::start(addr, Mode::Answer(204, Vec::new()));
+        for _ in 0..5 {
+            pusher.push().unwrap();
+        }
+        receiver.set_mode(Mode::Answer(500, Vec::new()));
+        for _ in 0..5 {
+            assert!(pusher.push().is_err());
+        }
+        return;
+    }
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "failures_are_logged_once_per_change",
+            "--nocapture",
+        ])
+        .env(LOG_CHILD, "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "child failed: {stderr}");
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("tally: push"))
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    assert!(lines[0].contains("failing: cannot connect"), "{}", lines[0]);
+    assert!(lines[1].ends_with("recovered"), "{}", lines[1]);
+    assert!(
+        lines[2].contains("failing: the receiver answered 500"),
+        "{}",
+        lines[2]
+    );
+}
