@@ -13,6 +13,15 @@ if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq prometheus >/dev/null
 fi
+if ! command -v prometheus-pushgateway >/dev/null || ! command -v victoria-metrics >/dev/null; then
+  echo "== installing Debian's Pushgateway and VictoriaMetrics (push tests) =="
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq prometheus-pushgateway victoria-metrics >/dev/null
+fi
+if ! python3 -c "import opentelemetry.proto.collector.metrics.v1.metrics_service_pb2" 2>/dev/null; then
+  echo "== installing the opentelemetry-proto Python package (OTLP push tests) =="
+  python3 -m pip install -q opentelemetry-proto
+fi
 if ! python3 -c "import prometheus_client" 2>/dev/null; then
   echo "== installing the prometheus_client Python parser =="
   python3 -m pip install -q prometheus_client

@@ -20,7 +20,8 @@
 //!   compact JSON ([`encode_page_json`]): count, sum, p50, p90, p99.
 //!
 //! The protobuf messages are in [`proto`] (a module, as their names
-//! mirror upstream's `Counter`, `Histogram`, ...).
+//! mirror upstream's `Counter`, `Histogram`, ...); the OTLP ones, for
+//! [`encode_otlp`], in [`otlp_proto`].
 
 mod buckets;
 mod escape;
@@ -30,6 +31,8 @@ mod labels;
 mod native;
 mod number;
 mod openmetrics;
+mod otlp;
+pub mod otlp_proto;
 mod page_json;
 pub mod proto;
 mod protobuf;
@@ -45,6 +48,9 @@ pub use format::{
 pub use json::encode_json;
 pub use native::{expand_native, native_schema, ZERO_THRESHOLD};
 pub use openmetrics::{encode_openmetrics, process_start, EncodeOptions};
+pub use otlp::{
+    encode_otlp, otlp_request, ucum_unit, OtlpHistograms, OtlpOptions, CONTENT_TYPE_OTLP,
+};
 pub use page_json::{encode_page_json, page_quantiles, PAGE_QUANTILES};
 pub use protobuf::encode_protobuf;
 pub use protobuf_prost::encode_protobuf_prost;

@@ -1,0 +1,93 @@
+//! Why a pusher could not be built, and why one push failed.
+
+use std::time::Duration;
+
+use metrics_core::RegistryError;
+
+/// A push configuration that cannot work: reported by the builders,
+/// before anything is sent.
+#[derive(Debug, thiserror::Error)]
+pub enum PushConfigError {
+    /// The URL does not parse, or lacks a host.
+    #[error("invalid push URL {url:?}: {reason}")]
+    Url {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Only `http://` is supported (no TLS client is built in: push to a
+    /// local agent or collector, or through a TLS-terminating proxy).
+    #[error("unsupported scheme in push URL {0:?}: only http:// is supported")]
+    Scheme(String),
+    /// A label name (grouping key or extra label) is not a valid
+    /// Prometheus label name.
+    #[error("invalid label name {0:?}: it must match [a-zA-Z_][a-zA-Z0-9_]*")]
+    LabelName(String),
+    /// The Pushgateway job name is empty.
+    #[error("the Pushgateway job name must not be empty")]
+    EmptyJob,
+    /// A duration that must be above zero is zero.
+    #[error("the push {0} must be above zero")]
+    ZeroDuration(&'static str),
+    /// The self-telemetry families could not be registered (another
+    /// pusher already registered them in this registry: turn telemetry
+    /// off on one of them).
+    #[error("cannot register the pusher's own families: {0}")]
+    Telemetry(#[from] RegistryError),
+    /// The push thread or its runtime could not be started.
+    #[error("cannot start the push thread: {0}")]
+    Start(#[source] std::io::Error),
+}
+
+/// Why one push did not reach the receiver (or was refused by it).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum PushError {
+    /// The connection could not be opened (receiver down, refused, name
+    /// not resolved).
+    #[error("cannot connect to {addr}: {reason}")]
+    Connect {
+        /// `host:port` of the receiver.
+        addr: String,
+        /// The I/O error.
+        reason: String,
+    },
+    /// No complete answer within the timeout (slow receiver, or one that
+    /// accepted the connection and never answered).
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    /// The receiver answered with a status other than 2xx.
+    #[error("the receiver answered {status}: {body}")]
+    Status {
+        /// The HTTP status code.
+        status: u16,
+        /// The start of the answer's body (up to 512 bytes, lossy UTF-8).
+        body: String,
+    },
+    /// The exchange broke off (connection reset, malformed HTTP).
+    #[error("HTTP exchange failed: {0}")]
+    Http(String),
+    /// A 2xx answer whose body cannot be understood (OTLP: not an
+    /// `ExportMetricsServiceResponse`). The data was probably accepted.
+    #[error("undecodable answer from the receiver: {0}")]
+    BadResponse(String),
+    /// The pusher has stopped; nothing was sent.
+    #[error("the pusher has stopped")]
+    Stopped,
+    /// The receiver has no such operation (delete on OTLP or
+    /// VictoriaMetrics); nothing was sent.
+    #[error("{0}")]
+    Unsupported(&'static str),
+}
+
+impl PushError {
+    /// Whether another attempt may succeed (connection errors, timeouts,
+    /// 5xx and 429); a 4xx or an undecodable answer will not change.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            PushError::Connect { .. } | PushError::Timeout(_) | PushError::Http(_) => true,
+            PushError::Status { status, .. } => *status >= 500 || *status == 429,
+            PushError::BadResponse(_) | PushError::Stopped | PushError::Unsupported(_) => false,
+        }
+    }
+}

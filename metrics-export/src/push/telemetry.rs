@@ -1,0 +1,172 @@
+//! The pusher's own families, registered into the registry it pushes:
+//!
+//! - `tally_push_total{target, outcome}` (counter): push attempts by
+//!   receiver kind and outcome;
+//! - `tally_push_rejected_points_total{target}` (counter): data points
+//!   an OTLP receiver reported refusing (`partial_success`);
+//! - `tally_push_last_success_timestamp_seconds{target}` (gauge): Unix
+//!   time of the last accepted push.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use metrics_core::{Counter, Desc, Gauge, LabelValue, Registry, RegistryError, Unit};
+
+use super::error::PushError;
+use super::target::Target;
+
+/// The receiver kind, as the `target` label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TargetKind {
+    Pushgateway,
+    VictoriaMetrics,
+    Otlp,
+}
+
+impl TargetKind {
+    pub(crate) fn of(target: &Target) -> Self {
+        match target {
+            Target::Pushgateway(_) => TargetKind::Pushgateway,
+            Target::VictoriaMetrics(_) => TargetKind::VictoriaMetrics,
+            Target::Otlp(_) => TargetKind::Otlp,
+        }
+    }
+
+    pub(crate) fn as_str(self) -> &'static str {
+        Self::VALUES[self as usize]
+    }
+}
+
+impl LabelValue for TargetKind {
+    const NAME: &'static str = "target";
+    const VALUES: &'static [&'static str] = &["pushgateway", "victoriametrics", "otlp"];
+
+    fn ordinal(&self) -> usize {
+        *self as usize
+    }
+
+    fn from_ordinal(ordinal: usize) -> Option<Self> {
+        [
+            TargetKind::Pushgateway,
+            TargetKind::VictoriaMetrics,
+            TargetKind::Otlp,
+        ]
+        .get(ordinal)
+        .copied()
+    }
+}
+
+/// How one push attempt ended, as the `outcome` label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Success,
+    Partial,
+    ConnectError,
+    Timeout,
+    HttpError,
+    Status4xx,
+    Status5xx,
+    BadResponse,
+}
+
+impl Outcome {
+    pub(crate) fn of(error: &PushError) -> Self {
+        match error {
+            PushError::Connect { .. } => Outcome::ConnectError,
+            PushError::Timeout(_) => Outcome::Timeout,
+            PushError::Http(_) | PushError::Stopped | PushError::Unsupported(_) => {
+                Outcome::HttpError
+            }
+            PushError::Status { status, .. } if *status >= 500 => Outcome::Status5xx,
+            PushError::Status { .. } => Outcome::Status4xx,
+            PushError::BadResponse(_) => Outcome::BadResponse,
+        }
+    }
+}
+
+impl LabelValue for Outcome {
+    const NAME: &'static str = "outcome";
+    const VALUES: &'static [&'static str] = &[
+        "success",
+        "partial",
+        "connect_error",
+        "timeout",
+        "http_error",
+        "status_4xx",
+        "status_5xx",
+        "bad_response",
+    ];
+
+    fn ordinal(&self) -> usize {
+        *self as usize
+    }
+
+    fn from_ordinal(ordinal: usize) -> Option<Self> {
+        [
+            Outcome::Success,
+            Outcome::Partial,
+            Outcome::ConnectError,
+            Outcome::Timeout,
+            Outcome::HttpError,
+            Outcome::Status4xx,
+            Outcome::Status5xx,
+            Outcome::BadResponse,
+        ]
+        .get(ordinal)
+        .copied()
+    }
+}
+
+/// Handles on the families.
+pub(crate) struct Telemetry {
+    pushes: Arc<Counter<(TargetKind, Outcome)>>,
+    rejected: Arc<Counter<TargetKind>>,
+    last_success: Arc<Gauge<TargetKind>>,
+}
+
+impl Telemetry {
+    /// Registers the families; an `Err` if a name is taken (another
+    /// pusher with telemetry on the same registry).
+    pub(crate) fn register(registry: &Registry) -> Result<Self, RegistryError> {
+        Ok(Telemetry {
+            pushes: registry.register(
+                Desc::new(
+                    "tally_push_total",
+                    "Push attempts, by receiver kind and outcome.",
+                ),
+                Counter::new(),
+            )?,
+            rejected: registry.register(
+                Desc::new(
+                    "tally_push_rejected_points_total",
+                    "Data points an OTLP receiver reported refusing (partial success).",
+                ),
+                Counter::new(),
+            )?,
+            last_success: registry.register(
+                Desc::new(
+                    "tally_push_last_success_timestamp",
+                    "Unix time of the last push the receiver accepted.",
+                )
+                .with_unit(Unit::SECONDS),
+                Gauge::new(),
+            )?,
+        })
+    }
+
+    /// Counts one attempt.
+    pub(crate) fn count(&self, target: TargetKind, outcome: Outcome, rejected: u64) {
+        self.pushes.with((target, outcome)).inc();
+        if rejected > 0 {
+            self.rejected.with(target).add(rejected);
+        }
+        if matches!(outcome, Outcome::Success | Outcome::Partial) {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            self.last_success
+                .with(target)
+                .set(i64::try_from(now).unwrap_or(i64::MAX));
+        }
+    }
+}

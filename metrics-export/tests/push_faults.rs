@@ -1,0 +1,382 @@
+//! Faults between a pusher and its receiver: receiver down, answering
+//! 500, slow, accepting and never answering (half-open). In each case
+//! recording goes on at full speed (the pusher only reads snapshots),
+//! every push ends within its timeout with a clear error counted in
+//! `tally_push_total`, and once the receiver is back the next push
+//! carries the cumulative totals. Bad configurations are an `Err` at
+//! build time.
+#![cfg(feature = "push")]
+
+mod push_support;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use metrics_core::{Counter, Desc, Registry};
+use metrics_export::{Otlp, PushConfigError, PushError, Pusher, Pushgateway, VictoriaMetrics};
+use push_support::{free_port, wait_for, Mode, Receiver};
+
+/// A registry with `fault_events_total` and its handle.
+fn registry() -> (Arc<Registry>, Arc<Counter>) {
+    let registry = Arc::new(Registry::new());
+    let events = registry
+        .register(
+            Desc::new("fault_events_total", "Events."),
+            Counter::<()>::new(),
+        )
+        .unwrap();
+    (registry, events)
+}
+
+/// Records on two threads for `duration`, in batches of 10 000
+/// increments; returns the slowest batch.
+fn record_for(events: &Arc<Counter>, duration: Duration) -> Duration {
+    let stop = Arc::new(AtomicBool::new(false));
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let (events, stop) = (events.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut slowest = Duration::ZERO;
+                while !stop.load(Ordering::Relaxed) {
+                    let t = Instant::now();
+                    for _ in 0..10_000 {
+                        events.inc();
+                    }
+                    slowest = slowest.max(t.elapsed());
+                }
+                slowest
+            })
+        })
+        .collect();
+    std::thread::sleep(duration);
+    stop.store(true, Ordering::Relaxed);
+    threads
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .max()
+        .unwrap()
+}
+
+/// The value of `name` (no labels or exact labels text) in a text body.
+fn sample(body: &[u8], series: &str) -> Option<u64> {
+    String::from_utf8_lossy(body).lines().find_map(|l| {
+        let (s, v) = l.rsplit_once(' ')?;
+        (s == series).then(|| v.parse().ok())?
+    })
+}
+
+/// The pusher's own count of `outcome` pushes, read from the registry.
+fn pushes(registry: &Registry, outcome: &str) -> u64 {
+    let mut text = Vec::new();
+    metrics_export::encode_prometheus_text(&registry.snapshot(), &mut text);
+    sample(
+        &text,
+        &format!(r#"tally_push_total{{target="victoriametrics",outcome="{outcome}"}}"#),
+    )
+    .unwrap_or(0)
+}
+
+/// Waits until the receiver got a push carrying `total` events.
+fn wait_for_total(receiver: &Receiver, total: u64) {
+    wait_for(Duration::from_secs(10), "the totals after recovery", || {
+        receiver
+            .requests()
+            .iter()
+            .any(|r| sample(&r.body, "fault_events_total") == Some(total))
+            .then_some(())
+    });
+}
+
+/// The slowest batch of 10 000 increments may not come near a push
+/// timeout: far below it, whatever the machine's load.
+const BATCH_BOUND: Duration = Duration::from_millis(750);
+
+#[test]
+fn receiver_down_then_back_gets_the_cumulative_totals() {
+    let addr = free_port();
+    let (registry, events) = registry();
+    let target = VictoriaMetrics::new(&format!("http://{addr}")).unwrap();
+    let _pusher = Pusher::builder(registry.clone(), target)
+        .interval(Some(Duration::from_millis(100)))
+        .timeout(Duration::from_millis(500))
+        .retries(1, Duration::from_millis(20), Duration::from_millis(50))
+        .start()
+        .unwrap();
+    let slowest = record_for(&events, Duration::from_millis(800));
+    assert!(slowest < BATCH_BOUND, "recording stalled: {slowest:?}");
+    wait_for(Duration::from_secs(5), "connect errors counted", || {
+        (pushes(&registry, "connect_error") >= 2).then_some(())
+    });
+    let total = events.get();
+    assert!(total > 0);
+    let receiver = Receiver::start(addr, Mode::Answer(204, Vec::new()));
+    wait_for_total(&receiver, total);
+    wait_for(Duration::from_secs(5), "a success counted", || {
+        (pushes(&registry, "success") >= 1).then_some(())
+    });
+}
+
+#[test]
+fn five_hundreds_are_retried_then_the_totals_arrive() {
+    let receiver = Receiver::start(
+        "127.0.0.1:0".parse().unwrap(),
+        Mode::Answer(500, b"boom".to_vec()),
+    );
+    let (registry, events) = registry();
+    let pusher = Pusher::builder(
+        registry.clone(),
+        VictoriaMetrics::new(&receiver.url()).unwrap(),
+    )
+    .interval(Some(Duration::from_millis(100)))
+    .retries(2, Duration::from_millis(10), Duration::from_millis(40))
+    .start()
+    .unwrap();
+    let slowest = record_for(&events, Duration::from_millis(500));
+    assert!(slowest < BATCH_BOUND, "recording stalled: {slowest:?}");
+    match pusher.push() {
+        Err(PushError::Status { status: 500, body }) => assert_eq!(body, "boom"),
+        other => panic!("expected a 500, got {other:?}"),
+    }
+    assert!(pushes(&registry, "status_5xx") >= 3);
+    let total = events.get();
+    receiver.set_mode(Mode::Answer(204, Vec::new()));
+    wait_for_total(&receiver, total);
+}
+
+#[test]
+fn a_slow_receiver_times_out_within_the_timeout() {
+    let receiver = Receiver::start(
+        "127.0.0.1:0".parse().unwrap(),
+        Mode::Slow(Duration::from_secs(3)),
+    );
+    let (registry, events) = registry();
+    let pusher = Pusher::builder(
+        registry.clone(),
+        VictoriaMetrics::new(&receiver.url()).unwrap(),
+    )
+    .interval(None)
+    .timeout(Duration::from_millis(300))
+    .retries(0, Duration::ZERO, Duration::ZERO)
+    .start()
+    .unwrap();
+    events.add(7);
+    let started = Instant::now();
+    assert!(matches!(pusher.push(), Err(PushError::Timeout(_))));
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(300) && took < Duration::from_millis(1500),
+        "{took:?}"
+    );
+    assert_eq!(pushes(&registry, "timeout"), 1);
+    receiver.set_mode(Mode::Answer(204, Vec::new()));
+    events.add(3);
+    pusher
+        .push()
+        .expect("accepted once the receiver is fast again");
+    assert_eq!(
+        sample(
+            &receiver.requests().last().unwrap().body,
+            "fault_events_total"
+        ),
+        Some(10)
+    );
+}
+
+#[test]
+fn a_half_open_socket_never_blocks_recording_nor_stop() {
+    let receiver = Receiver::start("127.0.0.1:0".parse().unwrap(), Mode::Silent);
+    let (registry, events) = registry();
+    let pusher = Pusher::builder(
+        registry.clone(),
+        VictoriaMetrics::new(&receiver.url()).unwrap(),
+    )
+    .interval(Some(Duration::from_millis(100)))
+    .timeout(Duration::from_secs(1))
+    .retries(0, Duration::ZERO, Duration::ZERO)
+    .final_push(true, Duration::from_millis(500))
+    .start()
+    .unwrap();
+    // Pushes hang for a whole second each while recording runs.
+    let slowest = record_for(&events, Duration::from_millis(2500));
+    assert!(slowest < BATCH_BOUND, "recording stalled: {slowest:?}");
+    assert!(pushes(&registry, "timeout") >= 1);
+    let total = events.get();
+    receiver.set_mode(Mode::Answer(204, Vec::new()));
+    wait_for_total(&receiver, total);
+
+    // Stopping while the receiver is silent again is bounded by the
+    // final-push deadline, not stuck on the socket.
+    receiver.set_mode(Mode::Silent);
+    let started = Instant::now();
+    let last = pusher.shutdown().expect("a final push was configured");
+    assert!(matches!(last, Err(PushError::Timeout(_))), "{last:?}");
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn drop_is_bounded_in_time_with_a_dead_receiver() {
+    let receiver = Receiver::start("127.0.0.1:0".parse().unwrap(), Mode::Silent);
+    let (registry, _) = registry();
+    let pusher = Pusher::builder(registry, VictoriaMetrics::new(&receiver.url()).unwrap())
+        .interval(None)
+        .timeout(Duration::from_secs(30))
+        .final_push(true, Duration::from_millis(300))
+        .start()
+        .unwrap();
+    let started = Instant::now();
+    drop(pusher);
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn bad_configurations_are_errors_at_build() {
+    assert!(matches!(
+        VictoriaMetrics::new("https://vm.example:8428"),
+        Err(PushConfigError::Scheme(_))
+    ));
+    assert!(matches!(
+        Otlp::new("localhost:4318"),
+        Err(PushConfigError::Url { .. })
+    ));
+    assert!(matches!(
+        Pushgateway::new("http://gw:9091", ""),
+        Err(PushConfigError::EmptyJob)
+    ));
+    let target = || VictoriaMetrics::new("http://127.0.0.1:1").unwrap();
+    let (registry, _) = registry();
+    assert!(matches!(
+        Pusher::builder(registry.clone(), target())
+            .timeout(Duration::ZERO)
+            .start(),
+        Err(PushConfigError::ZeroDuration("timeout"))
+    ));
+    assert!(matches!(
+        Pusher::builder(registry.clone(), target())
+            .interval(Some(Duration::ZERO))
+            .start(),
+        Err(PushConfigError::ZeroDuration("interval"))
+    ));
+    let first = Pusher::builder(registry.clone(), target())
+        .final_push(false, Duration::ZERO)
+        .start()
+        .unwrap();
+    // A second pusher on the same registry: its families are taken...
+    let second = Pusher::builder(registry.clone(), target()).start();
+    assert!(
+        matches!(second, Err(PushConfigError::Telemetry(_))),
+        "{second:?}"
+    );
+    // ...unless it leaves telemetry to the first.
+    let second = Pusher::builder(registry, target())
+        .telemetry(false)
+        .final_push(false, Duration::ZERO)
+        .start()
+        .unwrap();
+    // A push to a closed port is a connect error, not a panic; a delete
+    // of something that is no Pushgateway group sends nothing.
+    assert!(matches!(second.push(), Err(PushError::Connect { .. })));
+    assert!(matches!(second.delete(), Err(PushError::Unsupported(_))));
+    drop((first, second));
+}
+
+/// Set in the child process of [`failures_are_logged_once_per_change`].
+const LOG_CHILD: &str = "TALLY_PUSH_LOG_CHILD";
+
+#[test]
+fn failures_are_logged_once_per_change() {
+    if std::env::var_os(LOG_CHILD).is_some() {
+        // The child: a receiver down for many pushes, then up, then down.
+        let addr = free_port();
+        let (registry, _) = registry();
+        let target = VictoriaMetrics::new(&format!("http://{addr}")).unwrap();
+        let pusher = Pusher::builder(registry.clone(), target)
+            .interval(None)
+            .retries(0, Duration::ZERO, Duration::ZERO)
+            .final_push(false, Duration::ZERO)
+            .start()
+            .unwrap();
+        for _ in 0..5 {
+            assert!(pusher.push().is_err());
+        }
+        let receiver = Receiver::start(addr, Mode::Answer(204, Vec::new()));
+        for _ in 0..5 {
+            pusher.push().unwrap();
+        }
+        receiver.set_mode(Mode::Answer(500, Vec::new()));
+        for _ in 0..5 {
+            assert!(pusher.push().is_err());
+        }
+        return;
+    }
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "failures_are_logged_once_per_change",
+            "--nocapture",
+        ])
+        .env(LOG_CHILD, "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "child failed: {stderr}");
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("tally: push"))
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    assert!(lines[0].contains("failing: cannot connect"), "{}", lines[0]);
+    assert!(lines[1].ends_with("recovered"), "{}", lines[1]);
+    assert!(
+        lines[2].contains("failing: the receiver answered 500"),
+        "{}",
+        lines[2]
+    );
+}
+
+/// Resident memory of this process in bytes (Linux `/proc/self/statm`).
+fn rss() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
+    let pages: u64 = statm.split(' ').nth(1).unwrap().parse().unwrap();
+    pages * 4096
+}
+
+#[test]
+fn memory_stays_flat_while_the_receiver_is_down() {
+    let (registry, _) = registry();
+    for i in 0..2000 {
+        registry
+            .register(
+                Desc::new(format!("flat_{i}_total"), "A counter among many."),
+                Counter::<()>::new(),
+            )
+            .unwrap()
+            .add(i);
+    }
+    let target = VictoriaMetrics::new(&format!("http://{}", free_port())).unwrap();
+    let pusher = Pusher::builder(registry, target)
+        .interval(None)
+        .gzip(false)
+        .retries(0, Duration::ZERO, Duration::ZERO)
+        .final_push(false, Duration::ZERO)
+        .start()
+        .unwrap();
+    for _ in 0..20 {
+        assert!(matches!(pusher.push(), Err(PushError::Connect { .. })));
+    }
+    let warm = rss();
+    // 300 failed pushes of a ~60 KB body: 18 MB if anything were kept.
+    for _ in 0..300 {
+        assert!(matches!(pusher.push(), Err(PushError::Connect { .. })));
+    }
+    let grown = rss().saturating_sub(warm);
+    assert!(grown < 4 << 20, "resident memory grew by {grown} bytes");
+}
