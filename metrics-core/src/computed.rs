@@ -81,7 +81,7 @@ impl Metric for Computed {
             _ => Value::GaugeF64(v),
         };
         Ok(Collected {
-            series: vec![Series { index: 0, value }],
+            series: vec![Series::new(0, value)],
             clamped: 0,
         })
     }

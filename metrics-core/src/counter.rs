@@ -4,6 +4,7 @@
 use std::marker::PhantomData;
 
 use crate::desc::MetricKind;
+use crate::exemplar::Exemplars;
 use crate::float::AtomicF64;
 use crate::label::{LabelDesc, LabelSet};
 use crate::lines::{Access, Lines};
@@ -25,15 +26,24 @@ use crate::snapshot::{Series, Value};
 /// assert_eq!(requests.with(false).get(), 2);
 /// ```
 pub struct Counter<L: LabelSet = ()> {
-    shards: Sharded<Lines>,
+    core: CounterCore,
     _labels: PhantomData<fn(L)>,
+}
+
+/// The label-independent part of a counter family.
+struct CounterCore {
+    shards: Sharded<Lines>,
+    exemplars: Exemplars,
 }
 
 impl<L: LabelSet> Counter<L> {
     /// A family with every series at zero.
     pub fn new() -> Self {
         Counter {
-            shards: Sharded::new(Lines::new(L::CARDINALITY)),
+            core: CounterCore {
+                shards: Sharded::new(Lines::new(L::CARDINALITY)),
+                exemplars: Exemplars::new(L::CARDINALITY, 1),
+            },
             _labels: PhantomData,
         }
     }
@@ -44,7 +54,7 @@ impl<L: LabelSet> Counter<L> {
         let index = labels.index();
         assert!(index < L::CARDINALITY, "LabelSet::index out of range");
         CounterRef {
-            shards: &self.shards,
+            core: &self.core,
             index,
         }
     }
@@ -52,7 +62,7 @@ impl<L: LabelSet> Counter<L> {
     /// The value of every series, by series index.
     pub fn values(&self) -> Vec<u64> {
         let mut totals = vec![0u64; L::CARDINALITY];
-        for block in self.shards.blocks() {
+        for block in self.core.shards.blocks() {
             for (i, total) in totals.iter_mut().enumerate() {
                 *total = total.wrapping_add(block.load(i));
             }
@@ -62,7 +72,12 @@ impl<L: LabelSet> Counter<L> {
 
     /// Heap bytes held now: the shard table plus every allocated shard.
     pub fn heap_bytes(&self) -> usize {
-        self.shards.blocks().map(Lines::heap_bytes).sum::<usize>() + self.shards.table_bytes()
+        self.core
+            .shards
+            .blocks()
+            .map(Lines::heap_bytes)
+            .sum::<usize>()
+            + self.core.shards.table_bytes()
     }
 }
 
@@ -102,7 +117,7 @@ impl<L: LabelSet> std::fmt::Debug for Counter<L> {
 /// One series of a [`Counter`], from [`Counter::with`].
 #[derive(Clone, Copy)]
 pub struct CounterRef<'a> {
-    shards: &'a Sharded<Lines>,
+    core: &'a CounterCore,
     index: usize,
 }
 
@@ -116,7 +131,7 @@ impl CounterRef<'_> {
     /// Adds `n` (wrapping at `u64::MAX`, as Prometheus counters do).
     #[inline(always)]
     pub fn add(self, n: u64) {
-        match self.shards.owned() {
+        match self.core.shards.owned() {
             // SAFETY: every block has `L::CARDINALITY` cells (the shared
             // one is made so, owned ones are its `fresh` copies) and `with`
             // checked `index < L::CARDINALITY`.
@@ -129,13 +144,28 @@ impl CounterRef<'_> {
     #[cold]
     #[inline(never)]
     fn add_cold(self, n: u64) {
-        let (block, access) = self.shards.block_cold();
+        let (block, access) = self.core.shards.block_cold();
         block.add(self.index, n, access)
+    }
+
+    /// Adds `n` and keeps an exemplar of it: the trace (and span, or
+    /// `""`) it happened in, latest wins. Exposed in OpenMetrics and
+    /// protobuf; an exemplar whose labels exceed
+    /// [`EXEMPLAR_LABELS_MAX`](crate::EXEMPLAR_LABELS_MAX) characters is
+    /// counted in [`exemplars_rejected`](crate::exemplars_rejected) and
+    /// dropped (the increment is kept). [`add`](Self::add) never pays for
+    /// exemplars.
+    pub fn add_with_exemplar(self, n: u64, trace_id: &str, span_id: &str) {
+        self.add(n);
+        self.core
+            .exemplars
+            .store(self.index, 0, trace_id, span_id, n as f64);
     }
 
     /// The series' total: the sum of every thread's shard.
     pub fn get(self) -> u64 {
-        self.shards
+        self.core
+            .shards
             .blocks()
             .fold(0u64, |sum, block| sum.wrapping_add(block.load(self.index)))
     }
@@ -156,8 +186,8 @@ impl<L: LabelSet> Metric for Counter<L> {
             .into_iter()
             .enumerate()
             .map(|(index, v)| Series {
-                index,
-                value: Value::Counter(v),
+                exemplars: self.core.exemplars.read(index),
+                ..Series::new(index, Value::Counter(v))
             })
             .collect();
         Ok(Collected { series, clamped: 0 })

@@ -36,9 +36,6 @@ pub(crate) fn series(cells: &[AtomicF64], value: fn(f64) -> Value) -> Vec<Series
     cells
         .iter()
         .enumerate()
-        .map(|(index, cell)| Series {
-            index,
-            value: value(cell.get()),
-        })
+        .map(|(index, cell)| Series::new(index, value(cell.get())))
         .collect()
 }

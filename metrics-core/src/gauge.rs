@@ -28,10 +28,7 @@ fn int_series(cells: &[CachePadded<AtomicI64>], unset: Option<i64>) -> Vec<Serie
         .enumerate()
         .map(|(index, cell)| (index, cell.load(Relaxed)))
         .filter(|&(_, v)| Some(v) != unset)
-        .map(|(index, v)| Series {
-            index,
-            value: Value::Gauge(v),
-        })
+        .map(|(index, v)| Series::new(index, Value::Gauge(v)))
         .collect()
 }
 

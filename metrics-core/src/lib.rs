@@ -18,6 +18,7 @@ mod computed;
 mod counter;
 mod desc;
 mod error;
+mod exemplar;
 mod float;
 mod gauge;
 mod histogram;
@@ -47,6 +48,7 @@ pub use computed::Computed;
 pub use counter::{Counter, CounterRef, FloatCounter, FloatCounterRef};
 pub use desc::{Desc, MetricKind, Unit};
 pub use error::RegistryError;
+pub use exemplar::{exemplars_rejected, Exemplar, EXEMPLAR_LABELS_MAX};
 pub use gauge::{
     FloatGauge, FloatGaugeRef, Gauge, GaugeRef, MaxGauge, MaxGaugeRef, MinGauge, MinGaugeRef,
 };

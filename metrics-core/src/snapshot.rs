@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::desc::{MetricKind, Unit};
+use crate::exemplar::Exemplar;
 use crate::histogram::HistogramSnapshot;
 use crate::label::LabelDesc;
 
@@ -57,6 +58,20 @@ pub struct Series {
     pub index: usize,
     /// The value read.
     pub value: Value,
+    /// Its recent exemplars, oldest first (counters: at most one;
+    /// histograms: at most one per range of values), empty if none.
+    pub exemplars: Vec<Exemplar>,
+}
+
+impl Series {
+    /// A series without exemplars.
+    pub fn new(index: usize, value: Value) -> Self {
+        Series {
+            index,
+            value,
+            exemplars: Vec::new(),
+        }
+    }
 }
 
 /// A series' value.

@@ -17,6 +17,7 @@ pub(crate) use layout::Layout;
 pub use snapshot::{Bucket, HistogramSnapshot};
 
 use crate::desc::MetricKind;
+use crate::exemplar::Exemplars;
 use crate::label::{LabelDesc, LabelSet};
 use crate::metric::{CollectError, Collected, Metric};
 use crate::sharded::{Block, Sharded};
@@ -85,7 +86,12 @@ struct Core {
     recorder: Recorder,
     series: usize,
     shards: Sharded<SeriesTable>,
+    exemplars: Exemplars,
 }
+
+/// Exemplar slots per histogram series: one per eighth of the `u64` range
+/// of powers of two, so buckets far apart keep exemplars of their own.
+const EXEMPLAR_SLOTS: usize = 8;
 
 impl<L: LabelSet> Histogram<L> {
     /// A family with the default configuration ([`HistogramConfig::seconds`]).
@@ -103,6 +109,7 @@ impl<L: LabelSet> Histogram<L> {
                     crate::slot::histogram_shard_count(),
                     SeriesTable::new(L::CARDINALITY),
                 ),
+                exemplars: Exemplars::new(L::CARDINALITY, EXEMPLAR_SLOTS),
             },
             _labels: PhantomData,
         })
@@ -229,6 +236,29 @@ impl HistogramRef<'_> {
             .record(prepared, access)
     }
 
+    /// Records `value` and keeps an exemplar of it: the trace (and span,
+    /// or `""`) it was observed in, latest wins per range of values. Exposed
+    /// on the classic bucket that holds it (OpenMetrics, protobuf) and on
+    /// native histograms; over-long labels are counted in
+    /// [`exemplars_rejected`](crate::exemplars_rejected) and dropped (the
+    /// value is kept). [`record`](Self::record) never pays for exemplars.
+    pub fn record_with_exemplar(self, value: u64, trace_id: &str, span_id: &str) {
+        self.record(value);
+        let recorder = &self.core.recorder;
+        let value = value.min(recorder.layout.highest);
+        let slot = (64 - value.leading_zeros() as usize) * EXEMPLAR_SLOTS / 65;
+        let exposed = value as f64 / recorder.config.scale;
+        self.core
+            .exemplars
+            .store(self.index, slot, trace_id, span_id, exposed);
+    }
+
+    /// [`record_with_exemplar`](Self::record_with_exemplar) of a duration.
+    pub fn record_duration_with_exemplar(self, duration: Duration, trace_id: &str, span_id: &str) {
+        let ticks = self.core.recorder.ticks_from_duration(duration);
+        self.record_with_exemplar(ticks, trace_id, span_id)
+    }
+
     /// Records a duration, converted to the recording unit (nanoseconds
     /// with the default configuration).
     pub fn record_duration(self, duration: Duration) {
@@ -307,8 +337,8 @@ impl<L: LabelSet> Metric for Histogram<L> {
                     .snapshot(index)
                     .or_else(|| unlabeled.then(|| self.empty_snapshot()))?;
                 Some(Series {
-                    index,
-                    value: Value::Histogram(Box::new(snap)),
+                    exemplars: self.core.exemplars.read(index),
+                    ..Series::new(index, Value::Histogram(Box::new(snap)))
                 })
             })
             .collect();

@@ -210,10 +210,7 @@ impl<L: LabelSet, C: Clock> Metric for WindowedCounter<L, C> {
             .values()
             .into_iter()
             .enumerate()
-            .map(|(index, v)| Series {
-                index,
-                value: Value::Gauge(v.min(i64::MAX as u64) as i64),
-            })
+            .map(|(index, v)| Series::new(index, Value::Gauge(v.min(i64::MAX as u64) as i64)))
             .collect();
         Ok(Collected { series, clamped: 0 })
     }

@@ -266,10 +266,7 @@ impl<L: LabelSet, C: Clock> Metric for WindowedHistogram<L, C> {
                 let snap = self
                     .window_snapshot(index)
                     .or_else(|| unlabeled.then(|| self.empty_snapshot()))?;
-                Some(Series {
-                    index,
-                    value: Value::Summary(Box::new(snap)),
-                })
+                Some(Series::new(index, Value::Summary(Box::new(snap))))
             })
             .collect();
         Ok(Collected {
