@@ -22,13 +22,9 @@ impl Layout {
     pub(crate) fn new(config: &HistogramConfig) -> Result<Layout, HistogramConfigError> {
         config.validate()?;
         let (lowest, highest, precision) = (config.lowest, config.highest, config.precision);
-        // Single-unit resolution is kept up to 2 * 10^precision.
-        let largest_single_unit = 2 * 10u64.pow(u32::from(precision));
+        // `validate` has checked that the cells of `lowest` fit in 64 bits.
         let unit_magnitude = lowest.ilog2();
-        let sub_count_magnitude = largest_single_unit.next_power_of_two().ilog2();
-        if unit_magnitude + sub_count_magnitude > 63 {
-            return Err(HistogramConfigError::LowestTooLargeForPrecision { lowest, precision });
-        }
+        let sub_count_magnitude = HistogramConfig::sub_bucket_magnitude(precision);
         let sub_half_magnitude = sub_count_magnitude - 1;
         let sub_count = 1u64 << sub_count_magnitude;
         let sub_half = sub_count / 2;

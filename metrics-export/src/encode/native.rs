@@ -21,8 +21,7 @@ pub const ZERO_THRESHOLD: f64 = 2.938_735_877_055_719e-39;
 
 /// The native schema for an HDR precision (significant digits).
 pub fn native_schema(precision_digits: u8) -> i32 {
-    let sub_count = (2 * 10u64.pow(u32::from(precision_digits))).next_power_of_two();
-    let k = sub_count.ilog2() as i32 - 1;
+    let k = HistogramConfig::sub_bucket_magnitude(precision_digits) as i32 - 1;
     k.min(8)
 }
 
