@@ -33,7 +33,11 @@ pub const FIELD_KEYS: &[&str] = &[
 ];
 
 /// Keys of every family field.
-const COMMON: [&str; 4] = ["name", "help", "unit", "max_series"];
+const COMMON: &[&str] = &["name", "help", "unit", "max_series"];
+/// Keys of an HDR histogram's range, precision and quantiles.
+const DISTRIBUTION: &[&str] = &["lowest", "highest", "precision", "quantiles"];
+/// Keys of a windowed family.
+const WINDOW: &[&str] = &["window", "window_buckets"];
 
 /// One family type the derive knows: how its field is exposed and which
 /// keys apply to it. The one table the parser, the rules and the
@@ -44,87 +48,58 @@ pub struct Family {
     pub ty: &'static str,
     /// How the registry exposes it (the kind its `Metric` impl reports).
     pub kind: MetricKind,
-    /// Whether it is an HDR histogram (`lowest`, `highest`, ... apply).
-    pub histogram: bool,
-    /// Whether it is a windowed family (`window`, `window_buckets` apply).
-    pub windowed: bool,
-    /// The keys of `#[metric(...)]` that apply to it.
-    pub keys: &'static [&'static str],
+    /// The groups of keys of `#[metric(...)]` that apply to it.
+    keys: &'static [&'static [&'static str]],
 }
 
 /// The family types.
 pub const FAMILIES: &[Family] = &[
-    Family::scalar("Counter", MetricKind::Counter),
-    Family::scalar("FloatCounter", MetricKind::Counter),
-    Family::scalar("Gauge", MetricKind::Gauge),
-    Family::scalar("FloatGauge", MetricKind::Gauge),
-    Family::scalar("MaxGauge", MetricKind::Gauge),
-    Family::scalar("MinGauge", MetricKind::Gauge),
-    Family {
-        ty: "Histogram",
-        kind: MetricKind::Histogram,
-        histogram: true,
-        windowed: false,
-        keys: &[
-            COMMON[0],
-            COMMON[1],
-            COMMON[2],
-            COMMON[3],
-            "lowest",
-            "highest",
-            "precision",
-            "buckets",
-            "quantiles",
-        ],
-    },
+    Family::new("Counter", MetricKind::Counter, &[COMMON]),
+    Family::new("FloatCounter", MetricKind::Counter, &[COMMON]),
+    Family::new("Gauge", MetricKind::Gauge, &[COMMON]),
+    Family::new("FloatGauge", MetricKind::Gauge, &[COMMON]),
+    Family::new("MaxGauge", MetricKind::Gauge, &[COMMON]),
+    Family::new("MinGauge", MetricKind::Gauge, &[COMMON]),
+    Family::new(
+        "Histogram",
+        MetricKind::Histogram,
+        &[COMMON, DISTRIBUTION, &["buckets"]],
+    ),
     // The window's total, exposed as a gauge (it goes down as buckets expire).
-    Family {
-        ty: "WindowedCounter",
-        kind: MetricKind::Gauge,
-        histogram: false,
-        windowed: true,
-        keys: &[
-            COMMON[0],
-            COMMON[1],
-            COMMON[2],
-            COMMON[3],
-            "window",
-            "window_buckets",
-        ],
-    },
+    Family::new("WindowedCounter", MetricKind::Gauge, &[COMMON, WINDOW]),
     // Exposed as a summary: quantiles over the window, no classic buckets.
-    Family {
-        ty: "WindowedHistogram",
-        kind: MetricKind::Summary,
-        histogram: true,
-        windowed: true,
-        keys: &[
-            COMMON[0],
-            COMMON[1],
-            COMMON[2],
-            COMMON[3],
-            "lowest",
-            "highest",
-            "precision",
-            "quantiles",
-            "window",
-            "window_buckets",
-        ],
-    },
+    Family::new(
+        "WindowedHistogram",
+        MetricKind::Summary,
+        &[COMMON, DISTRIBUTION, WINDOW],
+    ),
 ];
 
 /// The keys of a `#[metric(flatten)]` field.
 const FLATTEN_KEYS: &[&str] = &["flatten", "prefix"];
 
 impl Family {
-    const fn scalar(ty: &'static str, kind: MetricKind) -> Family {
-        Family {
-            ty,
-            kind,
-            histogram: false,
-            windowed: false,
-            keys: &COMMON,
-        }
+    const fn new(
+        ty: &'static str,
+        kind: MetricKind,
+        keys: &'static [&'static [&'static str]],
+    ) -> Family {
+        Family { ty, kind, keys }
+    }
+
+    /// Whether it is an HDR histogram (the distribution keys apply).
+    pub fn histogram(&self) -> bool {
+        self.keys.contains(&DISTRIBUTION)
+    }
+
+    /// Whether it is a windowed family (the window keys apply).
+    pub fn windowed(&self) -> bool {
+        self.keys.contains(&WINDOW)
+    }
+
+    /// Whether `key` applies to a field of this type.
+    pub fn applies(&self, key: &str) -> bool {
+        self.keys.iter().any(|group| group.contains(&key))
     }
 
     /// The family type named `ty`, if any.
@@ -281,10 +256,13 @@ impl<'a> Field<'a> {
         // Rule: every key applies to the field's kind (one table says
         // which); a key that would be ignored is refused.
         if let Some(kind) = kind {
-            let keys = kind.family().map_or(FLATTEN_KEYS, |f| f.keys);
             for key in attrs.keys() {
                 let name = key.to_string();
-                if !keys.contains(&name.as_str()) {
+                let applies = match kind.family() {
+                    Some(family) => family.applies(&name),
+                    None => FLATTEN_KEYS.contains(&name.as_str()),
+                };
+                if !applies {
                     attrs.take(&name);
                     cx.error_spanned_by(&key, misplaced(&name, kind));
                 }
@@ -345,7 +323,7 @@ fn misplaced(key: &str, kind: Kind) -> String {
         (Kind::Family(family), _) => {
             let types: Vec<&str> = FAMILIES
                 .iter()
-                .filter(|f| f.keys.contains(&key))
+                .filter(|f| f.applies(key))
                 .map(|f| f.ty)
                 .collect();
             let types = crate::attr::list(&types).replace(", ", " and ");

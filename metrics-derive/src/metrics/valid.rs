@@ -101,13 +101,13 @@ pub fn check<'a>(cx: &Ctxt, input: &'a Input<'a>) -> Plan<'a> {
             });
             continue;
         };
-        let unit = check_unit(cx, field, family.histogram);
+        let unit = check_unit(cx, field, family.histogram());
         let (name, exposed) = check_name(cx, &prefix, field, family.kind, unit.as_deref());
         let budget = check_budget(cx, field, default_budget);
         let histogram = family
-            .histogram
+            .histogram()
             .then(|| check_histogram(cx, field, unit.as_deref()));
-        let window = family.windowed.then(|| check_window(cx, field));
+        let window = family.windowed().then(|| check_window(cx, field));
         fields.push(FieldPlan {
             field,
             name,
