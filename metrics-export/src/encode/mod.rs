@@ -18,8 +18,12 @@
 //! - JSON: count, sum, min, max, mean, p50..p999 and the HDR V2
 //!   serialization in base64, to merge exactly elsewhere.
 //!
-//! The protobuf messages are in [`proto`] (a module, as their names
-//! mirror upstream's `Counter`, `Histogram`, ...).
+//! Every encoder reads a family through its exposition plan
+//! (`plan.rs`): `_total`, units, the help of derived families, label
+//! strides and what a family without series shows are decided there
+//! once; the encoders only write what it says. [`EncodeOptions`] are in
+//! `options.rs`. The protobuf messages are in [`proto`] (a module, as
+//! their names mirror upstream's `Counter`, `Histogram`, ...).
 
 mod buckets;
 mod escape;
@@ -29,6 +33,8 @@ mod labels;
 mod native;
 mod number;
 mod openmetrics;
+mod options;
+mod plan;
 pub mod proto;
 mod protobuf;
 mod protobuf_prost;
@@ -42,7 +48,8 @@ pub use format::{
 };
 pub use json::encode_json;
 pub use native::{expand_native, native_schema, ZERO_THRESHOLD};
-pub use openmetrics::{encode_openmetrics, process_start, EncodeOptions};
+pub use openmetrics::encode_openmetrics;
+pub use options::{process_start, EncodeOptions};
 pub use protobuf::encode_protobuf;
 pub use protobuf_prost::encode_protobuf_prost;
 pub use quantiles::{quantile_family_name, quantile_value};

@@ -19,23 +19,21 @@
 //! Prometheus without native histograms still gets buckets. Opt-in
 //! quantiles become a separate `SUMMARY` family, as in the text formats.
 
-use metrics_core::{
-    FamilySnapshot, HistogramSnapshot, LabelDesc, MetricKind, RegistrySnapshot, Value,
-};
+use metrics_core::{HistogramSnapshot, LabelDesc, MetricKind, RegistrySnapshot, Value};
 
 use super::buckets::Classic;
 use super::native::{native_buckets_into, native_schema, Bounds, NativeBuckets};
-use super::openmetrics::EncodeOptions;
+use super::options::EncodeOptions;
+use super::plan::{histograms, Plan};
 use super::proto::MetricType;
-use super::protobuf_prost::{first_histogram, timestamp};
-use super::quantiles::{quantile_family_name, quantile_value, quantiles, summary_quantiles};
+use super::quantiles::quantile_value;
 use super::wire;
 
 /// Appends `snapshot` as delimited protobuf `MetricFamily` records.
 pub fn encode_protobuf(snapshot: &RegistrySnapshot, options: &EncodeOptions, out: &mut Vec<u8>) {
     let mut encoder = Encoder::new(snapshot, options);
     for family in &snapshot.families {
-        encoder.family(family, out);
+        encoder.family(&Plan::new(family), out);
     }
 }
 
@@ -50,7 +48,6 @@ struct Encoder {
     classic: Classic,
     bounds: Option<Bounds>,
     native: NativeBuckets,
-    quantiles: Vec<f64>,
     /// The record being built, one metric, one message, one item.
     record: Vec<u8>,
     metric: Vec<u8>,
@@ -64,14 +61,13 @@ impl Encoder {
         for (name, value) in snapshot.const_labels.iter() {
             label_field(&mut consts, name, value);
         }
-        let created = options.created.map(|t| {
-            let ts = timestamp(t);
+        let created = options.created_timestamp().map(|(seconds, nanos)| {
             let mut b = Vec::new();
-            if ts.seconds != 0 {
-                wire::int(&mut b, 1, ts.seconds);
+            if seconds != 0 {
+                wire::int(&mut b, 1, seconds);
             }
-            if ts.nanos != 0 {
-                wire::int(&mut b, 2, i64::from(ts.nanos));
+            if nanos != 0 {
+                wire::int(&mut b, 2, i64::from(nanos));
             }
             b
         });
@@ -82,7 +78,6 @@ impl Encoder {
             classic: Classic::default(),
             bounds: None,
             native: NativeBuckets::default(),
-            quantiles: Vec::new(),
             record: Vec::new(),
             metric: Vec::new(),
             message: Vec::new(),
@@ -90,12 +85,12 @@ impl Encoder {
         }
     }
 
-    fn family(&mut self, family: &FamilySnapshot, out: &mut Vec<u8>) {
-        self.pairs.prepare(family.labels);
+    fn family(&mut self, plan: &Plan, out: &mut Vec<u8>) {
+        let family = plan.family;
+        self.pairs.prepare(family.labels, &plan.strides);
         match family.kind {
             MetricKind::Counter => {
-                let name = format!("{}_total", family.name);
-                self.start(&name, &family.help, MetricType::Counter);
+                self.start(&plan.listed, &family.help, MetricType::Counter);
                 for s in &family.series {
                     self.message.clear();
                     wire::double(&mut self.message, 1, s.value.as_f64().unwrap_or(0.0));
@@ -104,25 +99,24 @@ impl Encoder {
                     }
                     self.metric(s.index, 3);
                 }
-                self.finish(family, out);
+                self.finish(plan, out);
             }
             MetricKind::Gauge => {
-                self.start(&family.name, &family.help, MetricType::Gauge);
+                self.start(&plan.listed, &family.help, MetricType::Gauge);
                 for s in &family.series {
                     self.message.clear();
                     wire::double(&mut self.message, 1, s.value.as_f64().unwrap_or(0.0));
                     self.metric(s.index, 2);
                 }
-                self.finish(family, out);
+                self.finish(plan, out);
             }
-            MetricKind::Histogram => self.histogram_family(family, out),
+            MetricKind::Histogram => self.histogram_family(plan, out),
             MetricKind::Summary => {
-                self.start(&family.name, &family.help, MetricType::Summary);
-                if let Some(first) = first_histogram(family) {
-                    summary_quantiles(&first.config(), &mut self.quantiles);
-                    self.summary_metrics(family);
+                self.start(&plan.listed, &family.help, MetricType::Summary);
+                if plan.config.is_some() {
+                    self.summary_metrics(plan);
                 }
-                self.finish(family, out);
+                self.finish(plan, out);
             }
         }
     }
@@ -146,21 +140,21 @@ impl Encoder {
     }
 
     /// Ends the record with the unit and appends it, length first.
-    fn finish(&mut self, family: &FamilySnapshot, out: &mut Vec<u8>) {
-        if let Some(unit) = family.unit {
-            wire::bytes(&mut self.record, 5, unit.as_str().as_bytes());
+    fn finish(&mut self, plan: &Plan, out: &mut Vec<u8>) {
+        if let Some(unit) = plan.unit {
+            wire::bytes(&mut self.record, 5, unit.as_bytes());
         }
         wire::varint(out, self.record.len() as u64);
         out.extend_from_slice(&self.record);
     }
 
-    fn histogram_family(&mut self, family: &FamilySnapshot, out: &mut Vec<u8>) {
-        self.start(&family.name, &family.help, MetricType::Histogram);
-        let Some(first) = first_histogram(family) else {
-            return self.finish(family, out);
+    fn histogram_family(&mut self, plan: &Plan, out: &mut Vec<u8>) {
+        let family = plan.family;
+        self.start(&plan.listed, &family.help, MetricType::Histogram);
+        let Some(config) = &plan.config else {
+            return self.finish(plan, out);
         };
-        let config = first.config();
-        self.classic.prepare(&config, family.unit);
+        self.classic.prepare(config, family.unit);
         let schema = native_schema(config.precision_digits());
         if self.bounds.as_ref().is_none_or(|b| b.schema != schema) {
             self.bounds = Some(Bounds::new(schema));
@@ -172,33 +166,23 @@ impl Encoder {
             self.histogram_message(h);
             self.metric(s.index, 7);
         }
-        self.finish(family, out);
+        self.finish(plan, out);
 
-        quantiles(&config, &mut self.quantiles);
-        if self.quantiles.is_empty() {
-            return;
+        if let Some(quantiles) = &plan.quantile_family {
+            self.start(&quantiles.name, &quantiles.help, MetricType::Summary);
+            self.summary_metrics(plan);
+            self.finish(plan, out);
         }
-        let name = quantile_family_name(&family.name, family.unit);
-        let help = format!(
-            "{} (quantiles over the process lifetime; not aggregatable)",
-            family.help
-        );
-        self.start(&name, &help, MetricType::Summary);
-        self.summary_metrics(family);
-        self.finish(family, out);
     }
 
-    /// One `Summary` metric per distribution of `family`, at
-    /// `self.quantiles`.
-    fn summary_metrics(&mut self, family: &FamilySnapshot) {
-        for s in &family.series {
-            let (Value::Histogram(h) | Value::Summary(h)) = &s.value else {
-                continue;
-            };
+    /// One `Summary` metric per distribution of the family, at the plan's
+    /// quantiles.
+    fn summary_metrics(&mut self, plan: &Plan) {
+        for (index, h) in histograms(plan.family) {
             self.message.clear();
             wire::uint(&mut self.message, 1, h.count());
             wire::double(&mut self.message, 2, h.sum_scaled());
-            for &q in &self.quantiles {
+            for &q in &plan.quantiles {
                 self.item.clear();
                 wire::double(&mut self.item, 1, q);
                 wire::double(&mut self.item, 2, quantile_value(h, q));
@@ -207,7 +191,7 @@ impl Encoder {
             if let Some(created) = &self.created {
                 wire::bytes(&mut self.message, 4, created);
             }
-            self.metric(s.index, 4);
+            self.metric(index, 4);
         }
     }
 
@@ -272,14 +256,10 @@ struct Pairs {
 }
 
 impl Pairs {
-    fn prepare(&mut self, desc: &'static LabelDesc) {
+    fn prepare(&mut self, desc: &'static LabelDesc, strides: &[usize]) {
         self.desc = Some(desc);
-        let n = desc.values.len();
         self.strides.clear();
-        self.strides.resize(n, 1);
-        for i in (0..n.saturating_sub(1)).rev() {
-            self.strides[i] = self.strides[i + 1] * desc.values[i + 1].len();
-        }
+        self.strides.extend_from_slice(strides);
         self.fields.clear();
         self.ends.clear();
         self.base.clear();
