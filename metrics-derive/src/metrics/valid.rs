@@ -260,7 +260,15 @@ fn check_name(
     }
     let desc_name = name::family_name(prefix, &own, kind);
     let exposed = name::exposed_name(prefix, &own, kind, unit);
-    if let Some(suffix) = name::reserved_suffix(kind, &exposed) {
+    if let Err(reason) = name::check_metric_name(&exposed) {
+        // A counter named `_total` is exposed as nothing at all.
+        cx.error_spanned_by(
+            span,
+            format!(
+                "metric name \"{own}\" is exposed as \"{exposed}\", which is invalid: {reason}"
+            ),
+        );
+    } else if let Some(suffix) = name::reserved_suffix(kind, &exposed) {
         let why = if suffix == "_total" {
             "only counters end in `_total`".to_owned()
         } else {
