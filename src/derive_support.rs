@@ -6,7 +6,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use metrics_core::name::{check_label_name, repeated_label};
+use metrics_core::name::{check_label_name, lint_label_name, repeated_label};
 use metrics_core::{Collector, LabelSet, Registry, RegistryError};
 
 /// Panics (in const evaluation: a compile error) with the message built
@@ -24,7 +24,7 @@ macro_rules! fail {
 /// make the registry refuse the family or exceed its series budget:
 /// an invalid or reserved label name, two labels of one name (two label
 /// types, or one type twice, exposing the same name), or more than
-/// `budget` series. The derive emits `const _: () = check_family::<L>(..)`
+/// `budget` series; and a label name promtool's lint refuses (camelCase). The derive emits `const _: () = check_family::<L>(..)`
 /// spanned on the field's label type.
 pub const fn check_family<L: LabelSet>(field: &str, budget: usize) {
     let names = L::DESC.names;
@@ -33,7 +33,11 @@ pub const fn check_family<L: LabelSet>(field: &str, budget: usize) {
         // An empty name is the stub of a `LabelValue` derive that failed,
         // whose own error is already reported.
         if !names[i].is_empty() {
-            if let Err(reason) = check_label_name(names[i]) {
+            let checked = match check_label_name(names[i]) {
+                Ok(()) => lint_label_name(names[i]),
+                Err(reason) => Err(reason),
+            };
+            if let Err(reason) = checked {
                 fail!(Message::new()
                     .str("field `")
                     .str(field)

@@ -46,6 +46,22 @@ pub const fn check_label_name(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// promtool's lint of label names: snake_case, not camelCase (a lowercase
+/// letter followed by an uppercase one). A `const fn`: derived families
+/// apply it to their label types' names at compile time; the registry
+/// does not (see [`lint_metric_name`]).
+pub const fn lint_label_name(name: &str) -> Result<(), &'static str> {
+    let bytes = name.as_bytes();
+    let mut i = 1;
+    while i < bytes.len() {
+        if bytes[i - 1].is_ascii_lowercase() && bytes[i].is_ascii_uppercase() {
+            return Err("label names are snake_case, not camelCase");
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
 /// The index of the first label name in `names` that repeats an earlier
 /// one, if any: the labels of one series must have distinct names.
 pub const fn repeated_label(names: &[&str]) -> Option<usize> {
@@ -321,6 +337,13 @@ mod tests {
         assert!(check_label_name("_x").is_ok());
         const CHECKED: Result<(), &str> = check_label_name("le");
         assert!(CHECKED.is_err());
+    }
+
+    #[test]
+    fn label_lints() {
+        assert!(lint_label_name("http_method").is_ok());
+        assert!(lint_label_name("HTTP").is_ok());
+        assert!(lint_label_name("httpMethod").is_err());
     }
 
     #[test]
