@@ -154,11 +154,15 @@ pub fn family_name(prefix: &str, name: &str, kind: MetricKind) -> String {
 pub fn exposed_name(prefix: &str, name: &str, kind: MetricKind, unit: Option<&str>) -> String {
     let name = family_name(prefix, name, kind);
     match unit {
-        Some(unit) if !name.strip_suffix(unit).is_some_and(|n| n.ends_with('_')) => {
-            join(&name, unit)
-        }
+        Some(unit) if unit_stem(&name, unit).is_none() => join(&name, unit),
         _ => name,
     }
+}
+
+/// `name` without its `_unit` suffix, if it ends with one (`x_seconds`
+/// -> `x`; `xseconds` does not end with `_seconds`).
+pub fn unit_stem<'a>(name: &'a str, unit: &str) -> Option<&'a str> {
+    name.strip_suffix(unit)?.strip_suffix('_')
 }
 
 /// Why a unit was refused.
@@ -388,6 +392,8 @@ mod tests {
             "fractionseconds_seconds"
         );
         assert_eq!(exposed_name("", "busy_total", Counter, s), "busy_seconds");
+        assert_eq!(unit_stem("x_seconds", "seconds"), Some("x"));
+        assert_eq!(unit_stem("xseconds", "seconds"), None);
     }
 
     #[test]

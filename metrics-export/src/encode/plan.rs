@@ -25,6 +25,8 @@ use metrics_core::{
     FamilySnapshot, HistogramConfig, HistogramSnapshot, LabelDesc, MetricKind, Value,
 };
 
+use metrics_core::name;
+
 use super::quantiles::{quantile_family_name, quantiles, summary_quantiles};
 
 /// How one family is exposed.
@@ -79,10 +81,7 @@ impl<'a> Plan<'a> {
             MetricKind::Summary => (Cow::Borrowed(name), "summary"),
         };
         let unit = family.unit.map(|u| u.as_str());
-        let unit_in_name = unit.is_some_and(|unit| {
-            name.strip_suffix(unit)
-                .is_some_and(|stem| stem.ends_with('_'))
-        });
+        let unit_in_name = unit.is_some_and(|unit| name::unit_stem(name, unit).is_some());
         let config = histograms(family).next().map(|(_, h)| h.config());
         let mut qs = Vec::new();
         let mut quantile_family = None;
