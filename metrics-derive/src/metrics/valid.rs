@@ -285,7 +285,8 @@ fn check_name(
 }
 
 /// Rule: two fields never expose the same name (counting the unit suffix
-/// and a counter's dropped `_total`). The second one is reported.
+/// and a counter's dropped `_total`), and two flattened fields never nest
+/// one struct under one prefix. The second one is reported.
 fn check_unique_names(cx: &Ctxt, fields: &[FieldPlan]) {
     let families: Vec<&FieldPlan> = fields
         .iter()
@@ -302,6 +303,27 @@ fn check_unique_names(cx: &Ctxt, fields: &[FieldPlan]) {
                 format!(
                     "field `{}` exposes the metric name \"{}\", already exposed by field `{}`",
                     f.field.member, f.exposed, first.field.member
+                ),
+            );
+        }
+    }
+    // Two flattened fields of one type under one prefix expose the same
+    // families (both nested structs name them alike).
+    let nested: Vec<&FieldPlan> = fields
+        .iter()
+        .filter(|f| f.field.kind == Some(Kind::Flatten))
+        .collect();
+    let ty = |f: &FieldPlan| f.field.ty.to_token_stream().to_string();
+    for (i, f) in nested.iter().enumerate() {
+        if let Some(first) = nested[..i]
+            .iter()
+            .find(|g| g.flatten_prefix == f.flatten_prefix && ty(g) == ty(f))
+        {
+            cx.error_spanned_by(
+                f.field.member,
+                format!(
+                    "field `{}` flattens the same struct as field `{}` under the same prefix, so both expose the same metric names; give one `#[metric(flatten, prefix = \"...\")]`",
+                    f.field.member, first.field.member
                 ),
             );
         }
