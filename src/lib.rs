@@ -15,6 +15,8 @@ pub use metrics_core::*;
 pub use metrics_derive::{LabelSet, LabelValue, Metrics};
 pub use metrics_export::*;
 
+mod derive_support;
+
 /// Paths the derive macros' generated code uses. Not a public API: it may
 /// change in any release.
 #[doc(hidden)]
@@ -26,4 +28,6 @@ pub mod __private {
     };
     pub use std::eprintln;
     pub use std::sync::{Arc, OnceLock};
+
+    pub use crate::derive_support::{check_family, register, Global};
 }

@@ -96,18 +96,9 @@ impl Desc {
     /// nested stats struct's families are named after its parent's).
     pub fn prefixed(&self, prefix: &str) -> Desc {
         Desc {
-            name: Cow::Owned(join_name(prefix, &self.name)),
+            name: Cow::Owned(crate::name::join(prefix, &self.name)),
             help: self.help.clone(),
             unit: self.unit,
         }
-    }
-}
-
-/// `prefix_name`, or `name` when the prefix is empty.
-pub(crate) fn join_name(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{prefix}_{name}")
     }
 }

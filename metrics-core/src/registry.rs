@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock, RwLock};
 
-use crate::desc::{join_name, Desc, MetricKind, Unit};
+use crate::desc::{Desc, MetricKind};
 use crate::error::RegistryError;
 use crate::metric::{Collector, Described, Metric};
 use crate::name;
@@ -108,13 +108,15 @@ impl Registry {
             name: name.clone(),
             reason,
         })?;
-        if metric.kind() != MetricKind::Counter {
-            if let Some(suffix) = name::reserved_suffix(&name) {
-                return Err(RegistryError::ReservedSuffix { name, suffix });
-            }
+        if let Some(suffix) = name::reserved_suffix(metric.kind(), &name) {
+            return Err(RegistryError::ReservedSuffix { name, suffix });
         }
         if let Some(unit) = desc.unit {
-            check_unit(&name, unit)?;
+            name::check_unit(unit.as_str()).map_err(|e| RegistryError::InvalidUnit {
+                name: name.clone(),
+                unit: unit.as_str(),
+                reason: e.to_string(),
+            })?;
         }
         let mut labels: HashSet<&str> = self.const_labels.iter().map(|(k, _)| k.as_str()).collect();
         for label in metric.labels().names {
@@ -135,17 +137,12 @@ impl Registry {
 
     /// `prefix_name_unit`, without a counter's `_total`.
     fn exposed_name(&self, desc: &Desc, kind: MetricKind) -> String {
-        let mut name = join_name(&self.prefix, &desc.name);
-        if kind == MetricKind::Counter && name.ends_with("_total") {
-            name.truncate(name.len() - "_total".len());
-        }
-        if let Some(unit) = desc.unit {
-            let suffix = unit.as_str();
-            if !name.strip_suffix(suffix).is_some_and(|n| n.ends_with('_')) {
-                name = join_name(&name, suffix);
-            }
-        }
-        name
+        name::exposed_name(
+            &self.prefix,
+            &desc.name,
+            kind,
+            desc.unit.map(|u| u.as_str()),
+        )
     }
 
     /// Reads every family. Writers are never blocked; a computed metric
@@ -191,28 +188,6 @@ impl Default for Registry {
     fn default() -> Self {
         Self::new()
     }
-}
-
-fn check_unit(name: &str, unit: Unit) -> Result<(), RegistryError> {
-    let invalid = |reason: String| RegistryError::InvalidUnit {
-        name: name.to_owned(),
-        unit: unit.as_str(),
-        reason,
-    };
-    let s = unit.as_str();
-    if s.is_empty()
-        || !s
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-    {
-        return Err(invalid(
-            "a unit is lowercase ASCII letters, digits and `_`".into(),
-        ));
-    }
-    if let Some(base) = name::non_base_unit(s) {
-        return Err(invalid(format!("use the base unit `{base}` instead")));
-    }
-    Ok(())
 }
 
 /// Builds a [`Registry`] with a prefix and constant labels.

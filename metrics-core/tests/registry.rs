@@ -303,3 +303,14 @@ fn an_unlabeled_histogram_is_listed_before_its_first_record_and_a_labeled_one_is
     assert_eq!((h.count(), h.sum(), h.buckets().count()), (0, 0, 0));
     assert!(snap.families[1].series.is_empty());
 }
+
+#[test]
+fn an_info_style_gauge_is_legal() {
+    // `build_info{version="..."} 1`: `_info` is no sample suffix in the
+    // 0.0.4 text format, and OpenMetrics' Info families end in it.
+    let registry = Registry::new();
+    registry
+        .register(Desc::new("build_info", "Build."), Gauge::<()>::new())
+        .expect("`_info` is legal for a gauge");
+    assert_eq!(registry.snapshot().families[0].name, "build_info");
+}

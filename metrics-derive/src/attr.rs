@@ -83,6 +83,11 @@ impl Attrs {
         Some(self.entries.remove(i))
     }
 
+    /// The keys present (in order), for checks over all of them.
+    pub fn keys(&self) -> Vec<Ident> {
+        self.entries.iter().map(|e| e.key.clone()).collect()
+    }
+
     /// The remaining entries (those no accessor took).
     pub fn rest(&mut self) -> Vec<Entry> {
         std::mem::take(&mut self.entries)

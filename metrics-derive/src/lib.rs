@@ -201,8 +201,8 @@ pub fn derive_label_set(input: TokenStream) -> TokenStream {
 /// | `lowest` | histograms | the lowest discernible value (default 1 ns, or 1) |
 /// | `highest` | histograms | the highest trackable value; larger values are clamped and counted (default 1 h for `seconds`, 2^40 otherwise) |
 /// | `precision` | histograms | significant decimal digits, 1 to 5 (default 2: 1% error) |
-/// | `buckets` | histograms | classic bucket upper bounds in exposed units, e.g. `[0.005, 0.01, 0.1, 1]` (ascending) |
-/// | `quantiles` | histograms | summary quantiles to expose too, e.g. `[0.5, 0.99]` (each in 0..=1) |
+/// | `buckets` | `Histogram` (not windowed: a summary has no buckets) | classic bucket upper bounds in exposed units, e.g. `[0.005, 0.01, 0.1, 1]` (strictly ascending) |
+/// | `quantiles` | histograms | summary quantiles to expose too, e.g. `[0.5, 0.99]` (each in 0..=1, none twice) |
 /// | `window` | windowed families | the span read, a duration: `"5m"`, `"60s"` (default `"5m"`) |
 /// | `window_buckets` | windowed families | the number of time buckets the span is cut into, 1 to 3600, each at least 1 ms (default 5) |
 ///
@@ -211,7 +211,7 @@ pub fn derive_label_set(input: TokenStream) -> TokenStream {
 /// are durations: `"100ns"`, `"10us"`, `"500ms"`, `"60s"`, `"2min"`,
 /// `"1h"`. Any other histogram records plain integers and its bounds are
 /// integers. `highest` must be at least twice `lowest`. The histogram
-/// keys apply to `WindowedHistogram` fields too.
+/// keys but `buckets` apply to `WindowedHistogram` fields too.
 ///
 /// ```
 /// use tally::{Metrics, WindowedCounter, WindowedHistogram};
@@ -237,14 +237,18 @@ pub fn derive_label_set(input: TokenStream) -> TokenStream {
 ///
 /// Every rule is checked when the macro expands, each error on the
 /// offending token: unknown keys (with "did you mean"), repeated keys,
-/// invalid metric names or prefixes, reserved suffixes on non-counters
-/// (`_total`, `_bucket`, `_count`, `_sum`, `_created`, `_info`), two fields
-/// exposing one name, non-base units, nonsensical histogram bounds or
-/// precision, window keys on a family that is not windowed, windows whose
-/// buckets are shorter than 1 ms, a field type that is not a family, generic structs, tuple
-/// structs, enums and unions. A family whose label set has more series
-/// than its budget fails to compile with a message naming the field, the
-/// series count and the budget.
+/// keys that do not apply to the field's family type, invalid metric
+/// names or prefixes, reserved suffixes on non-counters (`_total`,
+/// `_bucket`, `_count`, `_sum`, `_created`; `*_info` gauges are fine),
+/// promtool's naming lints (`:`, camelCase, the type or an abbreviated or
+/// scaled unit in the name), two fields exposing one name, non-base
+/// units, histogram configurations `HistogramConfig` refuses (bounds,
+/// precision, repeated or unordered buckets, repeated or out-of-range
+/// quantiles), windows `Window::new` refuses, a field type that is not a
+/// family, generic structs, tuple structs, enums and unions. A family
+/// whose label set has more series than its budget, or whose labels
+/// share a name or have one the registry refuses, fails to compile
+/// (const evaluation) with a message naming the field.
 #[proc_macro_derive(Metrics, attributes(metrics, metric))]
 pub fn derive_metrics(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

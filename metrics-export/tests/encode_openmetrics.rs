@@ -159,3 +159,69 @@ fn created_is_optional_and_defaults_to_process_start() {
 fn empty_registry_is_just_eof() {
     assert_eq!(openmetrics(&Registry::new(), None), "# EOF\n");
 }
+
+/// Exemplars follow the counter sample and the classic bucket holding
+/// their value; Prometheus text 0.0.4 has none.
+#[test]
+fn exemplars_on_the_counter_and_the_bucket_that_holds_them() {
+    let f = fixture();
+    let out = openmetrics(&f.registry, None);
+    let want = format!(
+        "{{trace_id=\"{}\",span_id=\"{}\"}}",
+        support::TRACE_ID,
+        support::SPAN_ID
+    );
+    let with: Vec<_> = out
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(support::expo::parse_sample)
+        .filter(|s| s.exemplar.is_some())
+        .collect();
+    assert_eq!(with.len(), 2, "{with:?}");
+    let counter = &with[0];
+    assert_eq!(counter.name, "app_http_requests_total");
+    assert_eq!(counter.label("method"), Some("GET"));
+    let (labels, rest) = counter
+        .exemplar
+        .as_deref()
+        .unwrap()
+        .split_once(' ')
+        .unwrap();
+    assert_eq!(labels, want);
+    let (value, timestamp) = rest.split_once(' ').unwrap();
+    assert_eq!(value, "0");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    assert!((now - timestamp.parse::<f64>().unwrap()).abs() < 600.0);
+    // 1.5 ms lands in the `le="0.0025"` bucket, the first to hold it.
+    let bucket = &with[1];
+    assert_eq!(bucket.name, "app_request_latency_seconds_bucket");
+    assert_eq!(bucket.label("method"), Some("POST"));
+    assert_eq!(bucket.label("le"), Some("0.0025"));
+    assert!(bucket
+        .exemplar
+        .as_deref()
+        .unwrap()
+        .starts_with(&format!("{want} 0.0015 ")));
+
+    let mut text = Vec::new();
+    encode(Format::PrometheusText, &f.registry.snapshot(), &mut text);
+    assert!(!String::from_utf8(text).unwrap().contains("trace_id"));
+}
+
+/// An exemplar whose labels exceed OpenMetrics' 128 characters is
+/// counted and dropped; the increment is kept.
+#[test]
+fn an_over_long_exemplar_is_counted_not_exposed() {
+    let registry = Registry::new();
+    let c = registry
+        .register(Desc::new("jobs_total", "Jobs."), Counter::<()>::new())
+        .unwrap();
+    let before = metrics_core::exemplars_rejected();
+    c.with(()).add_with_exemplar(2, &"f".repeat(121), "");
+    assert_eq!(metrics_core::exemplars_rejected(), before + 1);
+    assert_eq!(c.get(), 2);
+    assert!(!openmetrics(&registry, None).contains(" # {"));
+}

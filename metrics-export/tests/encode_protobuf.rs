@@ -269,3 +269,61 @@ fn direct_encoder_writes_the_same_bytes_as_prost() {
     assert_eq!(direct, reference);
     assert!(!direct.is_empty());
 }
+
+/// Exemplars: on the counter, on the classic bucket holding the value and
+/// in the native histogram's list; the direct writer and prost agree
+/// byte for byte (the fixture has exemplars).
+#[test]
+fn exemplars_decode_on_counter_bucket_and_native_histogram() {
+    let f = fixture();
+    let snapshot = f.registry.snapshot();
+    let families = protobuf(&snapshot);
+    let by_name: BTreeMap<&str, &MetricFamily> = families
+        .iter()
+        .map(|f| (f.name.as_deref().unwrap(), f))
+        .collect();
+    let ids = |e: &proto::Exemplar| -> Vec<(String, String)> {
+        e.label
+            .iter()
+            .map(|l| (l.name.clone().unwrap(), l.value.clone().unwrap()))
+            .collect()
+    };
+    let want = vec![
+        ("trace_id".to_string(), support::TRACE_ID.to_string()),
+        ("span_id".to_string(), support::SPAN_ID.to_string()),
+    ];
+    let counters: Vec<_> = by_name["app_http_requests_total"]
+        .metric
+        .iter()
+        .filter_map(|m| m.counter.as_ref()?.exemplar.as_ref())
+        .collect();
+    assert_eq!(counters.len(), 1);
+    assert_eq!(ids(counters[0]), want);
+    assert!(counters[0].timestamp.as_ref().unwrap().seconds > 1_700_000_000);
+
+    let latency = by_name["app_request_latency_seconds"];
+    let post = latency
+        .metric
+        .iter()
+        .find(|m| labels(m).get("method").map(String::as_str) == Some("POST"))
+        .unwrap();
+    let h = post.histogram.as_ref().unwrap();
+    let holding: Vec<_> = h
+        .bucket
+        .iter()
+        .filter_map(|b| Some((b.upper_bound?, b.exemplar.as_ref()?)))
+        .collect();
+    assert_eq!(holding.len(), 1);
+    assert_eq!(holding[0].0, 0.0025);
+    assert_eq!(holding[0].1.value, Some(0.0015));
+    assert_eq!(h.exemplars.len(), 1);
+    assert_eq!(ids(&h.exemplars[0]), want);
+
+    let options = EncodeOptions {
+        created: Some(1_700_000_000.25),
+    };
+    let (mut direct, mut reference) = (Vec::new(), Vec::new());
+    encode_protobuf(&snapshot, &options, &mut direct);
+    encode_protobuf_prost(&snapshot, &options, &mut reference);
+    assert_eq!(direct, reference);
+}

@@ -30,12 +30,52 @@ pub enum HistogramConfigError {
         /// The configured precision.
         precision: u8,
     },
-    /// Bucket bounds must be finite, non-empty and strictly ascending.
-    #[error("bucket bounds must be finite, non-empty and strictly ascending")]
-    Buckets,
-    /// Quantiles must lie in `0..=1`.
-    #[error("quantiles must lie between 0 and 1")]
-    Quantiles,
+    /// At least one bucket bound is needed (`+Inf` is implied).
+    #[error("at least one bucket bound is needed (`+Inf` is implied)")]
+    NoBuckets,
+    /// A bucket bound is infinite or NaN.
+    #[error("bucket bound {bound} is not a finite number")]
+    BucketNotFinite {
+        /// The bound's position in the list.
+        index: usize,
+        /// The bound.
+        bound: f64,
+    },
+    /// A bucket bound repeats the one before it.
+    #[error("bucket bound {bound} appears twice")]
+    RepeatedBucket {
+        /// The second occurrence's position in the list.
+        index: usize,
+        /// The bound.
+        bound: f64,
+    },
+    /// A bucket bound is below the one before it.
+    #[error("bucket bounds must be strictly ascending: {bound} comes after {previous}")]
+    BucketsNotAscending {
+        /// The bound's position in the list.
+        index: usize,
+        /// The bound.
+        bound: f64,
+        /// The bound before it.
+        previous: f64,
+    },
+    /// A quantile is outside `0..=1`.
+    #[error("quantile {quantile} is not between 0 and 1")]
+    Quantile {
+        /// The quantile's position in the list.
+        index: usize,
+        /// The quantile.
+        quantile: f64,
+    },
+    /// A quantile is listed twice (two series would have the same
+    /// `quantile` label).
+    #[error("quantile {quantile} appears twice")]
+    RepeatedQuantile {
+        /// The second occurrence's position in the list.
+        index: usize,
+        /// The quantile.
+        quantile: f64,
+    },
     /// The scale must be a finite number above zero.
     #[error("the scale must be finite and above zero, not {0}")]
     Scale(f64),
@@ -81,10 +121,10 @@ pub(crate) enum Precision {
 /// The default precision: 32 cells per power of two.
 pub(crate) const DEFAULT_PRECISION_BITS: u8 = 5;
 
-/// HdrHistogram's bits for `digits` significant digits: single-unit
-/// resolution up to `2 * 10^digits`, rounded up to a power of two, halved.
+/// HdrHistogram's bits for `digits` significant digits (cells per power
+/// of two: `2^bits`).
 pub(crate) const fn hdr_bits(digits: u8) -> u8 {
-    ((2 * 10u64.pow(digits as u32)).next_power_of_two().ilog2() - 1) as u8
+    (HistogramConfig::sub_bucket_magnitude(digits) - 1) as u8
 }
 
 /// The quantiles a summary shows when its configuration names none.
@@ -173,39 +213,88 @@ impl HistogramConfig {
     }
 
     /// Checks the configuration; [`Histogram::with_config`](crate::Histogram::with_config)
-    /// calls it.
+    /// calls it. The first of [`problems`](Self::problems), if any.
     pub fn validate(&self) -> Result<(), HistogramConfigError> {
-        if self.lowest == 0 {
-            return Err(HistogramConfigError::LowestIsZero);
+        match self.problems().into_iter().next() {
+            Some(error) => Err(error),
+            None => Ok(()),
         }
-        if self.highest / 2 < self.lowest {
-            return Err(HistogramConfigError::HighestTooLow {
+    }
+
+    /// Every reason the configuration is refused, in field order (the
+    /// derive reports them all, each on its own token).
+    pub fn problems(&self) -> Vec<HistogramConfigError> {
+        let mut problems = Vec::new();
+        if self.lowest == 0 {
+            problems.push(HistogramConfigError::LowestIsZero);
+        } else if self.highest / 2 < self.lowest {
+            problems.push(HistogramConfigError::HighestTooLow {
                 lowest: self.lowest,
                 highest: self.highest,
             });
         }
         match self.precision {
             Precision::Digits(d) if !(1..=5).contains(&d) => {
-                return Err(HistogramConfigError::Precision(d))
+                problems.push(HistogramConfigError::Precision(d));
             }
             Precision::Bits(b) if !(2..=17).contains(&b) => {
-                return Err(HistogramConfigError::PrecisionBits(b))
+                problems.push(HistogramConfigError::PrecisionBits(b));
+            }
+            // The snapshot's `hdrhistogram` (at `precision_digits`, as fine
+            // or finer) needs room for its cells of `lowest` too.
+            _ if self.lowest != 0
+                && self.lowest.ilog2() + Self::sub_bucket_magnitude(self.precision_digits())
+                    > 63 =>
+            {
+                problems.push(HistogramConfigError::LowestTooLargeForPrecision {
+                    lowest: self.lowest,
+                    precision: self.precision_digits(),
+                });
             }
             _ => {}
         }
         if !(self.scale.is_finite() && self.scale > 0.0) {
-            return Err(HistogramConfigError::Scale(self.scale));
+            problems.push(HistogramConfigError::Scale(self.scale));
         }
         if let Some(bounds) = self.buckets {
-            let ascending = bounds.windows(2).all(|w| w[0] < w[1]);
-            if bounds.is_empty() || !ascending || bounds.iter().any(|b| !b.is_finite()) {
-                return Err(HistogramConfigError::Buckets);
+            if bounds.is_empty() {
+                problems.push(HistogramConfigError::NoBuckets);
+            }
+            for (index, &bound) in bounds.iter().enumerate() {
+                let previous = index.checked_sub(1).map(|i| bounds[i]);
+                if !bound.is_finite() {
+                    problems.push(HistogramConfigError::BucketNotFinite { index, bound });
+                } else if previous == Some(bound) {
+                    problems.push(HistogramConfigError::RepeatedBucket { index, bound });
+                } else if let Some(previous) = previous.filter(|p| *p > bound) {
+                    problems.push(HistogramConfigError::BucketsNotAscending {
+                        index,
+                        bound,
+                        previous,
+                    });
+                }
             }
         }
-        if self.quantiles.iter().any(|q| !(0.0..=1.0).contains(q)) {
-            return Err(HistogramConfigError::Quantiles);
+        for (index, &quantile) in self.quantiles.iter().enumerate() {
+            if !(0.0..=1.0).contains(&quantile) {
+                problems.push(HistogramConfigError::Quantile { index, quantile });
+            } else if self.quantiles[..index].contains(&quantile) {
+                problems.push(HistogramConfigError::RepeatedQuantile { index, quantile });
+            }
         }
-        Ok(())
+        problems
+    }
+
+    /// log2 of the number of linear cells each power of two is split
+    /// into at `precision` significant digits: HdrHistogram keeps
+    /// single-unit resolution up to `2 * 10^precision`, rounded up to a
+    /// power of two. The one formula for a precision in digits (the cells
+    /// of [`precision`](Self::precision) and of every snapshot's
+    /// `hdrhistogram`).
+    pub const fn sub_bucket_magnitude(precision: u8) -> u32 {
+        (2 * 10u64.pow(precision as u32))
+            .next_power_of_two()
+            .ilog2()
     }
 
     /// Lowest discernible value, in recording units.
@@ -256,5 +345,69 @@ impl HistogramConfig {
 impl Default for HistogramConfig {
     fn default() -> Self {
         Self::seconds()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{HistogramConfig, HistogramConfigError::*};
+
+    #[test]
+    fn every_problem_is_reported_in_field_order() {
+        let config = HistogramConfig::raw(1, 1000)
+            .precision(9)
+            .buckets(&[1.0, 2.0, 2.0, 1.5, f64::INFINITY])
+            .quantiles(&[0.5, 1.5, 0.5]);
+        assert_eq!(
+            config.problems(),
+            vec![
+                Precision(9),
+                RepeatedBucket {
+                    index: 2,
+                    bound: 2.0
+                },
+                BucketsNotAscending {
+                    index: 3,
+                    bound: 1.5,
+                    previous: 2.0
+                },
+                BucketNotFinite {
+                    index: 4,
+                    bound: f64::INFINITY
+                },
+                Quantile {
+                    index: 1,
+                    quantile: 1.5
+                },
+                RepeatedQuantile {
+                    index: 2,
+                    quantile: 0.5
+                },
+            ]
+        );
+        assert_eq!(config.validate(), Err(Precision(9)));
+    }
+
+    #[test]
+    fn lowest_must_leave_room_for_the_precision() {
+        let lowest = 1 << 60;
+        let config = HistogramConfig::raw(lowest, lowest * 4);
+        assert_eq!(
+            config.validate(),
+            Err(LowestTooLargeForPrecision {
+                lowest,
+                precision: 2
+            })
+        );
+        assert_eq!(HistogramConfig::raw(1 << 40, 1 << 50).validate(), Ok(()));
+        assert_eq!(HistogramConfig::raw(0, 10).validate(), Err(LowestIsZero));
+    }
+
+    #[test]
+    fn sub_bucket_magnitude_is_hdrs() {
+        // 2 * 10^p rounded up to a power of two: 32, 256, 2048.
+        assert_eq!(HistogramConfig::sub_bucket_magnitude(1), 5);
+        assert_eq!(HistogramConfig::sub_bucket_magnitude(2), 8);
+        assert_eq!(HistogramConfig::sub_bucket_magnitude(3), 11);
     }
 }

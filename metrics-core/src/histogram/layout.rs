@@ -22,17 +22,9 @@ impl Layout {
     pub(crate) fn new(config: &HistogramConfig) -> Result<Layout, HistogramConfigError> {
         config.validate()?;
         let (lowest, highest) = (config.lowest, config.highest);
+        // `validate` has checked that the cells of `lowest` fit in 64 bits.
         let unit_magnitude = lowest.ilog2();
-        // The snapshot's `hdrhistogram::Histogram` needs room for its own
-        // (possibly finer) cells too.
-        let hdr_bits = super::config::hdr_bits(config.precision_digits());
         let sub_count_magnitude = u32::from(config.precision_in_bits()) + 1;
-        if unit_magnitude + u32::from(hdr_bits) + 1 > 63 {
-            return Err(HistogramConfigError::LowestTooLargeForPrecision {
-                lowest,
-                precision: config.precision_digits(),
-            });
-        }
         let sub_half_magnitude = sub_count_magnitude - 1;
         let sub_count = 1u64 << sub_count_magnitude;
         let sub_half = sub_count / 2;

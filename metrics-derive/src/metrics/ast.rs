@@ -7,7 +7,9 @@ use syn::{
     Data, DeriveInput, Expr, Fields, GenericArgument, Ident, LitInt, LitStr, PathArguments, Type,
 };
 
-use crate::attr::{doc_text, Attrs, Entry};
+use metrics_core::MetricKind;
+
+use crate::attr::{doc_text, Attrs};
 use crate::ctxt::Ctxt;
 
 /// Keys of `#[metrics(...)]` on the struct.
@@ -30,40 +32,99 @@ pub const FIELD_KEYS: &[&str] = &[
     "window_buckets",
 ];
 
-/// Keys that only make sense on a windowed family's field.
-pub const WINDOW_KEYS: &[&str] = &["window", "window_buckets"];
+/// Keys of every family field.
+const COMMON: &[&str] = &["name", "help", "unit", "max_series"];
+/// Keys of an HDR histogram's range, precision and quantiles.
+const DISTRIBUTION: &[&str] = &["lowest", "highest", "precision", "quantiles"];
+/// Keys of a windowed family.
+const WINDOW: &[&str] = &["window", "window_buckets"];
 
-/// The windowed family types (a ring of time buckets per series).
-pub const WINDOWED: &[&str] = &["WindowedCounter", "WindowedHistogram"];
+/// One family type the derive knows: how its field is exposed and which
+/// keys apply to it. The one table the parser, the rules and the
+/// expansion read a field's kind from.
+#[derive(Debug, PartialEq)]
+pub struct Family {
+    /// The last segment of the field's type path.
+    pub ty: &'static str,
+    /// How the registry exposes it (the kind its `Metric` impl reports).
+    pub kind: MetricKind,
+    /// The groups of keys of `#[metric(...)]` that apply to it.
+    keys: &'static [&'static [&'static str]],
+}
 
-/// Keys that only make sense on a `Histogram` field.
-pub const HISTOGRAM_KEYS: &[&str] = &["lowest", "highest", "precision", "buckets", "quantiles"];
-
-/// The family types, by the last segment of the field's type path.
-pub const FAMILIES: &[&str] = &[
-    "Counter",
-    "FloatCounter",
-    "Gauge",
-    "FloatGauge",
-    "MaxGauge",
-    "MinGauge",
-    "Histogram",
-    "WindowedCounter",
-    "WindowedHistogram",
+/// The family types.
+pub const FAMILIES: &[Family] = &[
+    Family::new("Counter", MetricKind::Counter, &[COMMON]),
+    Family::new("FloatCounter", MetricKind::Counter, &[COMMON]),
+    Family::new("Gauge", MetricKind::Gauge, &[COMMON]),
+    Family::new("FloatGauge", MetricKind::Gauge, &[COMMON]),
+    Family::new("MaxGauge", MetricKind::Gauge, &[COMMON]),
+    Family::new("MinGauge", MetricKind::Gauge, &[COMMON]),
+    Family::new(
+        "Histogram",
+        MetricKind::Histogram,
+        &[COMMON, DISTRIBUTION, &["buckets"]],
+    ),
+    // The window's total, exposed as a gauge (it goes down as buckets expire).
+    Family::new("WindowedCounter", MetricKind::Gauge, &[COMMON, WINDOW]),
+    // Exposed as a summary: quantiles over the window, no classic buckets.
+    Family::new(
+        "WindowedHistogram",
+        MetricKind::Summary,
+        &[COMMON, DISTRIBUTION, WINDOW],
+    ),
 ];
 
+/// The keys of a `#[metric(flatten)]` field.
+const FLATTEN_KEYS: &[&str] = &["flatten", "prefix"];
+
+impl Family {
+    const fn new(
+        ty: &'static str,
+        kind: MetricKind,
+        keys: &'static [&'static [&'static str]],
+    ) -> Family {
+        Family { ty, kind, keys }
+    }
+
+    /// Whether it is an HDR histogram (the distribution keys apply).
+    pub fn histogram(&self) -> bool {
+        self.keys.contains(&DISTRIBUTION)
+    }
+
+    /// Whether it is a windowed family (the window keys apply).
+    pub fn windowed(&self) -> bool {
+        self.keys.contains(&WINDOW)
+    }
+
+    /// Whether `key` applies to a field of this type.
+    pub fn applies(&self, key: &str) -> bool {
+        self.keys.iter().any(|group| group.contains(&key))
+    }
+
+    /// The family type named `ty`, if any.
+    pub fn find(ty: &str) -> Option<&'static Family> {
+        FAMILIES.iter().find(|f| f.ty == ty)
+    }
+}
+
 /// What a field holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Kind {
-    /// `Counter` or `FloatCounter`: exposed with `_total`.
-    Counter,
-    /// `Gauge`, `FloatGauge`, `MaxGauge`, `MinGauge`, and
-    /// `WindowedCounter` (exposed as a gauge: the window's total).
-    Gauge,
-    /// `Histogram`, and `WindowedHistogram` (exposed as a summary).
-    Histogram,
+    /// A metric family of one of the [`FAMILIES`].
+    Family(&'static Family),
     /// `#[metric(flatten)]`: a nested `#[derive(Metrics)]` struct.
     Flatten,
+}
+
+impl Kind {
+    /// The family, unless the field is flattened.
+    pub fn family(self) -> Option<&'static Family> {
+        match self {
+            Kind::Family(f) => Some(f),
+            Kind::Flatten => None,
+        }
+    }
 }
 
 /// The derive input.
@@ -112,8 +173,6 @@ pub struct Field<'a> {
     pub buckets: Option<Expr>,
     /// `quantiles = [...]`.
     pub quantiles: Option<Expr>,
-    /// Whether the family is windowed (`WindowedCounter`, `WindowedHistogram`).
-    pub windowed: bool,
     /// `window = "5m"`.
     pub window: Option<LitStr>,
     /// `window_buckets = N`.
@@ -183,10 +242,10 @@ impl<'a> Field<'a> {
         }
         let flatten = attrs.flag(cx, "flatten").is_some();
         let (kind, labels) = if flatten {
-            if let Some(family) = family_name(&field.ty) {
+            if let Some(family) = family_of(&field.ty) {
                 cx.error_spanned_by(
                     &field.ty,
-                    format!("`#[metric(flatten)]` is for a nested `#[derive(Metrics)]` struct, but `{family}` is a metric family; remove `flatten`"),
+                    format!("`#[metric(flatten)]` is for a nested `#[derive(Metrics)]` struct, but `{}` is a metric family; remove `flatten`", family.ty),
                 );
             }
             (Some(Kind::Flatten), None)
@@ -194,45 +253,18 @@ impl<'a> Field<'a> {
             classify(cx, &field.ty)
         };
 
-        let mut field_attr = |key: &str| attrs.take(key);
-        let wrong_kind = |entry: Entry, message: String| cx.error_spanned_by(&entry.key, message);
-
-        // Keys that do not apply to this kind of field.
-        if kind == Some(Kind::Flatten) {
-            for key in ["name", "help", "unit", "max_series"]
-                .iter()
-                .chain(HISTOGRAM_KEYS)
-            {
-                if let Some(entry) = field_attr(key) {
-                    wrong_kind(
-                        entry,
-                        format!("`{key}` does not apply to a `#[metric(flatten)]` field: the nested struct declares its own metrics"),
-                    );
-                }
-            }
-        } else {
-            if let Some(entry) = field_attr("prefix") {
-                wrong_kind(
-                    entry,
-                    "`prefix` applies to `#[metric(flatten)]` fields; to rename this metric use `name = \"...\"`".to_owned(),
-                );
-            }
-            if kind.is_some() && kind != Some(Kind::Histogram) {
-                for key in HISTOGRAM_KEYS {
-                    if let Some(entry) = field_attr(key) {
-                        wrong_kind(entry, format!("`{key}` applies only to `Histogram` fields"));
-                    }
-                }
-            }
-        }
-        let windowed = family_name(&field.ty).is_some_and(|f| WINDOWED.contains(&f.as_str()));
-        if kind.is_some() && !windowed {
-            for key in WINDOW_KEYS {
-                if let Some(entry) = field_attr(key) {
-                    wrong_kind(
-                        entry,
-                        format!("`{key}` applies only to `WindowedCounter` and `WindowedHistogram` fields"),
-                    );
+        // Rule: every key applies to the field's kind (one table says
+        // which); a key that would be ignored is refused.
+        if let Some(kind) = kind {
+            for key in attrs.keys() {
+                let name = key.to_string();
+                let applies = match kind.family() {
+                    Some(family) => family.applies(&name),
+                    None => FLATTEN_KEYS.contains(&name.as_str()),
+                };
+                if !applies {
+                    attrs.take(&name);
+                    cx.error_spanned_by(&key, misplaced(&name, kind));
                 }
             }
         }
@@ -275,20 +307,36 @@ impl<'a> Field<'a> {
             precision,
             buckets,
             quantiles,
-            windowed,
             window,
             window_buckets,
         }
     }
 }
 
-/// The family name of `ty` (`Counter`, `Histogram`, ...) if its last path
-/// segment is one.
-fn family_name(ty: &Type) -> Option<String> {
+/// Why `key` does not apply to a field of `kind`.
+fn misplaced(key: &str, kind: Kind) -> String {
+    match (kind, key) {
+        (Kind::Flatten, _) => format!(
+            "`{key}` does not apply to a `#[metric(flatten)]` field: the nested struct declares its own metrics"
+        ),
+        (Kind::Family(_), "prefix") => "`prefix` applies to `#[metric(flatten)]` fields; to rename this metric use `name = \"...\"`".to_owned(),
+        (Kind::Family(family), _) => {
+            let types: Vec<&str> = FAMILIES
+                .iter()
+                .filter(|f| f.applies(key))
+                .map(|f| f.ty)
+                .collect();
+            let types = crate::attr::list(&types).replace(", ", " and ");
+            format!("`{key}` does not apply to `{}` fields; it applies only to {types} fields", family.ty)
+        }
+    }
+}
+
+/// The family type of `ty` (`Counter`, `Histogram`, ...) if its last path
+/// segment names one.
+fn family_of(ty: &Type) -> Option<&'static Family> {
     let Type::Path(path) = ty else { return None };
-    let last = path.path.segments.last()?;
-    let name = last.ident.to_string();
-    FAMILIES.contains(&name.as_str()).then_some(name)
+    Family::find(&path.path.segments.last()?.ident.to_string())
 }
 
 /// The kind and label set of a family type, by the last segment of its
@@ -299,7 +347,7 @@ fn classify(cx: &Ctxt, ty: &Type) -> (Option<Kind>, Option<Type>) {
             ty,
             format!(
                 "not a metric family; expected one of {}; use `#[metric(flatten)]` for a nested stats struct",
-                crate::attr::list(FAMILIES)
+                crate::attr::list(&FAMILIES.iter().map(|f| f.ty).collect::<Vec<_>>())
             ),
         );
         (None, None)
@@ -313,12 +361,10 @@ fn classify(cx: &Ctxt, ty: &Type) -> (Option<Kind>, Option<Type>) {
     let Some(last) = path.path.segments.last() else {
         return not_a_family();
     };
-    let kind = match last.ident.to_string().as_str() {
-        "Counter" | "FloatCounter" => Kind::Counter,
-        "Gauge" | "FloatGauge" | "MaxGauge" | "MinGauge" | "WindowedCounter" => Kind::Gauge,
-        "Histogram" | "WindowedHistogram" => Kind::Histogram,
-        _ => return not_a_family(),
+    let Some(family) = Family::find(&last.ident.to_string()) else {
+        return not_a_family();
     };
+    let kind = Kind::Family(family);
     let labels = match &last.arguments {
         PathArguments::None => syn::parse_quote!(()),
         PathArguments::AngleBracketed(args) => {

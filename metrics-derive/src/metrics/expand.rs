@@ -17,8 +17,7 @@ pub fn expand(input: &Input, plan: &Plan) -> TokenStream {
 
     let inits = plan.fields.iter().map(|f| init(&p, f));
     let visits = plan.fields.iter().map(|f| visit(&p, f));
-    let budgets: Vec<TokenStream> = plan.fields.iter().filter_map(|f| budget(&p, f)).collect();
-    let budget_block = (!budgets.is_empty()).then(|| budget_block(&budgets));
+    let checks = plan.fields.iter().filter_map(|f| check(&p, f));
     let name = ident.to_string();
 
     quote! {
@@ -53,11 +52,7 @@ pub fn expand(input: &Input, plan: &Plan) -> TokenStream {
             pub fn register(
                 registry: &#p::Registry,
             ) -> ::core::result::Result<#p::Arc<Self>, #p::RegistryError> {
-                let stats = #p::Arc::new(#ident::new());
-                match #p::Registry::register_collector(registry, ::core::clone::Clone::clone(&stats) as #p::Arc<dyn #p::Collector>) {
-                    ::core::result::Result::Ok(()) => ::core::result::Result::Ok(stats),
-                    ::core::result::Result::Err(error) => ::core::result::Result::Err(error),
-                }
+                #p::register(registry, #ident::new())
             }
 
             /// The process-wide instance, registered into
@@ -66,47 +61,23 @@ pub fn expand(input: &Input, plan: &Plan) -> TokenStream {
             /// works but is not exported, and the error is printed once to
             /// stderr; `try_global()` returns it.
             pub fn global() -> &'static Self {
-                &Self::__tally_global().0
+                Self::__tally_global().get()
             }
 
             /// The process-wide instance, or why it could not be
             /// registered into `Registry::global()`.
             pub fn try_global() -> ::core::result::Result<&'static Self, #p::RegistryError> {
-                let (stats, result) = Self::__tally_global();
-                match result {
-                    ::core::result::Result::Ok(()) => ::core::result::Result::Ok(&**stats),
-                    ::core::result::Result::Err(error) => ::core::result::Result::Err(::core::clone::Clone::clone(error)),
-                }
+                Self::__tally_global().try_get()
             }
 
             #[doc(hidden)]
-            fn __tally_global() -> &'static (
-                #p::Arc<#ident>,
-                ::core::result::Result<(), #p::RegistryError>,
-            ) {
-                static GLOBAL: #p::OnceLock<(
-                    #p::Arc<#ident>,
-                    ::core::result::Result<(), #p::RegistryError>,
-                )> = #p::OnceLock::new();
-                GLOBAL.get_or_init(|| {
-                    let stats = #p::Arc::new(#ident::new());
-                    let result = #p::Registry::register_collector(
-                        #p::Registry::global(),
-                        ::core::clone::Clone::clone(&stats) as #p::Arc<dyn #p::Collector>,
-                    );
-                    if let ::core::result::Result::Err(error) = &result {
-                        #p::eprintln!(
-                            "tally: {}::global() works but is not exported: {}",
-                            #name,
-                            error,
-                        );
-                    }
-                    (stats, result)
-                })
+            fn __tally_global() -> &'static #p::Global<#ident> {
+                static GLOBAL: #p::Global<#ident> = #p::Global::new(#ident::new, #name);
+                &GLOBAL
             }
         }
 
-        #budget_block
+        #(#checks)*
     }
 }
 
@@ -146,31 +117,24 @@ fn init(p: &TokenStream, f: &FieldPlan) -> TokenStream {
     }
 }
 
-/// The histogram configuration expression.
+/// The histogram configuration expression: the configuration the rules
+/// checked, spelled out.
 fn config(p: &TokenStream, h: &HistogramPlan) -> TokenStream {
-    let mut config = if h.seconds {
-        let mut config = quote!(#p::HistogramConfig::seconds());
-        if let Some(lowest) = h.lowest {
-            config = quote!(#config.lowest(#lowest));
-        }
-        if let Some(highest) = h.highest {
-            config = quote!(#config.highest(#highest));
-        }
-        config
-    } else {
-        let lowest = h.lowest.unwrap_or(1);
-        let highest = h.highest.unwrap_or(super::valid::DEFAULT_RAW_HIGHEST);
-        quote!(#p::HistogramConfig::raw(#lowest, #highest))
-    };
-    if let Some(precision) = h.precision {
-        config = quote!(#config.precision(#precision));
-    }
-    if let Some(buckets) = &h.buckets {
+    let c = h.config();
+    let (lowest, highest) = (c.lowest_value(), c.highest_value());
+    let scale = Literal::f64_suffixed(c.scale_factor());
+    let precision = c.precision_digits();
+    let mut config =
+        quote!(#p::HistogramConfig::raw(#lowest, #highest).scale(#scale).precision(#precision));
+    if let Some(buckets) = c.bucket_bounds() {
         let b = buckets.iter().map(|v| Literal::f64_suffixed(*v));
         config = quote!(#config.buckets(&[#(#b),*]));
     }
-    if let Some(quantiles) = &h.quantiles {
-        let q = quantiles.iter().map(|v| Literal::f64_suffixed(*v));
+    if !c.summary_quantiles().is_empty() {
+        let q = c
+            .summary_quantiles()
+            .iter()
+            .map(|v| Literal::f64_suffixed(*v));
         config = quote!(#config.quantiles(&[#(#q),*]));
     }
     config
@@ -206,79 +170,27 @@ fn visit(p: &TokenStream, f: &FieldPlan) -> TokenStream {
     }
 }
 
-/// The const assertion that the field's label set fits its budget,
-/// spanned on the label type.
-fn budget(p: &TokenStream, f: &FieldPlan) -> Option<TokenStream> {
+/// The const evaluation that refuses what the registry would refuse of
+/// the field's label set (invalid or repeated label names, known only as
+/// trait constants) and a series count over its budget, spanned on the
+/// label type.
+fn check(p: &TokenStream, f: &FieldPlan) -> Option<TokenStream> {
     let labels = f.field.labels.as_ref()?;
     let budget = f.budget as usize;
-    let before = format!("series budget exceeded: field `{}` has ", f.field.member);
-    let after = format!(
-        " series (the product of its labels' cardinalities), over its budget of {budget}; \
-         use fewer or smaller labels, or raise the budget with `#[metric(max_series = N)]`"
-    );
-    let len = before.len() + after.len() + 20;
-    Some(quote_spanned! {labels.span()=>
-        const _: () = __tally_series_budget::<#len>(
-            #before,
-            #after,
-            <#labels as #p::LabelSet>::CARDINALITY,
-            #budget,
-        );
+    let member = f.field.member.to_string();
+    let member = member.strip_prefix("r#").unwrap_or(&member);
+    // The whole call carries the label type's span, so rustc reports a
+    // failed evaluation there.
+    let span = labels.span();
+    let p: TokenStream = p
+        .clone()
+        .into_iter()
+        .map(|mut t| {
+            t.set_span(span);
+            t
+        })
+        .collect();
+    Some(quote_spanned! {span=>
+        const _: () = #p::check_family::<#labels>(#member, #budget);
     })
-}
-
-/// The budget assertions with the const fn that words their message
-/// (const panics cannot format numbers, so it writes the digits itself).
-fn budget_block(checks: &[TokenStream]) -> TokenStream {
-    quote! {
-        const _: () = {
-            const fn __tally_series_budget<const N: ::core::primitive::usize>(
-                before: &::core::primitive::str,
-                after: &::core::primitive::str,
-                cardinality: ::core::primitive::usize,
-                budget: ::core::primitive::usize,
-            ) {
-                if cardinality <= budget {
-                    return;
-                }
-                let mut buf = [0u8; N];
-                let mut len = 0;
-                let mut i = 0;
-                let bytes = before.as_bytes();
-                while i < bytes.len() {
-                    buf[len] = bytes[i];
-                    len += 1;
-                    i += 1;
-                }
-                let mut digits = [0u8; 20];
-                let mut count = 0;
-                let mut n = cardinality;
-                loop {
-                    digits[count] = b'0' + (n % 10) as ::core::primitive::u8;
-                    count += 1;
-                    n /= 10;
-                    if n == 0 {
-                        break;
-                    }
-                }
-                while count > 0 {
-                    count -= 1;
-                    buf[len] = digits[count];
-                    len += 1;
-                }
-                let bytes = after.as_bytes();
-                i = 0;
-                while i < bytes.len() {
-                    buf[len] = bytes[i];
-                    len += 1;
-                    i += 1;
-                }
-                match ::core::str::from_utf8(buf.split_at(len).0) {
-                    ::core::result::Result::Ok(message) => ::core::panic!("{}", message),
-                    ::core::result::Result::Err(_) => ::core::panic!("series budget exceeded"),
-                }
-            }
-            #(#checks)*
-        };
-    }
 }

@@ -1,7 +1,12 @@
 //! The rules of `#[derive(Metrics)]`, one function per rule, each error
-//! spanned on the token that breaks it. The result is a [`Plan`]: every
-//! name, unit, budget and histogram configuration the expansion needs,
-//! already checked.
+//! spanned on the token that breaks it. The rules themselves are
+//! `metrics-core`'s (`name`, `HistogramConfig::problems`, `Window::new`),
+//! the ones the registry applies at run time; this module finds the token
+//! each refusal belongs on. The result is a [`Plan`]: every name, unit,
+//! budget and histogram configuration the expansion needs, already
+//! checked.
+
+use std::time::Duration;
 
 use proc_macro2::TokenStream;
 use quote::ToTokens;
@@ -10,7 +15,8 @@ use syn::{Expr, ExprLit, Lit, LitInt};
 use super::ast::{Field, Input, Kind};
 use super::duration::parse_nanos;
 use crate::ctxt::Ctxt;
-use metrics_core::name::{check_metric_name, non_base_unit, reserved_suffix};
+use metrics_core::name::{self, UnitError};
+use metrics_core::{HistogramConfig, HistogramConfigError, MetricKind, Window, WindowError};
 
 /// The series budget of a field without `max_series`: generous for a
 /// dashboard, small enough that a mistaken label cannot take a process's
@@ -34,6 +40,8 @@ pub struct FieldPlan<'a> {
     /// The family name the `Desc` carries: `prefix_name`, without a
     /// counter's `_total` and without the unit suffix (the registry adds it).
     pub name: String,
+    /// The name the registry will expose (with the unit suffix).
+    pub exposed: String,
     /// The unit, if any.
     pub unit: Option<String>,
     /// The series budget.
@@ -72,20 +80,21 @@ pub fn check<'a>(cx: &Ctxt, input: &'a Input<'a>) -> Plan<'a> {
     let mut fields = Vec::new();
     for field in &input.fields {
         let Some(kind) = field.kind else { continue };
-        if kind == Kind::Flatten {
+        let Kind::Family(family) = kind else {
             let flatten_prefix = match &field.flatten_prefix {
                 Some(lit) => {
                     let own = lit.value();
-                    if let Err(reason) = check_metric_name(&own) {
+                    if let Err(reason) = name::check_metric_name(&own) {
                         cx.error_spanned_by(lit, format!("invalid prefix \"{own}\": {reason}"));
                     }
-                    join(&prefix, &own)
+                    name::join(&prefix, &own)
                 }
                 None => prefix.clone(),
             };
             fields.push(FieldPlan {
                 field,
                 name: String::new(),
+                exposed: String::new(),
                 unit: None,
                 budget: 0,
                 histogram: None,
@@ -93,16 +102,18 @@ pub fn check<'a>(cx: &Ctxt, input: &'a Input<'a>) -> Plan<'a> {
                 window: None,
             });
             continue;
-        }
-        let unit = check_unit(cx, field);
-        let name = check_name(cx, &prefix, field, kind, unit.as_deref());
+        };
+        let unit = check_unit(cx, field, family.histogram());
+        let (name, exposed) = check_name(cx, &prefix, field, family.kind, unit.as_deref());
         let budget = check_budget(cx, field, default_budget);
-        let histogram =
-            (kind == Kind::Histogram).then(|| check_histogram(cx, field, unit.as_deref()));
-        let window = field.windowed.then(|| check_window(cx, field));
+        let histogram = family
+            .histogram()
+            .then(|| check_histogram(cx, field, unit.as_deref()));
+        let window = family.windowed().then(|| check_window(cx, field));
         fields.push(FieldPlan {
             field,
             name,
+            exposed,
             unit,
             budget,
             histogram,
@@ -114,47 +125,38 @@ pub fn check<'a>(cx: &Ctxt, input: &'a Input<'a>) -> Plan<'a> {
     Plan { fields }
 }
 
-/// The window of a windowed family when its field names none: 5 minutes.
-pub const DEFAULT_WINDOW_NANOS: u64 = 300_000_000_000;
-/// The bucket count of a window when its field names none.
-pub const DEFAULT_WINDOW_BUCKETS: u64 = 5;
-
-/// Rules for a windowed family: `window` is a duration, `window_buckets`
-/// is 1 to 3600, and each bucket lasts at least 1 ms (what
-/// `Window::new` checks at run time, so `new()` cannot fail).
+/// Rules for a windowed family: `window` is a duration, and the window
+/// is one `Window::new` accepts (1 to 3600 buckets, each at least 1 ms),
+/// so `new()` cannot fail.
 fn check_window(cx: &Ctxt, field: &Field) -> (u64, u64) {
+    let default = Window::default();
     let span = match &field.window {
-        None => DEFAULT_WINDOW_NANOS,
-        Some(lit) => match super::duration::parse_nanos(&lit.value()) {
-            Ok(nanos) => nanos,
+        None => default.span(),
+        Some(lit) => match parse_nanos(&lit.value()) {
+            Ok(nanos) => Duration::from_nanos(nanos),
             Err(reason) => {
                 cx.error_spanned_by(lit, reason);
-                return (DEFAULT_WINDOW_NANOS, DEFAULT_WINDOW_BUCKETS);
+                return (0, 0);
             }
         },
     };
-    let buckets = match &field.window_buckets {
-        None => DEFAULT_WINDOW_BUCKETS,
-        Some((n, lit)) => {
-            if !(1..=3600).contains(n) {
-                cx.error_spanned_by(lit, format!("`window_buckets` must be 1 to 3600, not {n}"));
-                return (span, DEFAULT_WINDOW_BUCKETS);
-            }
-            *n
-        }
+    let buckets = field
+        .window_buckets
+        .as_ref()
+        .map_or(default.buckets() as u64, |(n, _)| *n);
+    let at = |error: &WindowError| match (error, &field.window, &field.window_buckets) {
+        (WindowError::Buckets(_), _, Some((_, lit))) => lit.to_token_stream(),
+        (_, Some(lit), _) => lit.to_token_stream(),
+        (_, None, Some((_, lit))) => lit.to_token_stream(),
+        (_, None, None) => field.ty.to_token_stream(),
     };
-    if span / buckets < 1_000_000 {
-        let at = match (&field.window, &field.window_buckets) {
-            (Some(lit), _) => lit.to_token_stream(),
-            (None, Some((_, lit))) => lit.to_token_stream(),
-            (None, None) => field.ty.to_token_stream(),
-        };
-        cx.error_spanned_by(
-            at,
-            format!("each window bucket must last at least 1 ms, but {span} ns / {buckets} buckets is shorter"),
-        );
+    match Window::new(span, usize::try_from(buckets).unwrap_or(usize::MAX)) {
+        Ok(window) => (window.span().as_nanos() as u64, window.buckets() as u64),
+        Err(error) => {
+            cx.error_spanned_by(at(&error), format!("invalid window: {error}"));
+            (0, 0)
+        }
     }
-    (span, buckets)
 }
 
 /// Rule: no generic parameters. `global()` keeps the instance in a
@@ -174,7 +176,7 @@ fn check_prefix(cx: &Ctxt, input: &Input) -> String {
         return String::new();
     };
     let prefix = lit.value();
-    if let Err(reason) = check_metric_name(&prefix) {
+    if let Err(reason) = name::check_metric_name(&prefix) {
         cx.error_spanned_by(lit, format!("invalid prefix \"{prefix}\": {reason}"));
         // Field names are not checked against a broken prefix: one
         // mistake, one error.
@@ -185,18 +187,15 @@ fn check_prefix(cx: &Ctxt, input: &Input) -> String {
 
 /// Rule: a budget is at least one series.
 fn check_struct_budget(cx: &Ctxt, input: &Input) -> u64 {
-    match &input.max_series {
-        Some((0, lit)) => {
-            cx.error_spanned_by(lit, "`max_series` must be at least 1");
-            DEFAULT_MAX_SERIES
-        }
-        Some((n, _)) => *n,
-        None => DEFAULT_MAX_SERIES,
-    }
+    budget_at_least_one(cx, &input.max_series, DEFAULT_MAX_SERIES)
 }
 
 fn check_budget(cx: &Ctxt, field: &Field, default: u64) -> u64 {
-    match &field.max_series {
+    budget_at_least_one(cx, &field.max_series, default)
+}
+
+fn budget_at_least_one(cx: &Ctxt, max_series: &Option<(u64, LitInt)>, default: u64) -> u64 {
+    match max_series {
         Some((0, lit)) => {
             cx.error_spanned_by(lit, "`max_series` must be at least 1");
             default
@@ -206,42 +205,47 @@ fn check_budget(cx: &Ctxt, field: &Field, default: u64) -> u64 {
     }
 }
 
-/// Rule: a unit is lowercase `[a-z0-9_]` and a base unit (`seconds`, not
-/// `ms`; `bytes`, not `kb`), as Prometheus names carry base units.
-fn check_unit(cx: &Ctxt, field: &Field) -> Option<String> {
+/// Rule: the unit passes the registry's unit rule (`name::check_unit`):
+/// lowercase `[a-z0-9_]`, a base unit.
+fn check_unit(cx: &Ctxt, field: &Field, histogram: bool) -> Option<String> {
     let lit = field.unit.as_ref()?;
     let unit = lit.value();
-    if unit.is_empty()
-        || !unit
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-    {
-        cx.error_spanned_by(
-            lit,
-            format!("invalid unit \"{unit}\": a unit is lowercase ASCII letters, digits and `_`, e.g. \"seconds\" or \"bytes\""),
-        );
-        return None;
+    match name::check_unit(&unit) {
+        Ok(()) => Some(unit),
+        Err(UnitError::Chars) => {
+            cx.error_spanned_by(
+                lit,
+                format!("invalid unit \"{unit}\": a unit is lowercase ASCII letters, digits and `_`, e.g. \"seconds\" or \"bytes\""),
+            );
+            None
+        }
+        Err(UnitError::NotBase(base)) => {
+            let advice = if base == "seconds" && histogram {
+                " (a `seconds` histogram records nanoseconds with `record_duration` and exposes seconds)"
+            } else {
+                ""
+            };
+            cx.error_spanned_by(
+                lit,
+                format!("\"{unit}\" is not a base unit: use `unit = \"{base}\"` instead, Prometheus names carry base units{advice}"),
+            );
+            None
+        }
     }
-    if let Some(base) = non_base_unit(&unit) {
-        let advice = if base == "seconds" && field.kind == Some(Kind::Histogram) {
-            " (a `seconds` histogram records nanoseconds with `record_duration` and exposes seconds)"
-        } else {
-            ""
-        };
-        cx.error_spanned_by(
-            lit,
-            format!("\"{unit}\" is not a base unit: use `unit = \"{base}\"` instead, Prometheus names carry base units{advice}"),
-        );
-        return None;
-    }
-    Some(unit)
 }
 
-/// Rules: the exposed name (`prefix_name`, plus the unit suffix) is a
-/// legal metric name, and a non-counter does not end with a suffix
-/// exporters reserve (`_total`, `_bucket`, `_count`, `_sum`, ...). A
-/// counter's own `_total` is dropped: exporters add it.
-fn check_name(cx: &Ctxt, prefix: &str, field: &Field, kind: Kind, unit: Option<&str>) -> String {
+/// Rules: the name is a legal metric name; the exposed name (joined and
+/// suffixed as the registry does) does not end with a suffix exporters
+/// reserve for another kind's samples, and passes promtool's
+/// unambiguous lints (`name::lint_metric_name`). Returns the `Desc` name
+/// and the exposed name.
+fn check_name(
+    cx: &Ctxt,
+    prefix: &str,
+    field: &Field,
+    kind: MetricKind,
+    unit: Option<&str>,
+) -> (String, String) {
     let (own, span): (String, TokenStream) = match &field.name {
         Some(lit) => (lit.value(), lit.to_token_stream()),
         None => {
@@ -252,46 +256,46 @@ fn check_name(cx: &Ctxt, prefix: &str, field: &Field, kind: Kind, unit: Option<&
             )
         }
     };
-    if let Err(reason) = check_metric_name(&own) {
+    if let Err(reason) = name::check_metric_name(&own) {
         cx.error_spanned_by(span, format!("invalid metric name \"{own}\": {reason}"));
-        return own;
+        return (own.clone(), own);
     }
-    let mut name = join(prefix, &own);
-    if kind == Kind::Counter {
-        if let Some(stripped) = name.strip_suffix("_total") {
-            name = stripped.to_owned();
-        }
+    let desc_name = name::family_name(prefix, &own, kind);
+    let exposed = name::exposed_name(prefix, &own, kind, unit);
+    if let Err(reason) = name::check_metric_name(&exposed) {
+        // A counter named `_total` is exposed as nothing at all.
+        cx.error_spanned_by(
+            span,
+            format!(
+                "metric name \"{own}\" is exposed as \"{exposed}\", which is invalid: {reason}"
+            ),
+        );
+    } else if let Some(suffix) = name::reserved_suffix(kind, &exposed) {
+        let why = if suffix == "_total" {
+            "only counters end in `_total`".to_owned()
+        } else {
+            format!("exporters append `{suffix}` to the samples of histograms and summaries")
+        };
+        cx.error_spanned_by(
+            span,
+            format!("metric name \"{exposed}\" ends with the reserved suffix `{suffix}`: {why}; choose another name"),
+        );
+    } else if let Err(lint) = name::lint_metric_name(kind, &exposed) {
+        cx.error_spanned_by(span, format!("metric name \"{exposed}\": {lint}"));
     }
-    let exposed = exposed(&name, unit);
-    if kind != Kind::Counter {
-        if let Some(suffix) = reserved_suffix(&exposed) {
-            let why = if suffix == "_total" {
-                "only counters end in `_total`".to_owned()
-            } else {
-                format!("exporters append `{suffix}` to the samples of histograms and summaries")
-            };
-            cx.error_spanned_by(
-                span,
-                format!("metric name \"{exposed}\" ends with the reserved suffix `{suffix}`: {why}; choose another name"),
-            );
-        }
-    }
-    name
+    (desc_name, exposed)
 }
 
 /// Rule: two fields never expose the same name (counting the unit suffix
-/// and a counter's dropped `_total`). The second one is reported.
+/// and a counter's dropped `_total`), and two flattened fields never nest
+/// one struct under one prefix. The second one is reported.
 fn check_unique_names(cx: &Ctxt, fields: &[FieldPlan]) {
     let families: Vec<&FieldPlan> = fields
         .iter()
         .filter(|f| f.field.kind != Some(Kind::Flatten))
         .collect();
     for (i, f) in families.iter().enumerate() {
-        let name = exposed(&f.name, f.unit.as_deref());
-        if let Some(first) = families[..i]
-            .iter()
-            .find(|g| exposed(&g.name, g.unit.as_deref()) == name)
-        {
+        if let Some(first) = families[..i].iter().find(|g| g.exposed == f.exposed) {
             let span = match &f.field.name {
                 Some(lit) => lit.to_token_stream(),
                 None => f.field.member.to_token_stream(),
@@ -299,7 +303,28 @@ fn check_unique_names(cx: &Ctxt, fields: &[FieldPlan]) {
             cx.error_spanned_by(
                 span,
                 format!(
-                    "field `{}` exposes the metric name \"{name}\", already exposed by field `{}`",
+                    "field `{}` exposes the metric name \"{}\", already exposed by field `{}`",
+                    f.field.member, f.exposed, first.field.member
+                ),
+            );
+        }
+    }
+    // Two flattened fields of one type under one prefix expose the same
+    // families (both nested structs name them alike).
+    let nested: Vec<&FieldPlan> = fields
+        .iter()
+        .filter(|f| f.field.kind == Some(Kind::Flatten))
+        .collect();
+    let ty = |f: &FieldPlan| f.field.ty.to_token_stream().to_string();
+    for (i, f) in nested.iter().enumerate() {
+        if let Some(first) = nested[..i]
+            .iter()
+            .find(|g| g.flatten_prefix == f.flatten_prefix && ty(g) == ty(f))
+        {
+            cx.error_spanned_by(
+                f.field.member,
+                format!(
+                    "field `{}` flattens the same struct as field `{}` under the same prefix, so both expose the same metric names; give one `#[metric(flatten, prefix = \"...\")]`",
                     f.field.member, first.field.member
                 ),
             );
@@ -308,128 +333,122 @@ fn check_unique_names(cx: &Ctxt, fields: &[FieldPlan]) {
 }
 
 /// Rules for a histogram: `lowest`/`highest` are durations for a
-/// `seconds` histogram and integers otherwise; `1 <= lowest`, `2 * lowest
-/// <= highest`; `precision` in 1..=5; buckets finite and ascending;
-/// quantiles in 0..=1. The same checks `HistogramConfig::validate` makes
-/// at run time, so `new()` cannot fail.
+/// `seconds` histogram and integers otherwise, lists are number
+/// literals; then the configuration is the one `HistogramConfig`
+/// accepts (`problems()`: the check `Histogram::with_config` makes at run
+/// time, so `new()` cannot fail), each problem on its token.
 fn check_histogram(cx: &Ctxt, field: &Field, unit: Option<&str>) -> HistogramPlan {
     let seconds = unit == Some("seconds");
-    let bound = |expr: &Option<Expr>| -> Option<u64> {
-        let expr = expr.as_ref()?;
-        let value = bound_value(cx, expr, seconds)?;
-        if value == 0 {
-            cx.error_spanned_by(expr, "histogram bounds must be at least 1 (recording unit)");
-            return None;
-        }
-        Some(value)
-    };
+    let bound = |expr: &Option<Expr>| -> Option<u64> { bound_value(cx, expr.as_ref()?, seconds) };
     let lowest = bound(&field.lowest);
     let highest = bound(&field.highest);
-    let precision = match &field.precision {
-        Some((p, lit)) if !(1..=5).contains(p) => {
-            cx.error_spanned_by(
-                lit,
-                format!("precision must be 1 to 5 significant digits, not {p} (memory per series grows about 8x per digit)"),
-            );
-            None
-        }
-        Some((p, _)) => Some(*p as u8),
-        None => None,
-    };
-    let (default_lowest, default_highest) = if seconds {
-        let d = metrics_core::HistogramConfig::seconds();
-        (d.lowest_value(), d.highest_value())
-    } else {
-        (1, DEFAULT_RAW_HIGHEST)
-    };
-    let (lo, hi) = (
-        lowest.unwrap_or(default_lowest),
-        highest.unwrap_or(default_highest),
-    );
-    // Only bounds that parsed are compared: one mistake, one error.
-    let parsed = (field.lowest.is_none() || lowest.is_some())
-        && (field.highest.is_none() || highest.is_some());
-    if parsed && hi / 2 < lo {
-        let describe = |v: u64| {
-            if seconds {
-                format!("{v}ns")
-            } else {
-                v.to_string()
-            }
-        };
-        let span = field
-            .highest
-            .as_ref()
-            .or(field.lowest.as_ref())
-            .map(|e| e.to_token_stream())
-            .unwrap_or_else(|| field.ty.to_token_stream());
-        cx.error_spanned_by(
-            span,
-            format!(
-                "histogram range makes no sense: `highest` ({}) must be at least twice `lowest` ({})",
-                describe(hi),
-                describe(lo)
-            ),
-        );
-    }
-    if let (Some(_), Some(lowest_expr)) = (lowest, &field.lowest) {
-        let p = precision.unwrap_or(2);
-        let sub_bits = (2 * 10u64.pow(u32::from(p))).next_power_of_two().ilog2();
-        if lo.ilog2() + sub_bits > 63 {
-            cx.error_spanned_by(
-                lowest_expr,
-                format!("`lowest` is too large to keep {p} significant digits"),
-            );
-        }
-    }
-    let buckets = field.buckets.as_ref().and_then(|e| {
-        let values = float_list(cx, e, "buckets")?;
-        if values.is_empty() {
-            cx.error_spanned_by(
-                e,
-                "`buckets` needs at least one upper bound (`+Inf` is implied)",
-            );
-            return None;
-        }
-        if let ArrayExpr::Array(array) = ArrayExpr::of(e) {
-            for (i, w) in values.windows(2).enumerate() {
-                if w[0] >= w[1] {
-                    cx.error_spanned_by(
-                        &array.elems[i + 1],
-                        format!(
-                            "bucket bounds must be strictly ascending: {} comes after {}",
-                            w[1], w[0]
-                        ),
-                    );
-                }
-            }
-        }
-        Some(values)
-    });
-    let quantiles = field.quantiles.as_ref().and_then(|e| {
-        let values = float_list(cx, e, "quantiles")?;
-        if let ArrayExpr::Array(array) = ArrayExpr::of(e) {
-            for (i, q) in values.iter().enumerate() {
-                if !(0.0..=1.0).contains(q) {
-                    cx.error_spanned_by(
-                        &array.elems[i],
-                        format!("quantile {q} is not between 0 and 1"),
-                    );
-                }
-            }
-        }
-        Some(values)
-    });
+    let precision = field
+        .precision
+        .as_ref()
+        .map(|(p, _)| u8::try_from(*p).unwrap_or(u8::MAX));
+    let buckets = field
+        .buckets
+        .as_ref()
+        .and_then(|e| float_list(cx, e, "buckets"));
+    let quantiles = field
+        .quantiles
+        .as_ref()
+        .and_then(|e| float_list(cx, e, "quantiles"));
+
     // A histogram with neither unit nor bounds records what
     // `Histogram::new()` records: nanoseconds (durations exactly).
     let seconds = seconds || (unit.is_none() && field.lowest.is_none() && field.highest.is_none());
-    HistogramPlan {
+    let plan = HistogramPlan {
         seconds,
         lowest,
         highest: highest.or((!seconds).then_some(DEFAULT_RAW_HIGHEST)),
         precision,
         buckets,
         quantiles,
+    };
+    // Only bounds that parsed are compared: one mistake, one error.
+    let parsed = (field.lowest.is_none() || lowest.is_some())
+        && (field.highest.is_none() || highest.is_some());
+    let config = plan.config();
+    for problem in config.problems() {
+        use HistogramConfigError::*;
+        let element = |list: &Option<Expr>, index: usize| {
+            let list = list.as_ref().expect("a list problem comes from a list");
+            match ArrayExpr::of(list) {
+                ArrayExpr::Array(array) => array.elems[index].to_token_stream(),
+                ArrayExpr::Other => list.to_token_stream(),
+            }
+        };
+        let lowest_or_type = || {
+            field
+                .lowest
+                .as_ref()
+                .map_or_else(|| field.ty.to_token_stream(), |e| e.to_token_stream())
+        };
+        let (span, advice) = match &problem {
+            LowestIsZero => (lowest_or_type(), ""),
+            HighestTooLow { .. } if parsed => (
+                field
+                    .highest
+                    .as_ref()
+                    .map_or_else(lowest_or_type, |e| e.to_token_stream()),
+                if seconds {
+                    " (in nanoseconds, a `seconds` histogram's recording unit)"
+                } else {
+                    ""
+                },
+            ),
+            LowestTooLargeForPrecision { .. } if parsed => (lowest_or_type(), ""),
+            HighestTooLow { .. } | LowestTooLargeForPrecision { .. } => continue,
+            Precision(_) => (
+                field.precision.as_ref().expect("set").1.to_token_stream(),
+                " (memory per series grows about 8x per digit)",
+            ),
+            NoBuckets => (field.buckets.to_token_stream(), ""),
+            BucketNotFinite { index, .. }
+            | RepeatedBucket { index, .. }
+            | BucketsNotAscending { index, .. } => (element(&field.buckets, *index), ""),
+            Quantile { index, .. } | RepeatedQuantile { index, .. } => {
+                (element(&field.quantiles, *index), "")
+            }
+            // The derive sets no scale or precision in bits of its own.
+            Scale(_) | PrecisionBits(_) => (field.ty.to_token_stream(), ""),
+        };
+        cx.error_spanned_by(span, format!("{problem}{advice}"));
+    }
+    plan
+}
+
+impl HistogramPlan {
+    /// The configuration `new()` will build, to check it with the core's
+    /// own rules. Lists are leaked: `HistogramConfig` holds `'static`
+    /// slices, and a macro expansion's few numbers are small.
+    pub fn config(&self) -> HistogramConfig {
+        let mut config = if self.seconds {
+            let mut config = HistogramConfig::seconds();
+            if let Some(lowest) = self.lowest {
+                config = config.lowest(lowest);
+            }
+            if let Some(highest) = self.highest {
+                config = config.highest(highest);
+            }
+            config
+        } else {
+            HistogramConfig::raw(
+                self.lowest.unwrap_or(1),
+                self.highest.unwrap_or(DEFAULT_RAW_HIGHEST),
+            )
+        };
+        if let Some(precision) = self.precision {
+            config = config.precision(precision);
+        }
+        if let Some(buckets) = &self.buckets {
+            config = config.buckets(Vec::leak(buckets.clone()));
+        }
+        if let Some(quantiles) = &self.quantiles {
+            config = config.quantiles(Vec::leak(quantiles.clone()));
+        }
+        config
     }
 }
 
@@ -553,50 +572,5 @@ impl<'a> ArrayExpr<'a> {
             Expr::Group(g) => ArrayExpr::of(&g.expr),
             _ => ArrayExpr::Other,
         }
-    }
-}
-
-/// `prefix_name`, or `name` without a prefix.
-pub fn join(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{prefix}_{name}")
-    }
-}
-
-/// The name the registry exposes: `name` plus `_unit` unless it already
-/// ends with it (the registry's rule).
-pub fn exposed(name: &str, unit: Option<&str>) -> String {
-    match unit {
-        Some(unit) if !name.strip_suffix(unit).is_some_and(|n| n.ends_with('_')) => {
-            format!("{name}_{unit}")
-        }
-        _ => name.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{exposed, join};
-
-    #[test]
-    fn exposed_names_follow_the_registry() {
-        assert_eq!(
-            exposed("http_latency", Some("seconds")),
-            "http_latency_seconds"
-        );
-        assert_eq!(
-            exposed("latency_seconds", Some("seconds")),
-            "latency_seconds"
-        );
-        // Not a `_seconds` suffix, so the unit is appended.
-        assert_eq!(
-            exposed("fractionseconds", Some("seconds")),
-            "fractionseconds_seconds"
-        );
-        assert_eq!(exposed("requests", None), "requests");
-        assert_eq!(join("", "requests"), "requests");
-        assert_eq!(join("http", "requests"), "http_requests");
     }
 }

@@ -32,11 +32,11 @@
 
 use base64::Engine;
 use hdrhistogram::serialization::{Serializer as _, V2Serializer};
-use metrics_core::{FamilySnapshot, HistogramSnapshot, MetricKind, RegistrySnapshot, Value};
+use metrics_core::{HistogramSnapshot, MetricKind, RegistrySnapshot, Value};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
-use super::labels::Labels;
+use super::plan::Plan;
 use super::quantiles::quantile_value;
 
 /// Appends `snapshot` as JSON.
@@ -67,14 +67,15 @@ impl Serialize for Families<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let snapshot = self.snapshot;
         let mut map = serializer.serialize_map(Some(snapshot.families.len()))?;
-        let mut name = String::new();
         for family in &snapshot.families {
-            name.clear();
-            name.push_str(&family.name);
-            if family.kind == MetricKind::Counter {
-                name.push_str("_total");
-            }
-            map.serialize_entry(&name, &Family { snapshot, family })?;
+            let plan = Plan::new(family);
+            map.serialize_entry(
+                &*plan.listed,
+                &Family {
+                    snapshot,
+                    plan: &plan,
+                },
+            )?;
         }
         map.end()
     }
@@ -82,7 +83,7 @@ impl Serialize for Families<'_> {
 
 struct Family<'a> {
     snapshot: &'a RegistrySnapshot,
-    family: &'a FamilySnapshot,
+    plan: &'a Plan<'a>,
 }
 
 #[derive(Serialize)]
@@ -98,22 +99,19 @@ struct FamilyJson<'a> {
 
 impl Serialize for Family<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let family = self.family;
-        let (kind, clamped) = match family.kind {
-            MetricKind::Counter => ("counter", None),
-            MetricKind::Gauge => ("gauge", None),
-            MetricKind::Histogram => ("histogram", Some(family.clamped)),
-            MetricKind::Summary => ("summary", Some(family.clamped)),
-        };
+        let plan = self.plan;
+        let family = plan.family;
+        // Distribution families say how many values were clamped.
+        let clamped = matches!(family.kind, MetricKind::Histogram | MetricKind::Summary)
+            .then_some(family.clamped);
         FamilyJson {
-            kind,
+            kind: plan.type_name,
             help: &family.help,
-            unit: family.unit.map(|u| u.as_str()),
+            unit: plan.unit,
             clamped,
             series: SeriesList {
                 consts: &self.snapshot.const_labels,
-                labels: Labels::new(&[], family.labels),
-                family,
+                plan,
             },
         }
         .serialize(serializer)
@@ -122,16 +120,15 @@ impl Serialize for Family<'_> {
 
 struct SeriesList<'a> {
     consts: &'a [(String, String)],
-    labels: Labels<'a>,
-    family: &'a FamilySnapshot,
+    plan: &'a Plan<'a>,
 }
 
 impl Serialize for SeriesList<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.family.series.iter().map(|s| SeriesJson {
+        serializer.collect_seq(self.plan.family.series.iter().map(|s| SeriesJson {
             labels: LabelMap {
                 consts: self.consts,
-                labels: &self.labels,
+                plan: self.plan,
                 index: s.index,
             },
             value: &s.value,
@@ -142,7 +139,7 @@ impl Serialize for SeriesList<'_> {
 /// A series' labels, constants first, as a JSON object.
 struct LabelMap<'a> {
     consts: &'a [(String, String)],
-    labels: &'a Labels<'a>,
+    plan: &'a Plan<'a>,
     index: usize,
 }
 
@@ -151,7 +148,7 @@ impl Serialize for LabelMap<'_> {
         let consts = self.consts.iter().map(|(k, v)| (k.as_str(), v.as_str()));
         // Shorten the pairs' `'static` to the constants' lifetime.
         let pairs = self
-            .labels
+            .plan
             .pairs(self.index)
             .map(|(k, v)| -> (&str, &str) { (k, v) });
         serializer.collect_map(consts.chain(pairs))

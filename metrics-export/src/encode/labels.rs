@@ -55,8 +55,10 @@ pub(crate) struct Labels<'a> {
 }
 
 impl<'a> Labels<'a> {
-    /// The label writer of a family, with the escaped constant labels.
-    pub(crate) fn new(consts: &'a [u8], desc: &'static LabelDesc) -> Self {
+    /// The label writer, with the escaped constant labels, set to an
+    /// unlabeled family.
+    pub(crate) fn new(consts: &'a [u8]) -> Self {
+        let desc = <() as metrics_core::LabelSet>::DESC;
         let mut labels = Labels {
             consts,
             desc,
@@ -70,36 +72,21 @@ impl<'a> Labels<'a> {
             block: Vec::new(),
             starts: Vec::new(),
         };
-        labels.reset(desc);
+        labels.reset(desc, &[]);
         labels
     }
 
-    /// Moves to another family.
-    pub(crate) fn reset(&mut self, desc: &'static LabelDesc) {
+    /// Moves to another family, whose labels are `desc` with the
+    /// series-index `strides` of its [`Plan`](super::plan::Plan).
+    pub(crate) fn reset(&mut self, desc: &'static LabelDesc, strides: &[usize]) {
         let n = desc.values.len();
         self.desc = desc;
         self.strides.clear();
-        self.strides.resize(n, 1);
-        for i in (0..n.saturating_sub(1)).rev() {
-            self.strides[i] = self.strides[i + 1] * desc.values[i + 1].len();
-        }
+        self.strides.extend_from_slice(strides);
         self.prepared = false;
         self.ordinals.clear();
         self.ordinals.resize(n, 0);
         self.at = None;
-    }
-
-    /// The `(name, value)` pairs of series `index` (without constants).
-    pub(crate) fn pairs(
-        &self,
-        index: usize,
-    ) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
-        self.desc
-            .names
-            .iter()
-            .zip(self.desc.values)
-            .zip(&self.strides)
-            .map(move |((name, values), stride)| (*name, values[(index / stride) % values.len()]))
     }
 
     /// Escapes every label value into its fragment (once per family).
@@ -218,6 +205,7 @@ impl<'a> Labels<'a> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::plan::label_strides;
     use super::*;
 
     static DESC: LabelDesc = LabelDesc {
@@ -238,10 +226,11 @@ mod tests {
     #[test]
     fn odometer_matches_division_in_any_order() {
         let consts = const_labels(&[("c".into(), "\\".into())]);
-        let mut labels = Labels::new(&consts, &DESC);
+        let mut labels = Labels::new(&consts);
+        labels.reset(&DESC, &label_strides(&DESC));
         let order = [0, 1, 2, 3, 4, 5, 5, 3, 0, 4, 5, 1];
         for index in order {
-            let want: Vec<String> = labels
+            let want: Vec<String> = DESC
                 .pairs(index)
                 .map(|(k, v)| format!("{k}=\"{}\"", v.replace('"', "\\\"")))
                 .collect();
@@ -258,7 +247,8 @@ mod tests {
             names: &[],
             values: &[],
         };
-        let mut labels = Labels::new(&[], &NONE);
+        let mut labels = Labels::new(&[]);
+        labels.reset(&NONE, &label_strides(&NONE));
         assert_eq!(line(&mut labels, 0), "");
         let mut out = Vec::new();
         labels.write(&mut out, 0, Some((b"le", b"1.0")));

@@ -19,21 +19,28 @@
 //!   serialization in base64, to merge exactly elsewhere; the live page's
 //!   compact JSON ([`encode_page_json`]): count, sum, p50, p90, p99.
 //!
-//! The protobuf messages are in [`proto`] (a module, as their names
-//! mirror upstream's `Counter`, `Histogram`, ...); the OTLP ones, for
-//! [`encode_otlp`], in [`otlp_proto`].
+//! Every encoder reads a family through its exposition plan
+//! (`plan.rs`): `_total`, units, the help of derived families, label
+//! strides and what a family without series shows are decided there
+//! once; the encoders only write what it says. [`EncodeOptions`] are in
+//! `options.rs`. The protobuf messages are in [`proto`] (a module, as
+//! their names mirror upstream's `Counter`, `Histogram`, ...); the OTLP
+//! ones, for [`encode_otlp`], in [`otlp_proto`].
 
 mod buckets;
 mod escape;
+mod exemplars;
 mod format;
 mod json;
 mod labels;
 mod native;
 mod number;
 mod openmetrics;
+mod options;
 mod otlp;
 pub mod otlp_proto;
 mod page_json;
+mod plan;
 pub mod proto;
 mod protobuf;
 mod protobuf_prost;
@@ -47,7 +54,8 @@ pub use format::{
 };
 pub use json::encode_json;
 pub use native::{expand_native, native_schema, ZERO_THRESHOLD};
-pub use openmetrics::{encode_openmetrics, process_start, EncodeOptions};
+pub use openmetrics::encode_openmetrics;
+pub use options::{process_start, EncodeOptions};
 pub use otlp::{
     encode_otlp, otlp_request, ucum_unit, OtlpHistograms, OtlpOptions, CONTENT_TYPE_OTLP,
 };

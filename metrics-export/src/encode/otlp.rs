@@ -29,9 +29,8 @@ use metrics_core::{FamilySnapshot, HistogramSnapshot, MetricKind, RegistrySnapsh
 use prost::Message;
 
 use super::buckets::Classic;
-use super::labels::Labels;
 use super::native::{native_buckets_into, native_schema, Bounds, NativeBuckets};
-use super::openmetrics::process_start;
+use super::options::process_start;
 use super::otlp_proto as otlp;
 use super::quantiles::{quantile_value, summary_quantiles};
 
@@ -217,12 +216,11 @@ impl Encoder<'_> {
     /// The attributes of series `index`: constant labels, then the
     /// family's labels.
     fn attributes(&self, family: &FamilySnapshot, index: usize) -> Vec<otlp::KeyValue> {
-        let labels = Labels::new(&[], family.labels);
         self.snapshot
             .const_labels
             .iter()
             .map(|(k, v)| key_value(k, v))
-            .chain(labels.pairs(index).map(|(k, v)| key_value(k, v)))
+            .chain(family.labels.pairs(index).map(|(k, v)| key_value(k, v)))
             .collect()
     }
 

@@ -72,6 +72,8 @@ pub struct Gauge {
 pub struct Counter {
     #[prost(double, optional, tag = "1")]
     pub value: Option<f64>,
+    #[prost(message, optional, tag = "2")]
+    pub exemplar: Option<Exemplar>,
     #[prost(message, optional, tag = "3")]
     pub created_timestamp: Option<Timestamp>,
 }
@@ -139,6 +141,8 @@ pub struct Histogram {
     pub positive_delta: Vec<i64>,
     #[prost(double, repeated, packed = "false", tag = "14")]
     pub positive_count: Vec<f64>,
+    #[prost(message, repeated, tag = "16")]
+    pub exemplars: Vec<Exemplar>,
 }
 
 /// `io.prometheus.client.Bucket`: a classic cumulative bucket.
@@ -150,6 +154,20 @@ pub struct Bucket {
     pub cumulative_count_float: Option<f64>,
     #[prost(double, optional, tag = "2")]
     pub upper_bound: Option<f64>,
+    #[prost(message, optional, tag = "3")]
+    pub exemplar: Option<Exemplar>,
+}
+
+/// `io.prometheus.client.Exemplar`: labels (trace and span ids), the
+/// observed value and when it was observed.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct Exemplar {
+    #[prost(message, repeated, tag = "1")]
+    pub label: Vec<LabelPair>,
+    #[prost(double, optional, tag = "2")]
+    pub value: Option<f64>,
+    #[prost(message, optional, tag = "3")]
+    pub timestamp: Option<Timestamp>,
 }
 
 /// `io.prometheus.client.BucketSpan`: `length` consecutive native

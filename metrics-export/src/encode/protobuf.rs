@@ -19,23 +19,22 @@
 //! Prometheus without native histograms still gets buckets. Opt-in
 //! quantiles become a separate `SUMMARY` family, as in the text formats.
 
-use metrics_core::{
-    FamilySnapshot, HistogramSnapshot, LabelDesc, MetricKind, RegistrySnapshot, Value,
-};
+use metrics_core::{Exemplar, HistogramSnapshot, LabelDesc, MetricKind, RegistrySnapshot, Value};
 
 use super::buckets::Classic;
+use super::exemplars;
 use super::native::{native_buckets_into, native_schema, Bounds, NativeBuckets};
-use super::openmetrics::EncodeOptions;
+use super::options::EncodeOptions;
+use super::plan::{histograms, Plan};
 use super::proto::MetricType;
-use super::protobuf_prost::{first_histogram, timestamp};
-use super::quantiles::{quantile_family_name, quantile_value, quantiles, summary_quantiles};
+use super::quantiles::quantile_value;
 use super::wire;
 
 /// Appends `snapshot` as delimited protobuf `MetricFamily` records.
 pub fn encode_protobuf(snapshot: &RegistrySnapshot, options: &EncodeOptions, out: &mut Vec<u8>) {
     let mut encoder = Encoder::new(snapshot, options);
     for family in &snapshot.families {
-        encoder.family(family, out);
+        encoder.family(&Plan::new(family), out);
     }
 }
 
@@ -50,12 +49,12 @@ struct Encoder {
     classic: Classic,
     bounds: Option<Bounds>,
     native: NativeBuckets,
-    quantiles: Vec<f64>,
     /// The record being built, one metric, one message, one item.
     record: Vec<u8>,
     metric: Vec<u8>,
     message: Vec<u8>,
     item: Vec<u8>,
+    exemplar: Vec<u8>,
 }
 
 impl Encoder {
@@ -64,14 +63,13 @@ impl Encoder {
         for (name, value) in snapshot.const_labels.iter() {
             label_field(&mut consts, name, value);
         }
-        let created = options.created.map(|t| {
-            let ts = timestamp(t);
+        let created = options.created_timestamp().map(|(seconds, nanos)| {
             let mut b = Vec::new();
-            if ts.seconds != 0 {
-                wire::int(&mut b, 1, ts.seconds);
+            if seconds != 0 {
+                wire::int(&mut b, 1, seconds);
             }
-            if ts.nanos != 0 {
-                wire::int(&mut b, 2, i64::from(ts.nanos));
+            if nanos != 0 {
+                wire::int(&mut b, 2, i64::from(nanos));
             }
             b
         });
@@ -82,47 +80,49 @@ impl Encoder {
             classic: Classic::default(),
             bounds: None,
             native: NativeBuckets::default(),
-            quantiles: Vec::new(),
             record: Vec::new(),
             metric: Vec::new(),
             message: Vec::new(),
             item: Vec::new(),
+            exemplar: Vec::new(),
         }
     }
 
-    fn family(&mut self, family: &FamilySnapshot, out: &mut Vec<u8>) {
-        self.pairs.prepare(family.labels);
+    fn family(&mut self, plan: &Plan, out: &mut Vec<u8>) {
+        let family = plan.family;
+        self.pairs.prepare(family.labels, &plan.strides);
         match family.kind {
             MetricKind::Counter => {
-                let name = format!("{}_total", family.name);
-                self.start(&name, &family.help, MetricType::Counter);
+                self.start(&plan.listed, &family.help, MetricType::Counter);
                 for s in &family.series {
                     self.message.clear();
                     wire::double(&mut self.message, 1, s.value.as_f64().unwrap_or(0.0));
+                    if let Some(e) = s.exemplars.last() {
+                        exemplars::write_proto(&mut self.message, 2, e, &mut self.item);
+                    }
                     if let Some(created) = &self.created {
                         wire::bytes(&mut self.message, 3, created);
                     }
                     self.metric(s.index, 3);
                 }
-                self.finish(family, out);
+                self.finish(plan, out);
             }
             MetricKind::Gauge => {
-                self.start(&family.name, &family.help, MetricType::Gauge);
+                self.start(&plan.listed, &family.help, MetricType::Gauge);
                 for s in &family.series {
                     self.message.clear();
                     wire::double(&mut self.message, 1, s.value.as_f64().unwrap_or(0.0));
                     self.metric(s.index, 2);
                 }
-                self.finish(family, out);
+                self.finish(plan, out);
             }
-            MetricKind::Histogram => self.histogram_family(family, out),
+            MetricKind::Histogram => self.histogram_family(plan, out),
             MetricKind::Summary => {
-                self.start(&family.name, &family.help, MetricType::Summary);
-                if let Some(first) = first_histogram(family) {
-                    summary_quantiles(&first.config(), &mut self.quantiles);
-                    self.summary_metrics(family);
+                self.start(&plan.listed, &family.help, MetricType::Summary);
+                if plan.config.is_some() {
+                    self.summary_metrics(plan);
                 }
-                self.finish(family, out);
+                self.finish(plan, out);
             }
         }
     }
@@ -146,22 +146,22 @@ impl Encoder {
     }
 
     /// Ends the record with the unit and appends it, length first.
-    fn finish(&mut self, family: &FamilySnapshot, out: &mut Vec<u8>) {
-        if let Some(unit) = family.unit {
-            wire::bytes(&mut self.record, 5, unit.as_str().as_bytes());
+    fn finish(&mut self, plan: &Plan, out: &mut Vec<u8>) {
+        if let Some(unit) = plan.unit {
+            wire::bytes(&mut self.record, 5, unit.as_bytes());
         }
         wire::varint(out, self.record.len() as u64);
         out.extend_from_slice(&self.record);
     }
 
-    fn histogram_family(&mut self, family: &FamilySnapshot, out: &mut Vec<u8>) {
-        self.start(&family.name, &family.help, MetricType::Histogram);
-        let Some(first) = first_histogram(family) else {
-            return self.finish(family, out);
+    fn histogram_family(&mut self, plan: &Plan, out: &mut Vec<u8>) {
+        let family = plan.family;
+        self.start(&plan.listed, &family.help, MetricType::Histogram);
+        let Some(config) = &plan.config else {
+            return self.finish(plan, out);
         };
-        let config = first.config();
-        self.classic.prepare(&config, family.unit);
-        let schema = native_schema(&config);
+        self.classic.prepare(config, family.unit);
+        let schema = native_schema(config);
         if self.bounds.as_ref().is_none_or(|b| b.schema != schema) {
             self.bounds = Some(Bounds::new(schema));
         }
@@ -169,36 +169,26 @@ impl Encoder {
             let Value::Histogram(h) = &s.value else {
                 continue;
             };
-            self.histogram_message(h);
+            self.histogram_message(h, &s.exemplars);
             self.metric(s.index, 7);
         }
-        self.finish(family, out);
+        self.finish(plan, out);
 
-        quantiles(&config, &mut self.quantiles);
-        if self.quantiles.is_empty() {
-            return;
+        if let Some(quantiles) = &plan.quantile_family {
+            self.start(&quantiles.name, &quantiles.help, MetricType::Summary);
+            self.summary_metrics(plan);
+            self.finish(plan, out);
         }
-        let name = quantile_family_name(&family.name, family.unit);
-        let help = format!(
-            "{} (quantiles over the process lifetime; not aggregatable)",
-            family.help
-        );
-        self.start(&name, &help, MetricType::Summary);
-        self.summary_metrics(family);
-        self.finish(family, out);
     }
 
-    /// One `Summary` metric per distribution of `family`, at
-    /// `self.quantiles`.
-    fn summary_metrics(&mut self, family: &FamilySnapshot) {
-        for s in &family.series {
-            let (Value::Histogram(h) | Value::Summary(h)) = &s.value else {
-                continue;
-            };
+    /// One `Summary` metric per distribution of the family, at the plan's
+    /// quantiles.
+    fn summary_metrics(&mut self, plan: &Plan) {
+        for (index, h) in histograms(plan.family) {
             self.message.clear();
             wire::uint(&mut self.message, 1, h.count());
             wire::double(&mut self.message, 2, h.sum_scaled());
-            for &q in &self.quantiles {
+            for &q in &plan.quantiles {
                 self.item.clear();
                 wire::double(&mut self.item, 1, q);
                 wire::double(&mut self.item, 2, quantile_value(h, q));
@@ -207,22 +197,35 @@ impl Encoder {
             if let Some(created) = &self.created {
                 wire::bytes(&mut self.message, 4, created);
             }
-            self.metric(s.index, 4);
+            self.metric(index, 4);
         }
     }
 
     /// The `Histogram` message of one series into `message`: classic and
     /// native buckets, fields in tag order.
-    fn histogram_message(&mut self, h: &HistogramSnapshot) {
+    fn histogram_message(&mut self, h: &HistogramSnapshot, series_exemplars: &[Exemplar]) {
         let m = &mut self.message;
         m.clear();
         wire::uint(m, 1, h.count());
         wire::double(m, 2, h.sum_scaled());
         self.classic.count(h);
-        for (&bound, &count) in self.classic.bounds.iter().zip(&self.classic.cumulative) {
+        let mut per_bucket = Vec::new();
+        if !series_exemplars.is_empty() {
+            exemplars::per_bucket(series_exemplars, &self.classic.bounds, &mut per_bucket);
+        }
+        for (i, (&bound, &count)) in self
+            .classic
+            .bounds
+            .iter()
+            .zip(&self.classic.cumulative)
+            .enumerate()
+        {
             self.item.clear();
             wire::uint(&mut self.item, 1, count);
             wire::double(&mut self.item, 2, bound);
+            if let Some(e) = per_bucket.get(i).copied().flatten() {
+                exemplars::write_proto(&mut self.item, 3, e, &mut self.exemplar);
+            }
             wire::bytes(m, 3, &self.item);
         }
         let bounds = self.bounds.as_ref().expect("set per family");
@@ -242,6 +245,9 @@ impl Encoder {
         }
         if let Some(created) = &self.created {
             wire::bytes(m, 15, created);
+        }
+        for e in series_exemplars {
+            exemplars::write_proto(m, 16, e, &mut self.exemplar);
         }
     }
 }
@@ -272,14 +278,10 @@ struct Pairs {
 }
 
 impl Pairs {
-    fn prepare(&mut self, desc: &'static LabelDesc) {
+    fn prepare(&mut self, desc: &'static LabelDesc, strides: &[usize]) {
         self.desc = Some(desc);
-        let n = desc.values.len();
         self.strides.clear();
-        self.strides.resize(n, 1);
-        for i in (0..n.saturating_sub(1)).rev() {
-            self.strides[i] = self.strides[i + 1] * desc.values[i + 1].len();
-        }
+        self.strides.extend_from_slice(strides);
         self.fields.clear();
         self.ends.clear();
         self.base.clear();

@@ -4,17 +4,16 @@
 //! [`encode_protobuf`](super::encode_protobuf) writes the same bytes
 //! directly (the tests check they are identical).
 
-use std::time::Duration;
-
-use metrics_core::{FamilySnapshot, HistogramSnapshot, MetricKind, RegistrySnapshot, Value};
+use metrics_core::{Exemplar, HistogramSnapshot, MetricKind, RegistrySnapshot};
 use prost::Message;
 
 use super::buckets::Classic;
-use super::labels::Labels;
+use super::exemplars;
 use super::native::{native_buckets, native_schema, Bounds};
-use super::openmetrics::EncodeOptions;
+use super::options::EncodeOptions;
+use super::plan::{histogram_series, histograms, Plan};
 use super::proto;
-use super::quantiles::{quantile_family_name, quantile_value, quantiles, summary_quantiles};
+use super::quantiles::quantile_value;
 
 /// Appends `snapshot` as delimited protobuf `MetricFamily` records, by
 /// way of prost messages: the reference [`encode_protobuf`](super::encode_protobuf)
@@ -24,11 +23,12 @@ pub fn encode_protobuf_prost(
     options: &EncodeOptions,
     out: &mut Vec<u8>,
 ) {
-    let created = options.created.map(timestamp);
+    let created = options
+        .created_timestamp()
+        .map(|(seconds, nanos)| proto::Timestamp { seconds, nanos });
     let mut classic = Classic::default();
-    let mut qs = Vec::new();
     for family in &snapshot.families {
-        let labels = Labels::new(&[], family.labels);
+        let plan = Plan::new(family);
         let pairs = |index: usize| -> Vec<proto::LabelPair> {
             let pair = |k: &str, v: &str| proto::LabelPair {
                 name: Some(k.to_owned()),
@@ -36,25 +36,31 @@ pub fn encode_protobuf_prost(
             };
             let consts = snapshot.const_labels.iter().map(|(k, v)| pair(k, v));
             consts
-                .chain(labels.pairs(index).map(|(k, v)| pair(k, v)))
+                .chain(plan.pairs(index).map(|(k, v)| pair(k, v)))
                 .collect()
         };
-        let mut mf = proto::MetricFamily {
-            name: Some(family.name.clone()),
-            help: Some(family.help.to_string()),
-            r#type: None,
-            metric: Vec::with_capacity(family.series.len()),
-            unit: family.unit.map(|u| u.as_str().to_owned()),
+        let r#type = match family.kind {
+            MetricKind::Counter => proto::MetricType::Counter,
+            MetricKind::Gauge => proto::MetricType::Gauge,
+            MetricKind::Histogram => proto::MetricType::Histogram,
+            MetricKind::Summary => proto::MetricType::Summary,
         };
+        let mut mf = proto::MetricFamily {
+            name: Some(plan.listed.to_string()),
+            help: Some(family.help.to_string()),
+            r#type: Some(r#type as i32),
+            metric: Vec::with_capacity(family.series.len()),
+            unit: plan.unit.map(str::to_owned),
+        };
+        let mut summary = None;
         match family.kind {
             MetricKind::Counter => {
-                mf.name = Some(format!("{}_total", family.name));
-                mf.r#type = Some(proto::MetricType::Counter as i32);
                 for s in &family.series {
                     mf.metric.push(proto::Metric {
                         label: pairs(s.index),
                         counter: Some(proto::Counter {
                             value: s.value.as_f64(),
+                            exemplar: s.exemplars.last().map(exemplars::to_proto),
                             created_timestamp: created.clone(),
                         }),
                         ..Default::default()
@@ -62,7 +68,6 @@ pub fn encode_protobuf_prost(
                 }
             }
             MetricKind::Gauge => {
-                mf.r#type = Some(proto::MetricType::Gauge as i32);
                 for s in &family.series {
                     mf.metric.push(proto::Metric {
                         label: pairs(s.index),
@@ -74,80 +79,60 @@ pub fn encode_protobuf_prost(
                 }
             }
             MetricKind::Summary => {
-                mf.r#type = Some(proto::MetricType::Summary as i32);
-                if let Some(first) = first_histogram(family) {
-                    summary_quantiles(&first.config(), &mut qs);
-                }
-                for s in &family.series {
-                    if let Value::Summary(h) = &s.value {
-                        mf.metric.push(proto::Metric {
-                            label: pairs(s.index),
-                            summary: Some(summary_message(h, &qs, created.clone())),
-                            ..Default::default()
-                        });
-                    }
+                for (index, h) in histograms(family) {
+                    mf.metric.push(proto::Metric {
+                        label: pairs(index),
+                        summary: Some(summary_message(h, &plan.quantiles, created.clone())),
+                        ..Default::default()
+                    });
                 }
             }
             MetricKind::Histogram => {
-                mf.r#type = Some(proto::MetricType::Histogram as i32);
-                let mut summary = None;
-                if let Some(h) = first_histogram(family) {
-                    let config = h.config();
-                    classic.prepare(&config, family.unit);
-                    let bounds = Bounds::new(native_schema(&config));
-                    quantiles(&config, &mut qs);
-                    if !qs.is_empty() {
-                        summary = Some(proto::MetricFamily {
-                            name: Some(quantile_family_name(&family.name, family.unit)),
-                            help: Some(format!(
-                                "{} (quantiles over the process lifetime; not aggregatable)",
-                                family.help
-                            )),
-                            r#type: Some(proto::MetricType::Summary as i32),
-                            metric: Vec::new(),
-                            unit: mf.unit.clone(),
-                        });
-                    }
-                    for s in &family.series {
-                        let Value::Histogram(h) = &s.value else {
-                            continue;
-                        };
+                if let Some(config) = &plan.config {
+                    classic.prepare(config, family.unit);
+                    let bounds = Bounds::new(native_schema(config));
+                    summary = plan.quantile_family.as_ref().map(|q| proto::MetricFamily {
+                        name: Some(q.name.clone()),
+                        help: Some(q.help.clone()),
+                        r#type: Some(proto::MetricType::Summary as i32),
+                        metric: Vec::new(),
+                        unit: mf.unit.clone(),
+                    });
+                    for (series, h) in histogram_series(family) {
+                        let index = series.index;
                         classic.count(h);
                         mf.metric.push(proto::Metric {
-                            label: pairs(s.index),
-                            histogram: Some(histogram(h, &classic, &bounds, created.clone())),
+                            label: pairs(index),
+                            histogram: Some(histogram(
+                                h,
+                                &series.exemplars,
+                                &classic,
+                                &bounds,
+                                created.clone(),
+                            )),
                             ..Default::default()
                         });
                         if let Some(summary) = &mut summary {
                             summary.metric.push(proto::Metric {
-                                label: pairs(s.index),
-                                summary: Some(summary_message(h, &qs, created.clone())),
+                                label: pairs(index),
+                                summary: Some(summary_message(h, &plan.quantiles, created.clone())),
                                 ..Default::default()
                             });
                         }
                     }
                 }
-                write_delimited(&mf, out);
-                if let Some(summary) = summary {
-                    write_delimited(&summary, out);
-                }
-                continue;
             }
         }
         write_delimited(&mf, out);
+        if let Some(summary) = summary {
+            write_delimited(&summary, out);
+        }
     }
 }
 
 fn write_delimited(mf: &proto::MetricFamily, out: &mut Vec<u8>) {
     mf.encode_length_delimited(out)
         .expect("a Vec<u8> grows as needed");
-}
-
-pub(crate) fn first_histogram(family: &FamilySnapshot) -> Option<&HistogramSnapshot> {
-    family.series.iter().find_map(|s| match &s.value {
-        Value::Histogram(h) | Value::Summary(h) => Some(&**h),
-        _ => None,
-    })
 }
 
 /// The `Summary` message of one distribution at quantiles `qs`.
@@ -173,11 +158,14 @@ fn summary_message(
 /// The `Histogram` message of one series: classic and native buckets.
 fn histogram(
     h: &HistogramSnapshot,
+    series_exemplars: &[Exemplar],
     classic: &Classic,
     bounds: &Bounds,
     created: Option<proto::Timestamp>,
 ) -> proto::Histogram {
     let native = native_buckets(h, bounds);
+    let mut per_bucket = Vec::new();
+    exemplars::per_bucket(series_exemplars, &classic.bounds, &mut per_bucket);
     proto::Histogram {
         sample_count: Some(h.count()),
         sample_sum: Some(h.sum_scaled()),
@@ -185,12 +173,15 @@ fn histogram(
             .bounds
             .iter()
             .zip(&classic.cumulative)
-            .map(|(&b, &c)| proto::Bucket {
+            .zip(&per_bucket)
+            .map(|((&b, &c), e)| proto::Bucket {
                 cumulative_count: Some(c),
                 upper_bound: Some(b),
+                exemplar: e.map(exemplars::to_proto),
                 ..Default::default()
             })
             .collect(),
+        exemplars: series_exemplars.iter().map(exemplars::to_proto).collect(),
         created_timestamp: created,
         schema: Some(native.schema),
         zero_threshold: Some(native.zero_threshold),
@@ -205,14 +196,5 @@ fn histogram(
             .collect(),
         positive_delta: native.deltas,
         ..Default::default()
-    }
-}
-
-/// A Unix time in seconds as a protobuf `Timestamp`.
-pub(crate) fn timestamp(unix_seconds: f64) -> proto::Timestamp {
-    let d = Duration::try_from_secs_f64(unix_seconds.max(0.0)).unwrap_or_default();
-    proto::Timestamp {
-        seconds: d.as_secs() as i64,
-        nanos: d.subsec_nanos() as i32,
     }
 }

@@ -16,10 +16,7 @@ use metrics_core::{HistogramConfig, HistogramSnapshot, Unit, DEFAULT_SUMMARY_QUA
 /// The name of the summary family of a histogram family `name`.
 pub fn quantile_family_name(name: &str, unit: Option<Unit>) -> String {
     if let Some(unit) = unit {
-        if let Some(stem) = name
-            .strip_suffix(unit.as_str())
-            .and_then(|s| s.strip_suffix('_'))
-        {
+        if let Some(stem) = metrics_core::name::unit_stem(name, unit.as_str()) {
             return format!("{stem}_quantiles_{}", unit.as_str());
         }
     }

@@ -1,15 +1,15 @@
 //! The two text formats, Prometheus 0.0.4 and OpenMetrics 1.0, written
 //! by one walker over the snapshot; [`Dialect`] holds what differs.
 
-use metrics_core::{
-    FamilySnapshot, HistogramConfig, HistogramSnapshot, MetricKind, RegistrySnapshot, Value,
-};
+use metrics_core::{HistogramSnapshot, MetricKind, RegistrySnapshot, Value};
 
 use super::buckets::Classic;
 use super::escape::{help_openmetrics, help_text};
+use super::exemplars::{per_bucket, write_openmetrics};
 use super::labels::{const_labels, Labels};
 use super::number::{write_canonical, write_f64, write_i64, write_u64};
-use super::quantiles::{quantile_family_name, quantile_value, quantiles, summary_quantiles};
+use super::plan::{histogram_series, histograms, Plan};
+use super::quantiles::quantile_value;
 
 /// Which text format to write.
 #[derive(Clone, Copy, PartialEq)]
@@ -27,9 +27,9 @@ pub(crate) enum Dialect {
 
 /// Scratch space reused across families within one encode.
 #[derive(Default)]
-struct Scratch {
+struct Scratch<'a> {
     classic: Classic,
-    quantiles: Vec<f64>,
+    exemplars: Vec<Option<&'a metrics_core::Exemplar>>,
     quantile_strs: Vec<u8>,
     quantile_ends: Vec<usize>,
 }
@@ -39,31 +39,42 @@ struct Scratch {
 pub(crate) fn encode_text(snapshot: &RegistrySnapshot, dialect: Dialect, out: &mut Vec<u8>) {
     let consts = const_labels(&snapshot.const_labels);
     let mut scratch = Scratch::default();
-    let mut labels = Labels::new(&consts, <() as metrics_core::LabelSet>::DESC);
+    let mut labels = Labels::new(&consts);
     for family in &snapshot.families {
-        labels.reset(family.labels);
+        let plan = Plan::new(family);
+        labels.reset(family.labels, &plan.strides);
+        header(out, dialect, &plan);
         match family.kind {
-            MetricKind::Counter => counter(family, &mut labels, dialect, out),
-            MetricKind::Gauge => gauge(family, &mut labels, dialect, out),
-            MetricKind::Histogram => histogram(family, &mut labels, dialect, &mut scratch, out),
-            MetricKind::Summary => summary(family, &mut labels, dialect, &mut scratch, out),
+            MetricKind::Counter => counter(&plan, &mut labels, dialect, out),
+            MetricKind::Gauge => gauge(&plan, &mut labels, out),
+            MetricKind::Histogram => histogram(&plan, &mut labels, dialect, &mut scratch, out),
+            MetricKind::Summary => summary(&plan, &mut labels, dialect, &mut scratch, out),
         }
     }
 }
 
-/// `# HELP`, `# TYPE` and (OpenMetrics, with a unit) `# UNIT` lines.
-fn header(
+/// The header of the family of `plan`: in 0.0.4 text under its listed
+/// name (`name_total` for a counter), in OpenMetrics under its name, with
+/// `# UNIT` when the name ends with the unit.
+fn header(out: &mut Vec<u8>, dialect: Dialect, plan: &Plan) {
+    let (name, unit) = match dialect {
+        Dialect::Prometheus => (&*plan.listed, None),
+        Dialect::OpenMetrics { .. } => (plan.name, plan.unit.filter(|_| plan.unit_in_name)),
+    };
+    lines(out, dialect, name, plan.type_name, &plan.family.help, unit);
+}
+
+/// `# HELP`, `# TYPE` and, with a unit, `# UNIT` lines.
+fn lines(
     out: &mut Vec<u8>,
     dialect: Dialect,
     name: &str,
-    suffix: &str,
     kind: &str,
     help: &str,
     unit: Option<&str>,
 ) {
     out.extend_from_slice(b"# HELP ");
     out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(suffix.as_bytes());
     out.push(b' ');
     match dialect {
         Dialect::Prometheus => help_text(out, help),
@@ -71,21 +82,15 @@ fn header(
     }
     out.extend_from_slice(b"\n# TYPE ");
     out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(suffix.as_bytes());
     out.push(b' ');
     out.extend_from_slice(kind.as_bytes());
     out.push(b'\n');
-    if let (Dialect::OpenMetrics { .. }, Some(unit)) = (dialect, unit) {
-        if name
-            .strip_suffix(unit)
-            .is_some_and(|stem| stem.ends_with('_'))
-        {
-            out.extend_from_slice(b"# UNIT ");
-            out.extend_from_slice(name.as_bytes());
-            out.push(b' ');
-            out.extend_from_slice(unit.as_bytes());
-            out.push(b'\n');
-        }
+    if let Some(unit) = unit {
+        out.extend_from_slice(b"# UNIT ");
+        out.extend_from_slice(name.as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(unit.as_bytes());
+        out.push(b'\n');
     }
 }
 
@@ -104,7 +109,7 @@ fn sample_start(
     labels.write(out, index, extra);
 }
 
-/// Appends a counter or gauge value and the newline.
+/// Appends a counter or gauge value (without the newline).
 #[inline]
 fn scalar(out: &mut Vec<u8>, value: &Value) {
     match *value {
@@ -114,7 +119,6 @@ fn scalar(out: &mut Vec<u8>, value: &Value) {
         // A distribution never sits in a counter or gauge family.
         Value::Histogram(ref h) | Value::Summary(ref h) => write_u64(out, h.count()),
     }
-    out.push(b'\n');
 }
 
 /// `name_created{labels} <created>` when OpenMetrics has a created time.
@@ -130,88 +134,50 @@ fn created(out: &mut Vec<u8>, dialect: Dialect, head: &str, labels: &mut Labels,
     }
 }
 
-fn unit_str(family: &FamilySnapshot) -> Option<&'static str> {
-    family.unit.map(|u| u.as_str())
-}
-
-fn counter(family: &FamilySnapshot, labels: &mut Labels, dialect: Dialect, out: &mut Vec<u8>) {
-    let name = family.name.as_str();
-    let suffix = match dialect {
-        Dialect::Prometheus => "_total",
-        Dialect::OpenMetrics { .. } => "",
-    };
-    header(
-        out,
-        dialect,
-        name,
-        suffix,
-        "counter",
-        &family.help,
-        unit_str(family),
-    );
-    let total = format!("{name}_total");
-    let created_head = format!("{name}_created");
-    for series in &family.series {
-        sample_start(out, &total, labels, series.index, None);
+fn counter(plan: &Plan, labels: &mut Labels, dialect: Dialect, out: &mut Vec<u8>) {
+    let created_head = format!("{}_created", plan.name);
+    for series in &plan.family.series {
+        sample_start(out, &plan.listed, labels, series.index, None);
         scalar(out, &series.value);
+        if let (Dialect::OpenMetrics { .. }, Some(e)) = (dialect, series.exemplars.last()) {
+            write_openmetrics(out, e);
+        }
+        out.push(b'\n');
         created(out, dialect, &created_head, labels, series.index);
     }
 }
 
-fn gauge(family: &FamilySnapshot, labels: &mut Labels, dialect: Dialect, out: &mut Vec<u8>) {
-    let name = family.name.as_str();
-    header(
-        out,
-        dialect,
-        name,
-        "",
-        "gauge",
-        &family.help,
-        unit_str(family),
-    );
-    for series in &family.series {
-        sample_start(out, name, labels, series.index, None);
+fn gauge(plan: &Plan, labels: &mut Labels, out: &mut Vec<u8>) {
+    for series in &plan.family.series {
+        sample_start(out, plan.name, labels, series.index, None);
         scalar(out, &series.value);
+        out.push(b'\n');
     }
 }
 
-/// The distributions of a histogram or summary family, with their index.
-fn histograms(family: &FamilySnapshot) -> impl Iterator<Item = (usize, &HistogramSnapshot)> {
-    family.series.iter().filter_map(|s| match &s.value {
-        Value::Histogram(h) | Value::Summary(h) => Some((s.index, &**h)),
-        _ => None,
-    })
-}
-
-/// The header of a histogram or summary family, and the configuration
-/// its series share (`None` when it has no series).
-fn distribution_header(
-    family: &FamilySnapshot,
-    kind: &str,
-    dialect: Dialect,
-    out: &mut Vec<u8>,
-) -> Option<HistogramConfig> {
-    let unit = unit_str(family);
-    header(out, dialect, &family.name, "", kind, &family.help, unit);
-    histograms(family).next().map(|(_, first)| first.config())
-}
-
-fn histogram(
-    family: &FamilySnapshot,
+fn histogram<'a>(
+    plan: &Plan<'a>,
     labels: &mut Labels,
     dialect: Dialect,
-    scratch: &mut Scratch,
+    scratch: &mut Scratch<'a>,
     out: &mut Vec<u8>,
 ) {
-    let name = family.name.as_str();
-    let Some(config) = distribution_header(family, "histogram", dialect, out) else {
+    let Some(config) = &plan.config else {
         return;
     };
     let classic = &mut scratch.classic;
-    classic.prepare(&config, family.unit);
-    let heads = Heads::new(name);
-    for (index, h) in histograms(family) {
+    classic.prepare(config, plan.family.unit);
+    let heads = Heads::new(plan.name);
+    let exemplars = &mut scratch.exemplars;
+    for (series, h) in histogram_series(plan.family) {
+        let index = series.index;
         classic.count(h);
+        if matches!(dialect, Dialect::OpenMetrics { .. }) {
+            per_bucket(&series.exemplars, &classic.bounds, exemplars);
+        } else {
+            exemplars.clear();
+        }
+        let exemplar = |i: usize| exemplars.get(i).copied().flatten();
         for (i, &cumulative) in classic.cumulative.iter().enumerate() {
             sample_start(
                 out,
@@ -221,48 +187,50 @@ fn histogram(
                 Some((b"le", classic.le(i))),
             );
             write_u64(out, cumulative);
+            if let Some(e) = exemplar(i) {
+                write_openmetrics(out, e);
+            }
             out.push(b'\n');
         }
         sample_start(out, &heads.bucket, labels, index, Some((b"le", b"+Inf")));
         write_u64(out, h.count());
+        if let Some(e) = exemplar(classic.bounds.len()) {
+            write_openmetrics(out, e);
+        }
         out.push(b'\n');
         sum_count(out, &heads, labels, index, h);
         created(out, dialect, &heads.created, labels, index);
     }
 
-    quantiles(&config, &mut scratch.quantiles);
-    if scratch.quantiles.is_empty() {
+    let Some(family) = &plan.quantile_family else {
         return;
-    }
-    let qname = quantile_family_name(name, family.unit);
-    let help = format!(
-        "{} (quantiles over the process lifetime; not aggregatable)",
-        family.help
-    );
-    header(out, dialect, &qname, "", "summary", &help, unit_str(family));
-    summary_samples(family, &qname, labels, dialect, scratch, out);
+    };
+    // Its name ends with the unit exactly when the histogram's does.
+    let unit = match dialect {
+        Dialect::Prometheus => None,
+        Dialect::OpenMetrics { .. } => plan.unit.filter(|_| plan.unit_in_name),
+    };
+    lines(out, dialect, &family.name, "summary", &family.help, unit);
+    summary_samples(plan, &family.name, labels, dialect, scratch, out);
 }
 
-/// A summary family (a windowed histogram): its quantiles (configured,
-/// or the defaults), `_sum` and `_count`.
+/// A summary family (a windowed histogram): its quantiles, `_sum` and
+/// `_count`.
 fn summary(
-    family: &FamilySnapshot,
+    plan: &Plan,
     labels: &mut Labels,
     dialect: Dialect,
     scratch: &mut Scratch,
     out: &mut Vec<u8>,
 ) {
-    let name = family.name.as_str();
-    let Some(config) = distribution_header(family, "summary", dialect, out) else {
-        return;
-    };
-    summary_quantiles(&config, &mut scratch.quantiles);
-    summary_samples(family, name, labels, dialect, scratch, out);
+    if plan.config.is_some() {
+        summary_samples(plan, plan.name, labels, dialect, scratch, out);
+    }
 }
 
-/// The samples of a summary family `name` at `scratch.quantiles`.
+/// The samples of a summary family `name` at the plan's quantiles.
 fn summary_samples(
-    family: &FamilySnapshot,
+    plan: &Plan,
     name: &str,
     labels: &mut Labels,
     dialect: Dialect,
@@ -271,14 +239,14 @@ fn summary_samples(
 ) {
     scratch.quantile_strs.clear();
     scratch.quantile_ends.clear();
-    for &q in &scratch.quantiles {
+    for &q in &plan.quantiles {
         write_canonical(&mut scratch.quantile_strs, q);
         scratch.quantile_ends.push(scratch.quantile_strs.len());
     }
     let heads = Heads::new(name);
-    for (index, h) in histograms(family) {
+    for (index, h) in histograms(plan.family) {
         let mut start = 0;
-        for (&q, &end) in scratch.quantiles.iter().zip(&scratch.quantile_ends) {
+        for (&q, &end) in plan.quantiles.iter().zip(&scratch.quantile_ends) {
             let label = &scratch.quantile_strs[start..end];
             start = end;
             sample_start(out, name, labels, index, Some((b"quantile", label)));
@@ -289,7 +257,6 @@ fn summary_samples(
         created(out, dialect, &heads.created, labels, index);
     }
 }
-
 /// The sample names of a histogram or summary family.
 struct Heads {
     bucket: String,

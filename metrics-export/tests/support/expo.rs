@@ -10,6 +10,8 @@ pub struct Sample {
     pub name: String,
     pub labels: Vec<(String, String)>,
     pub value: String,
+    /// An OpenMetrics exemplar after the value: `{labels} value timestamp`.
+    pub exemplar: Option<String>,
 }
 
 impl Sample {
@@ -80,11 +82,16 @@ pub fn parse_sample(line: &str) -> Sample {
         }
     }
     let value = rest.strip_prefix(' ').expect("one space before the value");
+    let (value, exemplar) = match value.split_once(" # ") {
+        Some((value, exemplar)) => (value, Some(exemplar.to_string())),
+        None => (value, None),
+    };
     assert!(!value.contains(' '), "no timestamp expected: {line}");
     Sample {
         name,
         labels,
         value: value.to_string(),
+        exemplar,
     }
 }
 

@@ -82,6 +82,11 @@ pub struct Fixture {
     pub sizes: Arc<Histogram>,
 }
 
+/// The trace id of the fixture's exemplars.
+pub const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+/// The span id of the fixture's exemplars.
+pub const SPAN_ID: &str = "00f067aa0ba902b7";
+
 /// Recorded latencies of `GET`, in nanoseconds.
 pub fn get_latencies() -> Vec<u64> {
     (1..=1000u64).map(|i| i * i * 997).collect()
@@ -108,6 +113,10 @@ pub fn fixture() -> Fixture {
         requests.with((Method::Get, *w)).add(i as u64 * 3 + 1);
         requests.with((Method::Post, *w)).add(1000 + i as u64);
     }
+    // One series with an exemplar (the trace of its last increment).
+    requests
+        .with((Method::Get, Weird::ALL[0]))
+        .add_with_exemplar(0, TRACE_ID, SPAN_ID);
 
     let cpu = registry
         .register(
@@ -168,7 +177,9 @@ pub fn fixture() -> Fixture {
     for v in get_latencies() {
         latency.with(Method::Get).record(v);
     }
-    latency.with(Method::Post).record(1_500_000);
+    latency
+        .with(Method::Post)
+        .record_with_exemplar(1_500_000, TRACE_ID, SPAN_ID);
 
     let sizes = registry
         .register(

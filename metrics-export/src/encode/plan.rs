@@ -1,0 +1,158 @@
+//! The exposition plan of one family: every decision about how a family
+//! is shown that does not depend on the format, made once here and read
+//! by the text, OpenMetrics, protobuf and JSON encoders (and any new
+//! encoder: build a [`Plan`] per family, then write what it says).
+//!
+//! - Names: a counter's samples are `name_total` in every format, and
+//!   its family is listed as `name_total` in Prometheus text 0.0.4,
+//!   protobuf (as client_golang names it) and JSON, but as `name` in
+//!   OpenMetrics.
+//! - Units: the unit of the family, and whether its name ends with it
+//!   (OpenMetrics writes `# UNIT` only then).
+//! - Distributions: the configuration the series share, taken from the
+//!   first series. A histogram or summary family with no series yet (a
+//!   labelled family before its first record) is shown as its header
+//!   alone; an unlabeled one always has its one series (zeros before its
+//!   first record), so it is shown in full from the start.
+//! - Quantiles: the ones a summary family shows (configured, or the
+//!   defaults), and for a histogram with opt-in quantiles the derived
+//!   `summary` family's name and help.
+//! - Labels: the series-index stride of each label.
+
+use std::borrow::Cow;
+
+use metrics_core::{
+    FamilySnapshot, HistogramConfig, HistogramSnapshot, LabelDesc, MetricKind, Series, Value,
+};
+
+use metrics_core::name;
+
+use super::quantiles::{quantile_family_name, quantiles, summary_quantiles};
+
+/// How one family is exposed.
+pub(crate) struct Plan<'a> {
+    /// The family.
+    pub(crate) family: &'a FamilySnapshot,
+    /// The family name without `_total`: OpenMetrics' family name, and
+    /// the stem of every sample name.
+    pub(crate) name: &'a str,
+    /// The name the family is listed under in Prometheus text, protobuf
+    /// and JSON: `name_total` for a counter (also its sample name in
+    /// every format), `name` otherwise.
+    pub(crate) listed: Cow<'a, str>,
+    /// The type as the text formats and JSON spell it.
+    pub(crate) type_name: &'static str,
+    /// The unit, if any.
+    pub(crate) unit: Option<&'static str>,
+    /// Whether the name ends with `_<unit>` (OpenMetrics' `# UNIT` line).
+    pub(crate) unit_in_name: bool,
+    /// For a histogram or summary family: the configuration its series
+    /// share, `None` while it has no series (then only the header is
+    /// shown).
+    pub(crate) config: Option<HistogramConfig>,
+    /// The quantiles shown, ascending with `1` (the maximum): a summary
+    /// family's own, or those of a histogram's derived summary family
+    /// (empty when it has none).
+    pub(crate) quantiles: Vec<f64>,
+    /// A histogram's derived `summary` family of quantiles, when it has
+    /// opt-in quantiles.
+    pub(crate) quantile_family: Option<QuantileFamily>,
+    /// For each label, the series-index stride of its ordinal (the first
+    /// label most significant).
+    pub(crate) strides: Vec<usize>,
+}
+
+/// The `summary` family derived from a histogram with opt-in quantiles.
+pub(crate) struct QuantileFamily {
+    /// Its name ([`quantile_family_name`]).
+    pub(crate) name: String,
+    /// Its HELP: the histogram's, saying what the quantiles are.
+    pub(crate) help: String,
+}
+
+impl<'a> Plan<'a> {
+    /// The plan of `family`.
+    pub(crate) fn new(family: &'a FamilySnapshot) -> Self {
+        let name = family.name.as_str();
+        let (listed, type_name) = match family.kind {
+            MetricKind::Counter => (Cow::Owned(format!("{name}_total")), "counter"),
+            MetricKind::Gauge => (Cow::Borrowed(name), "gauge"),
+            MetricKind::Histogram => (Cow::Borrowed(name), "histogram"),
+            MetricKind::Summary => (Cow::Borrowed(name), "summary"),
+        };
+        let unit = family.unit.map(|u| u.as_str());
+        let unit_in_name = unit.is_some_and(|unit| name::unit_stem(name, unit).is_some());
+        let config = histograms(family).next().map(|(_, h)| h.config());
+        let mut qs = Vec::new();
+        let mut quantile_family = None;
+        match (family.kind, &config) {
+            (MetricKind::Summary, Some(config)) => summary_quantiles(config, &mut qs),
+            (MetricKind::Histogram, Some(config)) => {
+                quantiles(config, &mut qs);
+                quantile_family = (!qs.is_empty()).then(|| QuantileFamily {
+                    name: quantile_family_name(name, family.unit),
+                    help: format!(
+                        "{} (quantiles over the process lifetime; not aggregatable)",
+                        family.help
+                    ),
+                });
+            }
+            _ => {}
+        }
+        Plan {
+            family,
+            name,
+            listed,
+            type_name,
+            unit,
+            unit_in_name,
+            config,
+            quantiles: qs,
+            quantile_family,
+            strides: label_strides(family.labels),
+        }
+    }
+}
+
+/// The distributions of a histogram or summary family, with their index.
+pub(crate) fn histograms(
+    family: &FamilySnapshot,
+) -> impl Iterator<Item = (usize, &HistogramSnapshot)> {
+    histogram_series(family).map(|(s, h)| (s.index, h))
+}
+
+/// The distributions of a histogram or summary family, with their series.
+pub(crate) fn histogram_series(
+    family: &FamilySnapshot,
+) -> impl Iterator<Item = (&Series, &HistogramSnapshot)> {
+    family.series.iter().filter_map(|s| match &s.value {
+        Value::Histogram(h) | Value::Summary(h) => Some((s, &**h)),
+        _ => None,
+    })
+}
+
+impl Plan<'_> {
+    /// The `(name, value)` pairs of series `index` (without the
+    /// registry's constant labels).
+    pub(crate) fn pairs(
+        &self,
+        index: usize,
+    ) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
+        let desc = self.family.labels;
+        desc.names
+            .iter()
+            .zip(desc.values)
+            .zip(&self.strides)
+            .map(move |((name, values), stride)| (*name, values[(index / stride) % values.len()]))
+    }
+}
+
+/// The series-index stride of each label of `desc`.
+pub(crate) fn label_strides(desc: &LabelDesc) -> Vec<usize> {
+    let values = desc.values;
+    let mut strides = vec![1; values.len()];
+    for i in (0..values.len().saturating_sub(1)).rev() {
+        strides[i] = strides[i + 1] * values[i + 1].len();
+    }
+    strides
+}
