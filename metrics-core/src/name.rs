@@ -80,7 +80,7 @@ pub const fn repeated_label(names: &[&str]) -> Option<usize> {
 }
 
 /// Byte equality of two strings, usable in const evaluation.
-pub const fn str_eq(a: &str, b: &str) -> bool {
+const fn str_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;
