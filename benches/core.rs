@@ -158,6 +158,31 @@ fn histogram_record(bencher: Bencher) {
         .bench_values(move |v| black_box(h).record(v));
 }
 
+/// `Counter::add_with_exemplar`: the increment plus a latest-wins
+/// exemplar (trace and span id, a clock read): the opt-in path, beside
+/// `counter_inc_labeled`, which never touches exemplar storage.
+#[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
+fn counter_inc_with_exemplar(bencher: Bencher) {
+    let c: &Counter<(Method, Status)> = &LABELED;
+    bencher.bench(move || {
+        black_box(c)
+            .with((Method::Get, Status::Ok))
+            .add_with_exemplar(1, TRACE_ID, SPAN_ID)
+    });
+}
+
+/// `Histogram::record_with_exemplar`, beside `histogram_record`.
+#[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
+fn histogram_record_with_exemplar(bencher: Bencher) {
+    let h: &Histogram = &LATENCY;
+    bencher
+        .with_inputs(next_latency)
+        .bench_values(move |v| black_box(h).with(()).record_with_exemplar(v, TRACE_ID, SPAN_ID));
+}
+
+const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+const SPAN_ID: &str = "00f067aa0ba902b7";
+
 /// `WindowedCounter<(Method, Status)>` (5 minutes in 5 buckets): the
 /// same increment plus a coarse clock read and the epoch check.
 #[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
@@ -226,7 +251,7 @@ fn report_memory() {
         wh.heap_bytes() - before_wh,
     );
     eprintln!(
-        "memory: histogram (default config, precision 2) {} B per series per active thread; \
+        "memory: histogram (default config, first value) {} B per series per active thread; \
          unlabeled counter {} B per active thread; family tables {} B (histogram) / {} B (counter)",
         per_thread,
         c.heap_bytes() - before_c,
