@@ -6,6 +6,10 @@
 
 mod encode;
 mod http;
+#[cfg(feature = "metrics-recorder")]
+mod recorder;
 
 pub use encode::*;
 pub use http::*;
+#[cfg(feature = "metrics-recorder")]
+pub use recorder::{DroppedReason, RecorderError, TallyRecorder, DEFAULT_MAX_SERIES};

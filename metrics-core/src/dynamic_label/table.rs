@@ -139,9 +139,23 @@ impl DynamicValues {
         new_table!(name, by_ordinal, buckets)
     }
 
+    /// A table created at run time, for labels whose names are known only
+    /// at run time too (the `metrics` recorder's). Its storage is leaked:
+    /// create a bounded number of them. `Err` for a capacity of 0.
+    #[cfg(not(tally_loom))]
+    pub fn leak(name: &'static str, capacity: usize) -> Result<&'static Self, DynamicLabelError> {
+        if capacity == 0 {
+            return Err(DynamicLabelError::Full {
+                label: name,
+                capacity,
+                value: String::new(),
+            });
+        }
+        Ok(Box::leak(Box::new(Self::leaked(name, capacity))))
+    }
+
     /// A table with leaked storage (the loom model builds one per run).
-    #[cfg(tally_loom)]
-    pub(crate) fn leaked(name: &'static str, capacity: usize) -> Self {
+    fn leaked(name: &'static str, capacity: usize) -> Self {
         let slots = |n: usize| -> &'static [Slot] {
             Box::leak(
                 (0..n)
