@@ -6,10 +6,14 @@
 
 mod encode;
 mod http;
+#[cfg(feature = "prometheus-client")]
+mod prometheus_client_bridge;
 #[cfg(feature = "metrics-recorder")]
 mod recorder;
 
 pub use encode::*;
 pub use http::*;
+#[cfg(feature = "prometheus-client")]
+pub use prometheus_client_bridge::TallyCollector;
 #[cfg(feature = "metrics-recorder")]
 pub use recorder::{DroppedReason, RecorderError, TallyRecorder, DEFAULT_MAX_SERIES};

@@ -21,7 +21,7 @@
 //! The protobuf messages are in [`proto`] (a module, as their names
 //! mirror upstream's `Counter`, `Histogram`, ...).
 
-mod buckets;
+pub(crate) mod buckets;
 mod escape;
 mod format;
 mod json;
