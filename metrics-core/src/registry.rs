@@ -63,11 +63,43 @@ impl Registry {
         RegistryBuilder::default()
     }
 
-    /// The process-wide registry (no prefix, no constant labels), which
-    /// derived stats structs' `global()` register into.
+    /// The process-wide registry, which derived stats structs' `global()`
+    /// register into: the one [`RegistryBuilder::build_global`] set up at
+    /// startup, or, if nothing did before first use, one with no prefix
+    /// and no constant labels.
     pub fn global() -> &'static Registry {
-        static GLOBAL: OnceLock<Registry> = OnceLock::new();
         GLOBAL.get_or_init(Registry::new)
+    }
+
+    /// Registers every family of `collector` (a library's derived stats,
+    /// possibly shared as an `Arc<Stats>`) with `prefix_` before its
+    /// names, all or none, as [`register_collector`](Self::register_collector)
+    /// does. `Err` if the prefix is not a valid name part.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use metrics_core::{Collector, Counter, Desc, Described, Registry};
+    /// let registry = Registry::builder().prefix("app").build().unwrap();
+    /// let library: Arc<dyn Collector> = Arc::new(Described::new(
+    ///     Desc::new("hits_total", "Hits."),
+    ///     Arc::new(Counter::<()>::new()),
+    /// ));
+    /// registry.register_with_prefix("cache", library).unwrap();
+    /// assert_eq!(registry.snapshot().families[0].name, "app_cache_hits");
+    /// ```
+    pub fn register_with_prefix(
+        &self,
+        prefix: &str,
+        collector: Arc<dyn Collector>,
+    ) -> Result<(), RegistryError> {
+        name::check_metric_name(prefix).map_err(|reason| RegistryError::InvalidName {
+            name: prefix.to_owned(),
+            reason,
+        })?;
+        self.register_collector(Arc::new(Prefixed {
+            prefix: prefix.to_owned(),
+            inner: collector,
+        }))
     }
 
     /// The prefix put before every family name (may be empty).
@@ -263,6 +295,23 @@ fn check_unit(name: &str, unit: Unit) -> Result<(), RegistryError> {
     Ok(())
 }
 
+/// The process-wide registry, set once.
+static GLOBAL: OnceLock<Registry> = OnceLock::new();
+
+/// A collector whose family names get a prefix: what
+/// [`Registry::register_with_prefix`] registers.
+struct Prefixed {
+    prefix: String,
+    inner: Arc<dyn Collector>,
+}
+
+impl Collector for Prefixed {
+    fn for_each_family(&self, visit: &mut dyn FnMut(&Desc, &dyn Metric)) {
+        self.inner
+            .for_each_family(&mut |desc, metric| visit(&desc.prefixed(&self.prefix), metric))
+    }
+}
+
 /// Builds a [`Registry`] with a prefix and constant labels.
 #[derive(Default)]
 pub struct RegistryBuilder {
@@ -281,6 +330,25 @@ impl RegistryBuilder {
     pub fn const_label(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.const_labels.push((name.into(), value.into()));
         self
+    }
+
+    /// Makes this the process-wide [`Registry::global`], once, at
+    /// startup: `Err(GlobalInUse)` if the global registry was already
+    /// used (or set), since families registered into it would otherwise
+    /// change names; the prefix and constant labels are checked as by
+    /// [`build`](Self::build).
+    pub fn build_global(self) -> Result<&'static Registry, RegistryError> {
+        let registry = self.build()?;
+        let mut set = false;
+        let global = GLOBAL.get_or_init(|| {
+            set = true;
+            registry
+        });
+        if set {
+            Ok(global)
+        } else {
+            Err(RegistryError::GlobalInUse)
+        }
     }
 
     /// The registry, or why the prefix or a constant label is invalid.
