@@ -47,13 +47,6 @@ pub trait Collector: Send + Sync {
     fn for_each_family(&self, visit: &mut dyn FnMut(&Desc, &dyn Metric));
 }
 
-/// A shared collector (a library's `Arc<Stats>`) is a collector too.
-impl<C: Collector + ?Sized> Collector for std::sync::Arc<C> {
-    fn for_each_family(&self, visit: &mut dyn FnMut(&Desc, &dyn Metric)) {
-        (**self).for_each_family(visit)
-    }
-}
-
 /// One family with its description: what [`Registry::register`](crate::Registry::register)
 /// keeps for a family registered by name.
 pub struct Described<M> {
