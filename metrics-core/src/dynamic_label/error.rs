@@ -1,7 +1,7 @@
 //! Why a runtime label value was refused.
 
 /// Why a value was not admitted into a runtime-bounded label: the `Err` of
-/// declaration and [`try_get`](crate::dynamic_label), and (as its
+/// declaration and [`try_get`](crate::DynamicLabel::try_get), and (as its
 /// [`Rejection`]) the reason a refusal on the recording path is counted
 /// under.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -144,7 +144,7 @@ pub const fn __placeholders<const M: usize>() -> [&'static str; M] {
 /// wherever a [`LabelValue`](crate::LabelValue) is (alone, in tuples, in
 /// `#[derive(LabelSet)]` structs, as a `#[derive(Metrics)]` field's
 /// labels), with cardinality `capacity + 1` for the compile-time series
-/// budget. See [the module docs](crate::dynamic_label) for the overflow
+/// budget. See [the module docs](mod@crate::dynamic_label) for the overflow
 /// behaviour.
 ///
 /// ```

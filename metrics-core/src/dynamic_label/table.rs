@@ -85,7 +85,7 @@ pub const fn bucket_count(capacity: usize) -> usize {
 }
 
 /// The values of one runtime-bounded label type: what
-/// [`dynamic_label!`](crate::dynamic_label) types resolve strings with,
+/// [`dynamic_label!`](crate::dynamic_label!) types resolve strings with,
 /// and what exporters read value names and overflow counts from.
 pub struct DynamicValues {
     name: &'static str,
