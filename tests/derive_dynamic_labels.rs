@@ -116,3 +116,27 @@ fn dynamic_label_in_every_family_kind() {
     // No series for the never-admitted ordinals, for any family.
     assert!(!text.contains("tenant=\"\""), "{text}");
 }
+
+/// The derive form: a tuple struct over the handle's index.
+#[derive(LabelValue, Clone, Copy, PartialEq, Eq, Debug)]
+#[label(dynamic, name = "upstream", capacity = 2)]
+struct Upstream(tally::dynamic_label::DynamicIndex);
+
+#[test]
+fn derive_form_is_the_same_label() {
+    assert_eq!(<Upstream as LabelValue>::CARDINALITY, 3);
+    assert_eq!(<Upstream as LabelValue>::NAME, "upstream");
+    Upstream::declare(["db-1"]).unwrap();
+    let db = Upstream::get("db-1");
+    assert_eq!(db.as_str(), "db-1");
+    assert_eq!(Upstream::lookup("db-1"), Some(db));
+    Upstream::get("db-2");
+    assert!(Upstream::get("db-3").is_overflow());
+    let counter = Counter::<(Upstream, Method)>::new();
+    counter.with((db, Method::Get)).add(2);
+    assert_eq!(counter.with((Upstream::get("db-1"), Method::Get)).get(), 2);
+    assert!(matches!(
+        Upstream::declare(["x\u{0}"]),
+        Err(tally::DynamicLabelError::ControlChar { .. })
+    ));
+}

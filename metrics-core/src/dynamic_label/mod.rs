@@ -156,6 +156,15 @@ pub const fn __placeholders<const M: usize>() -> [&'static str; M] {
 /// assert_eq!(Upstream::get("db-2").as_str(), "db-2");
 /// assert!(Upstream::declare([""]).is_err());
 /// ```
+///
+/// The derive form declares the same type from a tuple struct (derive
+/// `Clone` and `Copy` too; `Debug` shows the index):
+///
+/// ```ignore
+/// #[derive(tally::LabelValue, Clone, Copy, PartialEq, Eq, Debug)]
+/// #[label(dynamic, name = "tenant", capacity = 64)]
+/// pub struct Tenant(tally::dynamic_label::DynamicIndex);
+/// ```
 #[macro_export]
 macro_rules! dynamic_label {
     (
@@ -166,6 +175,23 @@ macro_rules! dynamic_label {
         #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         $vis struct $ty($crate::dynamic_label::DynamicIndex);
 
+        $crate::dynamic_label!(@impl $ty, name = $name, capacity = $cap);
+
+        impl ::core::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::core::write!(f, "{}({:?})", ::core::stringify!($ty), self.as_str())
+            }
+        }
+
+        impl ::core::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+    // The impls only, for a `struct $ty(DynamicIndex);` declared
+    // elsewhere (what `#[derive(LabelValue)] #[label(dynamic, ...)]` expands to).
+    (@impl $ty:ident, name = $name:expr, capacity = $cap:expr $(,)?) => {
         const _: () = {
             use $crate::dynamic_label::{DynamicIndex, DynamicValues, Slot};
 
@@ -269,18 +295,6 @@ macro_rules! dynamic_label {
                 /// The table of admitted values (their count, overflow counts).
                 pub fn table() -> &'static DynamicValues {
                     &TABLE
-                }
-            }
-
-            impl ::core::fmt::Debug for $ty {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    ::core::write!(f, "{}({:?})", ::core::stringify!($ty), self.as_str())
-                }
-            }
-
-            impl ::core::fmt::Display for $ty {
-                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    f.write_str(self.as_str())
                 }
             }
         };
