@@ -40,6 +40,7 @@ fn main() {
     // Pay one-time costs (lazy statics, this thread's slot and shards)
     // before divan calibrates its iteration counts on the main thread.
     LABELED.with((Method::Get, Status::Ok)).inc();
+    DYNAMIC.with((Tenant::get("acme"), Status::Ok)).inc();
     PLAIN.inc();
     LATENCY.record(1);
     RECENT.with((Method::Get, Status::Ok)).inc();
@@ -64,6 +65,9 @@ enum Status {
 static LABELED: std::sync::LazyLock<Counter<(Method, Status)>> =
     std::sync::LazyLock::new(Counter::new);
 static PLAIN: std::sync::LazyLock<Counter> = std::sync::LazyLock::new(Counter::new);
+tally::dynamic_label!(Tenant, name = "tenant", capacity = 64);
+static DYNAMIC: std::sync::LazyLock<Counter<(Tenant, Status)>> =
+    std::sync::LazyLock::new(Counter::new);
 static SHARED_ATOMIC: AtomicU64 = AtomicU64::new(0);
 static LATENCY: std::sync::LazyLock<Histogram> = std::sync::LazyLock::new(Histogram::new);
 static RECENT: std::sync::LazyLock<WindowedCounter<(Method, Status)>> =
@@ -140,6 +144,24 @@ fn counter_inc_labeled(bencher: Bencher) {
     bencher.bench(move || black_box(c).with((Method::Get, Status::Ok)).inc());
 }
 
+/// `Counter<(Tenant, Status)>` with a runtime-bounded label: the handle
+/// is resolved once (`Tenant::get("acme")`), then recorded with like an
+/// enum label.
+#[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
+fn counter_inc_dynamic_label_resolved_handle(bencher: divan::Bencher) {
+    let acme = Tenant::get("acme");
+    bencher.bench(|| black_box(&*DYNAMIC).with((acme, Status::Ok)).inc());
+}
+
+/// The same counter, resolving the `&str` on every increment (a lock-free
+/// hash probe of the admitted values), then incrementing.
+#[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
+fn counter_inc_dynamic_label_resolve_str() {
+    black_box(&*DYNAMIC)
+        .with((Tenant::get(black_box("acme")), Status::Ok))
+        .inc();
+}
+
 /// Unlabeled `Counter::inc`.
 #[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
 fn counter_inc_unlabeled(bencher: Bencher) {
@@ -175,9 +197,11 @@ fn counter_inc_with_exemplar(bencher: Bencher) {
 #[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
 fn histogram_record_with_exemplar(bencher: Bencher) {
     let h: &Histogram = &LATENCY;
-    bencher
-        .with_inputs(next_latency)
-        .bench_values(move |v| black_box(h).with(()).record_with_exemplar(v, TRACE_ID, SPAN_ID));
+    bencher.with_inputs(next_latency).bench_values(move |v| {
+        black_box(h)
+            .with(())
+            .record_with_exemplar(v, TRACE_ID, SPAN_ID)
+    });
 }
 
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";

@@ -56,4 +56,8 @@ pub enum RegistryError {
         /// The repeated label name.
         label: String,
     },
+    /// [`RegistryBuilder::build_global`](crate::RegistryBuilder::build_global)
+    /// came after the global registry was first used or set.
+    #[error("the global registry is already in use: configure it with `RegistryBuilder::build_global` at startup, before anything registers or reads it")]
+    GlobalInUse,
 }

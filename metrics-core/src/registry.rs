@@ -5,6 +5,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock, RwLock};
 
 use crate::desc::{Desc, MetricKind};
+#[cfg(not(tally_loom))]
+use crate::dynamic_label::telemetry::OverflowTelemetry;
 use crate::error::RegistryError;
 use crate::metric::{Collector, Described, Metric};
 use crate::name;
@@ -31,6 +33,10 @@ pub struct Registry {
     const_labels: Arc<[(String, String)]>,
     state: RwLock<State>,
     failed_computed: AtomicU64,
+    /// The overflow family of runtime-bounded labels, registered with the
+    /// first family that uses one.
+    #[cfg(not(tally_loom))]
+    overflow: OnceLock<Arc<OverflowTelemetry>>,
 }
 
 #[derive(Default)]
@@ -47,6 +53,8 @@ impl Registry {
             const_labels: Arc::from([]),
             state: RwLock::default(),
             failed_computed: AtomicU64::new(0),
+            #[cfg(not(tally_loom))]
+            overflow: OnceLock::new(),
         }
     }
 
@@ -55,11 +63,43 @@ impl Registry {
         RegistryBuilder::default()
     }
 
-    /// The process-wide registry (no prefix, no constant labels), which
-    /// derived stats structs' `global()` register into.
+    /// The process-wide registry, which derived stats structs' `global()`
+    /// register into: the one [`RegistryBuilder::build_global`] set up at
+    /// startup, or, if nothing did before first use, one with no prefix
+    /// and no constant labels.
     pub fn global() -> &'static Registry {
-        static GLOBAL: OnceLock<Registry> = OnceLock::new();
         GLOBAL.get_or_init(Registry::new)
+    }
+
+    /// Registers every family of `collector` (a library's derived stats,
+    /// possibly shared as an `Arc<Stats>`) with `prefix_` before its
+    /// names, all or none, as [`register_collector`](Self::register_collector)
+    /// does. `Err` if the prefix is not a valid name part.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use metrics_core::{Collector, Counter, Desc, Described, Registry};
+    /// let registry = Registry::builder().prefix("app").build().unwrap();
+    /// let library: Arc<dyn Collector> = Arc::new(Described::new(
+    ///     Desc::new("hits_total", "Hits."),
+    ///     Arc::new(Counter::<()>::new()),
+    /// ));
+    /// registry.register_with_prefix("cache", library).unwrap();
+    /// assert_eq!(registry.snapshot().families[0].name, "app_cache_hits");
+    /// ```
+    pub fn register_with_prefix(
+        &self,
+        prefix: &str,
+        collector: Arc<dyn Collector>,
+    ) -> Result<(), RegistryError> {
+        name::check_metric_name(prefix).map_err(|reason| RegistryError::InvalidName {
+            name: prefix.to_owned(),
+            reason,
+        })?;
+        self.register_collector(Arc::new(Prefixed {
+            prefix: prefix.to_owned(),
+            inner: collector,
+        }))
     }
 
     /// The prefix put before every family name (may be empty).
@@ -81,6 +121,38 @@ impl Registry {
     /// Registers every family of `collector`, or none of them if any is
     /// invalid or its name is taken.
     pub fn register_collector(&self, collector: Arc<dyn Collector>) -> Result<(), RegistryError> {
+        self.add_collector(collector.clone())?;
+        #[cfg(not(tally_loom))]
+        self.track_dynamic_labels(&*collector);
+        Ok(())
+    }
+
+    /// Registers the runtime-bounded labels of `collector`'s families
+    /// with the overflow family, registering it on first use.
+    #[cfg(not(tally_loom))]
+    fn track_dynamic_labels(&self, collector: &dyn Collector) {
+        let mut tables = Vec::new();
+        collector.for_each_family(&mut |_, metric| {
+            tables.extend(metric.labels().dynamic.iter().flatten().copied())
+        });
+        if tables.is_empty() {
+            return;
+        }
+        let overflow = self.overflow.get_or_init(|| {
+            let overflow = Arc::new(OverflowTelemetry::new());
+            // If the application took the name (or a constant label is
+            // called `label` or `reason`), its families win; the counts
+            // stay readable from each label's table.
+            let _ = self.add_collector(overflow.clone());
+            overflow
+        });
+        for table in tables {
+            overflow.track(table);
+        }
+    }
+
+    /// Registers every family of `collector`, all or none.
+    fn add_collector(&self, collector: Arc<dyn Collector>) -> Result<(), RegistryError> {
         let mut names = Vec::new();
         let mut result = Ok(());
         collector.for_each_family(&mut |desc, metric| {
@@ -158,15 +230,23 @@ impl Registry {
         let mut failed = 0;
         for collector in &collectors {
             collector.for_each_family(&mut |desc, metric| match metric.collect() {
-                Ok(collected) => families.push(FamilySnapshot {
-                    name: self.exposed_name(desc, metric.kind()),
-                    help: desc.help.clone(),
-                    unit: desc.unit,
-                    kind: metric.kind(),
-                    labels: metric.labels(),
-                    series: collected.series,
-                    clamped: collected.clamped,
-                }),
+                Ok(mut collected) => {
+                    let labels = metric.labels();
+                    // Runtime-bounded labels: only admitted values' series
+                    // (and the overflow series once used) are exposed.
+                    if labels.has_dynamic() {
+                        collected.series.retain(|s| labels.is_present(s.index));
+                    }
+                    families.push(FamilySnapshot {
+                        name: self.exposed_name(desc, metric.kind()),
+                        help: desc.help.clone(),
+                        unit: desc.unit,
+                        kind: metric.kind(),
+                        labels,
+                        series: collected.series,
+                        clamped: collected.clamped,
+                    })
+                }
                 Err(_) => failed += 1,
             });
         }
@@ -190,6 +270,23 @@ impl Default for Registry {
     }
 }
 
+/// The process-wide registry, set once.
+static GLOBAL: OnceLock<Registry> = OnceLock::new();
+
+/// A collector whose family names get a prefix: what
+/// [`Registry::register_with_prefix`] registers.
+struct Prefixed {
+    prefix: String,
+    inner: Arc<dyn Collector>,
+}
+
+impl Collector for Prefixed {
+    fn for_each_family(&self, visit: &mut dyn FnMut(&Desc, &dyn Metric)) {
+        self.inner
+            .for_each_family(&mut |desc, metric| visit(&desc.prefixed(&self.prefix), metric))
+    }
+}
+
 /// Builds a [`Registry`] with a prefix and constant labels.
 #[derive(Default)]
 pub struct RegistryBuilder {
@@ -208,6 +305,25 @@ impl RegistryBuilder {
     pub fn const_label(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.const_labels.push((name.into(), value.into()));
         self
+    }
+
+    /// Makes this the process-wide [`Registry::global`], once, at
+    /// startup: `Err(GlobalInUse)` if the global registry was already
+    /// used (or set), since families registered into it would otherwise
+    /// change names; the prefix and constant labels are checked as by
+    /// [`build`](Self::build).
+    pub fn build_global(self) -> Result<&'static Registry, RegistryError> {
+        let registry = self.build()?;
+        let mut set = false;
+        let global = GLOBAL.get_or_init(|| {
+            set = true;
+            registry
+        });
+        if set {
+            Ok(global)
+        } else {
+            Err(RegistryError::GlobalInUse)
+        }
     }
 
     /// The registry, or why the prefix or a constant label is invalid.

@@ -23,6 +23,10 @@ struct Variant<'a> {
 
 /// Entry point: `impl LabelValue`, or errors plus a stub.
 pub fn derive(input: &DeriveInput) -> TokenStream {
+    // `#[label(dynamic, capacity = N)]`: a runtime-bounded label.
+    if crate::dynamic_label::is_dynamic(input) {
+        return crate::dynamic_label::derive(input);
+    }
     let cx = Ctxt::new();
     let mut attrs = Attrs::parse(&cx, &input.attrs, "label", &["name", "rename_all", "crate"]);
     let krate = attrs.krate(&cx);

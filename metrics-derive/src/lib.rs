@@ -14,6 +14,7 @@
 mod attr;
 mod case;
 mod ctxt;
+mod dynamic_label;
 mod label_set;
 mod label_value;
 mod metrics;

@@ -7,10 +7,18 @@
 
 mod encode;
 mod http;
+#[cfg(feature = "prometheus-client")]
+mod prometheus_client_bridge;
 #[cfg(feature = "push")]
 mod push;
+#[cfg(feature = "metrics-recorder")]
+mod recorder;
 
 pub use encode::*;
 pub use http::*;
+#[cfg(feature = "prometheus-client")]
+pub use prometheus_client_bridge::TallyCollector;
 #[cfg(feature = "push")]
 pub use push::*;
+#[cfg(feature = "metrics-recorder")]
+pub use recorder::{DroppedReason, RecorderError, TallyRecorder, DEFAULT_MAX_SERIES};

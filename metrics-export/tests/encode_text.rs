@@ -46,6 +46,8 @@ fn structure_of_the_fixture() {
             "app_batch_length",
             "app_uptime_seconds",
             "app_gc_runs_total",
+            "app_peer_messages_total",
+            "app_tally_label_overflow_total",
         ]
     );
     for fam in &fams {
@@ -55,6 +57,19 @@ fn structure_of_the_fixture() {
             assert!(check_histogram(fam, "_bucket") >= 1);
         }
     }
+    // A runtime-bounded label: its admitted values, escaped, then the
+    // overflow series; the overflow counted under `reason="full"`.
+    for line in [
+        "app_peer_messages_total{zone=\"eu \\\"west\\\" \\\\1\",peer=\"q\\\"uote\"} 1",
+        "app_peer_messages_total{zone=\"eu \\\"west\\\" \\\\1\",peer=\"back\\\\slash\"} 2",
+        "app_peer_messages_total{zone=\"eu \\\"west\\\" \\\\1\",peer=\"ünïcødé ☃\"} 3",
+        "app_peer_messages_total{zone=\"eu \\\"west\\\" \\\\1\",peer=\"late {peer}\"} 4",
+        "app_peer_messages_total{zone=\"eu \\\"west\\\" \\\\1\",peer=\"__overflow__\"} 5",
+    ] {
+        assert!(out.contains(line), "missing {line}\n{out}");
+    }
+    assert_eq!(out.matches("app_peer_messages_total{").count(), 5);
+    assert!(out.contains("label=\"peer\",reason=\"full\"} "));
     // Counter samples are `name_total`, described under that name.
     let requests = &fams[0];
     assert_eq!(requests.kind, "counter");

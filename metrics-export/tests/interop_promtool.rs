@@ -1,7 +1,8 @@
 //! `promtool check metrics` (Prometheus 2.42's parser and linter) accepts
 //! the 0.0.4 text of a registry exercising every metric kind, with help
 //! texts and label values holding quotes, backslashes, newlines and
-//! non-ASCII, and reports no problem at all.
+//! non-ASCII (including runtime-admitted values of a `dynamic_label!` and
+//! its `__overflow__` series), and reports no problem at all.
 
 mod support;
 

@@ -1,6 +1,8 @@
 //! The strict OpenMetrics parser of Python's `prometheus_client`
 //! accepts the OpenMetrics output of the fixture registry, and every
-//! value it parses equals the recorded one.
+//! value it parses equals the recorded one (including the series of a
+//! runtime-bounded label whose admitted values hold quotes, backslashes
+//! and non-ASCII).
 
 mod support;
 

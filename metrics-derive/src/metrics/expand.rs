@@ -123,9 +123,16 @@ fn config(p: &TokenStream, h: &HistogramPlan) -> TokenStream {
     let c = h.config();
     let (lowest, highest) = (c.lowest_value(), c.highest_value());
     let scale = Literal::f64_suffixed(c.scale_factor());
-    let precision = c.precision_digits();
-    let mut config =
-        quote!(#p::HistogramConfig::raw(#lowest, #highest).scale(#scale).precision(#precision));
+    // A precision the field gave in digits stays in digits (HdrHistogram's
+    // own cells); the default is the core's, in bits.
+    let precision = match h.precision {
+        Some(digits) => quote!(.precision(#digits)),
+        None => {
+            let bits = c.precision_in_bits();
+            quote!(.precision_bits(#bits))
+        }
+    };
+    let mut config = quote!(#p::HistogramConfig::raw(#lowest, #highest).scale(#scale)#precision);
     if let Some(buckets) = c.bucket_bounds() {
         let b = buckets.iter().map(|v| Literal::f64_suffixed(*v));
         config = quote!(#config.buckets(&[#(#b),*]));

@@ -94,9 +94,10 @@ impl<'a> Labels<'a> {
         self.fragments.clear();
         self.ends.clear();
         self.base.clear();
-        for (name, values) in self.desc.names.iter().zip(self.desc.values) {
+        for (l, (name, values)) in self.desc.names.iter().zip(self.desc.values).enumerate() {
             self.base.push(self.ends.len());
-            for value in values.iter() {
+            for ordinal in 0..values.len() {
+                let value = self.desc.value_name(l, ordinal);
                 self.fragments.extend_from_slice(name.as_bytes());
                 self.fragments.extend_from_slice(b"=\"");
                 label_value(&mut self.fragments, value);
@@ -211,6 +212,7 @@ mod tests {
     static DESC: LabelDesc = LabelDesc {
         names: &["a", "b"],
         values: &[&["x", "y\"z"], &["0", "1", "2"]],
+        dynamic: &[],
     };
 
     fn line(labels: &mut Labels, index: usize) -> String {
@@ -246,6 +248,7 @@ mod tests {
         static NONE: LabelDesc = LabelDesc {
             names: &[],
             values: &[],
+            dynamic: &[],
         };
         let mut labels = Labels::new(&[]);
         labels.reset(&NONE, &label_strides(&NONE));

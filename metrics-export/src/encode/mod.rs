@@ -27,7 +27,7 @@
 //! their names mirror upstream's `Counter`, `Histogram`, ...); the OTLP
 //! ones, for [`encode_otlp`], in [`otlp_proto`].
 
-mod buckets;
+pub(crate) mod buckets;
 mod escape;
 mod exemplars;
 mod format;

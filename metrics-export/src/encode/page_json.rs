@@ -191,10 +191,10 @@ impl LabelValues {
         self.literals.clear();
         self.ends.clear();
         self.base.clear();
-        for values in desc.values {
+        for (l, values) in desc.values.iter().enumerate() {
             self.base.push(self.ends.len());
-            for value in values.iter() {
-                json_str(&mut self.literals, value);
+            for ordinal in 0..values.len() {
+                json_str(&mut self.literals, desc.value_name(l, ordinal));
                 self.ends.push(self.literals.len());
             }
         }

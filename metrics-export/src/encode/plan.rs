@@ -143,7 +143,10 @@ impl Plan<'_> {
             .iter()
             .zip(desc.values)
             .zip(&self.strides)
-            .map(move |((name, values), stride)| (*name, values[(index / stride) % values.len()]))
+            .enumerate()
+            .map(move |(l, ((name, values), stride))| {
+                (*name, desc.value_name(l, (index / stride) % values.len()))
+            })
     }
 }
 

@@ -86,6 +86,10 @@ pub struct Fixture {
 pub const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 /// The span id of the fixture's exemplars.
 pub const SPAN_ID: &str = "00f067aa0ba902b7";
+metrics_core::dynamic_label!(
+    /// A peer, admitted at run time (capacity 4: the fifth overflows).
+    pub Peer, name = "peer", capacity = 4
+);
 
 /// Recorded latencies of `GET`, in nanoseconds.
 pub fn get_latencies() -> Vec<u64> {
@@ -95,7 +99,8 @@ pub fn get_latencies() -> Vec<u64> {
 /// A registry with every metric kind (Counter, FloatCounter, Gauge,
 /// FloatGauge, MaxGauge, MinGauge, Histogram with and without opt-in
 /// quantiles, explicit and default buckets, computed counter and gauge),
-/// a prefix and a constant label, awkward help texts and label values.
+/// a prefix and a constant label, awkward help texts and label values,
+/// and a runtime-bounded label with an overflowed value.
 pub fn fixture() -> Fixture {
     let registry = Registry::builder()
         .prefix("app")
@@ -216,6 +221,32 @@ pub fn fixture() -> Fixture {
             Computed::counter(|| 77.0),
         )
         .unwrap();
+
+    // A runtime-bounded label: values admitted at run time, holding
+    // quotes, backslashes and non-ASCII, then one past the capacity (the
+    // `__overflow__` series, and a count in `tally_label_overflow_total`).
+    Peer::declare(["q\"uote", "back\\slash", "ünïcødé ☃"]).unwrap();
+    let messages = registry
+        .register(
+            Desc::new(
+                "peer_messages_total",
+                "Messages, by peer (admitted at run time).",
+            ),
+            Counter::<Peer>::new(),
+        )
+        .unwrap();
+    for (i, peer) in [
+        "q\"uote",
+        "back\\slash",
+        "ünïcødé ☃",
+        "late {peer}",
+        "one too many",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        messages.with(Peer::get(peer)).add(i as u64 + 1);
+    }
 
     Fixture {
         registry,

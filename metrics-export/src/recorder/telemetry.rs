@@ -1,0 +1,152 @@
+//! The recorder's self-telemetry: registrations dropped, by reason, and
+//! label sets sent to a name's overflow series, by name.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use metrics_core::{
+    CollectError, Collected, Collector, Desc, LabelDesc, LabelSet, LabelValue, Metric, MetricKind,
+    Series, Value,
+};
+
+metrics_core::dynamic_label!(
+    /// A `metrics` name, as the `metric` label of the series-overflow
+    /// family (bounded too: past 256 names, overflow).
+    pub(super) MetricName, name = "metric", capacity = 256
+);
+
+/// Why the recorder dropped a registration (its handle is a no-op).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dropped {
+    /// The name breaks the Prometheus naming rules (`invalid_name`).
+    InvalidName,
+    /// A label key is invalid, reserved or repeated (`invalid_label_name`).
+    InvalidLabelName,
+    /// Too many label keys for the index space (`too_many_labels`).
+    TooManyLabels,
+    /// The name was first used with another kind (`kind_conflict`).
+    KindConflict,
+    /// The name was first used with other label keys (`label_keys_conflict`).
+    LabelKeysConflict,
+    /// The registry refused the family, e.g. its name is taken or a
+    /// non-counter ends in `_total` (`refused`).
+    Refused,
+}
+
+impl Dropped {
+    const ALL: [Dropped; 6] = [
+        Dropped::InvalidName,
+        Dropped::InvalidLabelName,
+        Dropped::TooManyLabels,
+        Dropped::KindConflict,
+        Dropped::LabelKeysConflict,
+        Dropped::Refused,
+    ];
+}
+
+impl LabelValue for Dropped {
+    const NAME: &'static str = "reason";
+    const VALUES: &'static [&'static str] = &[
+        "invalid_name",
+        "invalid_label_name",
+        "too_many_labels",
+        "kind_conflict",
+        "label_keys_conflict",
+        "refused",
+    ];
+
+    fn ordinal(&self) -> usize {
+        *self as usize
+    }
+
+    fn from_ordinal(ordinal: usize) -> Option<Self> {
+        Dropped::ALL.get(ordinal).copied()
+    }
+}
+
+/// Both self-telemetry families, registered with the recorder.
+pub(super) struct Telemetry {
+    dropped: [AtomicU64; 6],
+    overflow: Box<[AtomicU64]>,
+    dropped_desc: Desc,
+    overflow_desc: Desc,
+}
+
+/// The overflow family's metric.
+struct Overflow<'a>(&'a Telemetry);
+
+impl Telemetry {
+    pub(super) fn new() -> Self {
+        Telemetry {
+            dropped: Default::default(),
+            overflow: (0..<MetricName as LabelValue>::CARDINALITY)
+                .map(|_| AtomicU64::new(0))
+                .collect(),
+            dropped_desc: Desc::new(
+                "tally_metrics_recorder_dropped_total",
+                "`metrics` registrations the recorder dropped (their handles do nothing), by reason.",
+            ),
+            overflow_desc: Desc::new(
+                "tally_metrics_recorder_series_overflow_total",
+                "`metrics` label sets past a name's series cap, recorded into its __overflow__ series.",
+            ),
+        }
+    }
+
+    pub(super) fn drop_one(&self, reason: Dropped) {
+        self.dropped[reason as usize].fetch_add(1, Relaxed);
+    }
+
+    pub(super) fn dropped(&self, reason: Dropped) -> u64 {
+        self.dropped[reason as usize].load(Relaxed)
+    }
+
+    pub(super) fn series_overflow(&self, metric: MetricName) {
+        self.overflow[metric.ordinal()].fetch_add(1, Relaxed);
+    }
+}
+
+impl Collector for Telemetry {
+    fn for_each_family(&self, visit: &mut dyn FnMut(&Desc, &dyn Metric)) {
+        visit(&self.dropped_desc, self);
+        visit(&self.overflow_desc, &Overflow(self));
+    }
+}
+
+fn counters(cells: &[AtomicU64]) -> Collected {
+    Collected {
+        series: cells
+            .iter()
+            .enumerate()
+            .map(|(index, v)| Series::new(index, Value::Counter(v.load(Relaxed))))
+            .collect(),
+        clamped: 0,
+    }
+}
+
+impl Metric for Telemetry {
+    fn kind(&self) -> MetricKind {
+        MetricKind::Counter
+    }
+
+    fn labels(&self) -> &'static LabelDesc {
+        <Dropped as LabelSet>::DESC
+    }
+
+    fn collect(&self) -> Result<Collected, CollectError> {
+        Ok(counters(&self.dropped))
+    }
+}
+
+impl Metric for Overflow<'_> {
+    fn kind(&self) -> MetricKind {
+        MetricKind::Counter
+    }
+
+    fn labels(&self) -> &'static LabelDesc {
+        <MetricName as LabelSet>::DESC
+    }
+
+    fn collect(&self) -> Result<Collected, CollectError> {
+        Ok(counters(&self.0.overflow))
+    }
+}
