@@ -17,7 +17,7 @@ use metrics_core::{Registry, RegistryError};
 use super::auth::Auth;
 use super::gzip;
 use super::telemetry::{ScrapeOutcome, Telemetry};
-use crate::encode::{encode, Format};
+use crate::encode::{encode, Format, Negotiated};
 
 /// The path of the metrics endpoint (format negotiated from `Accept`).
 pub const METRICS_PATH: &str = "/metrics";
@@ -152,6 +152,11 @@ impl Handler {
         })
     }
 
+    /// The registry this handler serves.
+    pub fn registry(&self) -> &Registry {
+        self.registry.get()
+    }
+
     /// The configured cap on concurrent scrapes.
     pub fn max_concurrent_scrapes(&self) -> usize {
         self.config.max_concurrent_scrapes
@@ -169,14 +174,14 @@ impl Handler {
         if let Some(refused) = check_method(method) {
             return refused;
         }
-        let format = if json {
-            Format::Json
+        let negotiated = if json {
+            Format::Json.negotiated()
         } else {
-            Format::negotiate(header(headers, ACCEPT.as_str()))
+            Format::negotiate_accept(header(headers, ACCEPT.as_str()))
         };
-        let (outcome, response) = self.scrape(format, headers);
+        let (outcome, response) = self.scrape(negotiated, headers);
         if let Some(telemetry) = &self.telemetry {
-            telemetry.count(format.into(), outcome);
+            telemetry.count(negotiated.format.into(), outcome);
         }
         let mut response = response;
         if method == Method::HEAD {
@@ -186,7 +191,12 @@ impl Handler {
     }
 
     /// Authenticates, takes a scrape slot, encodes and compresses.
-    fn scrape(&self, format: Format, headers: &HeaderMap) -> (ScrapeOutcome, Response<Bytes>) {
+    fn scrape(
+        &self,
+        negotiated: Negotiated,
+        headers: &HeaderMap,
+    ) -> (ScrapeOutcome, Response<Bytes>) {
+        let format = negotiated.format;
         if let Some(auth) = &self.config.auth {
             if !auth.accepts(header(headers, AUTHORIZATION.as_str())) {
                 return (ScrapeOutcome::Unauthorized, unauthorized(auth));
@@ -225,7 +235,7 @@ impl Handler {
         let h = response.headers_mut();
         h.insert(
             CONTENT_TYPE,
-            HeaderValue::from_static(format.content_type()),
+            HeaderValue::from_static(negotiated.content_type),
         );
         h.insert(VARY, HeaderValue::from_static("Accept, Accept-Encoding"));
         if gzip {
