@@ -6,6 +6,8 @@
 
 mod encode;
 mod http;
+mod process;
 
 pub use encode::*;
 pub use http::*;
+pub use process::{process_start_time, register_process_metrics, ProcessCollector};
