@@ -21,6 +21,7 @@ mod error;
 mod float;
 mod gauge;
 mod histogram;
+mod info;
 mod label;
 mod lines;
 mod metric;
@@ -43,6 +44,7 @@ pub use histogram::{
     Bucket, Histogram, HistogramConfig, HistogramConfigError, HistogramRef, HistogramSnapshot,
     DEFAULT_SUMMARY_QUANTILES,
 };
+pub use info::{Info, InfoError};
 pub use label::{LabelDesc, LabelSet, LabelValue};
 pub use metric::{CollectError, Collected, Collector, Described, Metric};
 pub use registry::{Registry, RegistryBuilder};

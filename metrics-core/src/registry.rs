@@ -108,7 +108,9 @@ impl Registry {
             name: name.clone(),
             reason,
         })?;
-        if metric.kind() != MetricKind::Counter {
+        // Counters and info families are exposed with their own suffix
+        // (`_total`, `_info`) after the name, so theirs is never reserved.
+        if !matches!(metric.kind(), MetricKind::Counter | MetricKind::Info) {
             if let Some(suffix) = name::reserved_suffix(&name) {
                 return Err(RegistryError::ReservedSuffix { name, suffix });
             }
@@ -133,11 +135,17 @@ impl Registry {
         Ok(name)
     }
 
-    /// `prefix_name_unit`, without a counter's `_total`.
+    /// `prefix_name_unit`, without a counter's `_total` or an info
+    /// family's `_info`.
     fn exposed_name(&self, desc: &Desc, kind: MetricKind) -> String {
         let mut name = join_name(&self.prefix, &desc.name);
-        if kind == MetricKind::Counter && name.ends_with("_total") {
-            name.truncate(name.len() - "_total".len());
+        let suffix = match kind {
+            MetricKind::Counter => "_total",
+            MetricKind::Info => "_info",
+            _ => "",
+        };
+        if !suffix.is_empty() && name.len() > suffix.len() && name.ends_with(suffix) {
+            name.truncate(name.len() - suffix.len());
         }
         if let Some(unit) = desc.unit {
             let suffix = unit.as_str();

@@ -71,8 +71,10 @@ impl Serialize for Families<'_> {
         for family in &snapshot.families {
             name.clear();
             name.push_str(&family.name);
-            if family.kind == MetricKind::Counter {
-                name.push_str("_total");
+            match family.kind {
+                MetricKind::Counter => name.push_str("_total"),
+                MetricKind::Info => name.push_str("_info"),
+                _ => {}
             }
             map.serialize_entry(&name, &Family { snapshot, family })?;
         }
@@ -104,6 +106,7 @@ impl Serialize for Family<'_> {
             MetricKind::Gauge => ("gauge", None),
             MetricKind::Histogram => ("histogram", Some(family.clamped)),
             MetricKind::Summary => ("summary", Some(family.clamped)),
+            MetricKind::Info => ("info", None),
         };
         FamilyJson {
             kind,

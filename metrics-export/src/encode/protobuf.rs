@@ -115,6 +115,17 @@ impl Encoder {
                 }
                 self.finish(family, out);
             }
+            MetricKind::Info => {
+                // No info type in the protobuf format: a gauge `name_info`.
+                let name = format!("{}_info", family.name);
+                self.start(&name, &family.help, MetricType::Gauge);
+                for s in &family.series {
+                    self.message.clear();
+                    wire::double(&mut self.message, 1, s.value.as_f64().unwrap_or(0.0));
+                    self.metric(s.index, 2);
+                }
+                self.finish(family, out);
+            }
             MetricKind::Histogram => self.histogram_family(family, out),
             MetricKind::Summary => {
                 self.start(&family.name, &family.help, MetricType::Summary);

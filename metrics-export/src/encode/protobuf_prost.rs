@@ -61,7 +61,10 @@ pub fn encode_protobuf_prost(
                     });
                 }
             }
-            MetricKind::Gauge => {
+            MetricKind::Gauge | MetricKind::Info => {
+                if family.kind == MetricKind::Info {
+                    mf.name = Some(format!("{}_info", family.name));
+                }
                 mf.r#type = Some(proto::MetricType::Gauge as i32);
                 for s in &family.series {
                     mf.metric.push(proto::Metric {

@@ -47,6 +47,7 @@ pub(crate) fn encode_text(snapshot: &RegistrySnapshot, dialect: Dialect, out: &m
             MetricKind::Gauge => gauge(family, &mut labels, dialect, out),
             MetricKind::Histogram => histogram(family, &mut labels, dialect, &mut scratch, out),
             MetricKind::Summary => summary(family, &mut labels, dialect, &mut scratch, out),
+            MetricKind::Info => info(family, &mut labels, dialect, out),
         }
     }
 }
@@ -171,6 +172,23 @@ fn gauge(family: &FamilySnapshot, labels: &mut Labels, dialect: Dialect, out: &m
     );
     for series in &family.series {
         sample_start(out, name, labels, series.index, None);
+        scalar(out, &series.value);
+    }
+}
+
+/// An info family: `# TYPE name info` and `name_info{...} 1` in
+/// OpenMetrics; a gauge named `name_info` in Prometheus text, which has
+/// no info type.
+fn info(family: &FamilySnapshot, labels: &mut Labels, dialect: Dialect, out: &mut Vec<u8>) {
+    let name = family.name.as_str();
+    let (suffix, kind) = match dialect {
+        Dialect::Prometheus => ("_info", "gauge"),
+        Dialect::OpenMetrics { .. } => ("", "info"),
+    };
+    header(out, dialect, name, suffix, kind, &family.help, None);
+    let sample = format!("{name}_info");
+    for series in &family.series {
+        sample_start(out, &sample, labels, series.index, None);
         scalar(out, &series.value);
     }
 }
