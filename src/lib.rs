@@ -15,6 +15,8 @@ pub use metrics_core::*;
 pub use metrics_derive::{LabelSet, LabelValue, Metrics};
 pub use metrics_export::*;
 
+pub mod testing;
+
 /// Paths the derive macros' generated code uses. Not a public API: it may
 /// change in any release.
 #[doc(hidden)]

@@ -24,6 +24,7 @@ mod histogram;
 mod info;
 mod label;
 mod lines;
+mod lookup;
 mod metric;
 pub mod name;
 mod registry;
@@ -46,6 +47,7 @@ pub use histogram::{
 };
 pub use info::{Info, InfoError};
 pub use label::{LabelDesc, LabelSet, LabelValue};
+pub use lookup::Found;
 pub use metric::{CollectError, Collected, Collector, Described, Metric};
 pub use registry::{Registry, RegistryBuilder};
 pub use snapshot::{FamilySnapshot, RegistrySnapshot, Series, Value};
