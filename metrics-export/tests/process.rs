@@ -139,7 +139,7 @@ fn values_match_this_process() {
 }
 
 #[test]
-fn promtool_accepts_the_process_families() {
+fn promtool_and_python_accept_the_process_families() {
     if skip_interop() {
         return;
     }
@@ -150,13 +150,20 @@ fn promtool_accepts_the_process_families() {
         encode(format, &registry.snapshot(), &mut out);
         let text = String::from_utf8_lossy(&out).into_owned();
         if format == Format::OpenMetrics {
-            // promtool check metrics reads the 0.0.4 text only.
+            // promtool check metrics reads the 0.0.4 text only: the strict
+            // OpenMetrics parser of Python's prometheus_client reads this.
             assert!(
                 text.contains(
                     "# TYPE process_cpu_seconds counter\n# UNIT process_cpu_seconds seconds\n"
                 ),
                 "{text}"
             );
+            let parser = support::script("parse_openmetrics.py");
+            let output = run_tool("python3", &[&parser], &out);
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(output.status.success(), "{stdout}{stderr}\n{text}");
+            assert!(stdout.contains("\"process_open_fds\""), "{stdout}");
             continue;
         }
         assert!(
