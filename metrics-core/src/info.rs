@@ -13,12 +13,13 @@ use crate::snapshot::{Series, Value};
 /// Register it under a name ending in `_info` (or not: exporters add the
 /// suffix); OpenMetrics exposes it as `# TYPE name info`, Prometheus text
 /// and protobuf as a gauge `name_info`. The labels are a static
-/// [`LabelDesc`] with exactly one value per label (see
+/// [`LabelDesc`] with exactly one value per label and no runtime-bounded
+/// label (see
 /// `metrics_export::register_build_info!` for the build-info one).
 ///
 /// ```
 /// use metrics_core::{Desc, Info, LabelDesc, Registry};
-/// static LABELS: LabelDesc = LabelDesc { names: &["mode"], values: &[&["fast"]] };
+/// static LABELS: LabelDesc = LabelDesc { names: &["mode"], values: &[&["fast"]], dynamic: &[] };
 /// let registry = Registry::new();
 /// registry.register(Desc::new("config_info", "Configuration."), Info::new(&LABELS).unwrap()).unwrap();
 /// assert_eq!(registry.snapshot().families[0].name, "config");
@@ -39,6 +40,12 @@ pub enum InfoError {
         /// How many values it has.
         count: usize,
     },
+    /// A label is runtime-bounded: an info family's values are fixed.
+    #[error("info label `{label}` is runtime-bounded; an info family's values are fixed")]
+    Dynamic {
+        /// The label name.
+        label: &'static str,
+    },
     /// The names and values lists differ in length.
     #[error("{names} label names but {values} value lists")]
     Mismatched {
@@ -58,6 +65,11 @@ impl Info {
                 names: labels.names.len(),
                 values: labels.values.len(),
             });
+        }
+        for (label, table) in labels.names.iter().zip(labels.dynamic) {
+            if table.is_some() {
+                return Err(InfoError::Dynamic { label });
+            }
         }
         for (label, values) in labels.names.iter().zip(labels.values) {
             if values.len() != 1 {
@@ -104,6 +116,7 @@ mod tests {
     static BUILD: LabelDesc = LabelDesc {
         names: &["version", "revision"],
         values: &[&["1.2.0"], &["abc"]],
+        dynamic: &[],
     };
 
     #[test]
@@ -136,14 +149,17 @@ mod tests {
         static TWO: LabelDesc = LabelDesc {
             names: &["mode"],
             values: &[&["a", "b"]],
+            dynamic: &[],
         };
         static NONE: LabelDesc = LabelDesc {
             names: &["mode"],
             values: &[&[]],
+            dynamic: &[],
         };
         static SHORT: LabelDesc = LabelDesc {
             names: &["a", "b"],
             values: &[&["x"]],
+            dynamic: &[],
         };
         assert_eq!(
             Info::new(&TWO).unwrap_err(),
@@ -164,6 +180,7 @@ mod tests {
         static BAD: LabelDesc = LabelDesc {
             names: &["le"],
             values: &[&["1"]],
+            dynamic: &[],
         };
         let registry = Registry::new();
         assert!(matches!(

@@ -6,18 +6,26 @@
 //! `0..CARDINALITY` by mixed-radix arithmetic on the labels' ordinals (the
 //! first label most significant), which is the dense series index of a
 //! family. With constant labels the index folds to a constant.
+//!
+//! A label may also be runtime-bounded ([`dynamic_label!`](crate::dynamic_label!)):
+//! a fixed capacity, values admitted at run time, read by exporters from
+//! the label's [`DynamicValues`] table.
+
+use crate::dynamic_label::DynamicValues;
 
 /// A label type: a fixed, finite set of values, each with its exposed string.
 ///
 /// Derive it for fieldless enums with `#[derive(tally::LabelValue)]`;
-/// `bool` has it built in. Unbounded types (`String`, integers, `Option`,
+/// `bool` has it built in; [`dynamic_label!`](crate::dynamic_label!)
+/// declares one whose values are admitted at run time, up to a capacity. Unbounded types (`String`, integers, `Option`,
 /// `Vec`, ...) deliberately do not implement it: a label whose values are
 /// not known at compile time is how metric cardinality explodes.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be used as a metric label: its set of values is unbounded",
     label = "unbounded label type",
     note = "a label must take its values from a small fixed set, so a metric family can never grow without limit",
-    note = "use a fieldless enum with `#[derive(tally::LabelValue)]` (or `bool`) instead"
+    note = "use a fieldless enum with `#[derive(tally::LabelValue)]` (or `bool`) instead",
+    note = "for values known only at run time (tenants, hosts), declare a label with a fixed capacity: `tally::dynamic_label!(pub Tenant, name = \"tenant\", capacity = 64);`"
 )]
 pub trait LabelValue: Sized + Send + Sync + 'static {
     /// The label's name, e.g. `method` (default of the derive: the type
@@ -27,6 +35,10 @@ pub trait LabelValue: Sized + Send + Sync + 'static {
     const VALUES: &'static [&'static str];
     /// The number of values (`VALUES.len()`).
     const CARDINALITY: usize = Self::VALUES.len();
+    /// For a runtime-bounded label ([`dynamic_label!`](crate::dynamic_label!)),
+    /// the table its value names are read from (its `VALUES` are then
+    /// placeholders); `None` for labels whose values are all in `VALUES`.
+    const DYNAMIC: Option<&'static DynamicValues> = None;
 
     /// This value's ordinal, in `0..CARDINALITY`.
     fn ordinal(&self) -> usize;
@@ -70,8 +82,13 @@ pub trait LabelSet: Sized + Send + Sync + 'static {
 pub struct LabelDesc {
     /// Label names, most significant first.
     pub names: &'static [&'static str],
-    /// For each label, its values' exposed strings by ordinal.
+    /// For each label, its values' exposed strings by ordinal (for a
+    /// runtime-bounded label, placeholders: read names with
+    /// [`value_name`](Self::value_name)).
     pub values: &'static [&'static [&'static str]],
+    /// For each label, its runtime table if it is runtime-bounded; may be
+    /// empty when no label is.
+    pub dynamic: &'static [Option<&'static DynamicValues>],
 }
 
 impl LabelDesc {
@@ -82,9 +99,39 @@ impl LabelDesc {
 
     /// The exposed value of label number `label` in series `series`.
     pub fn value(&self, series: usize, label: usize) -> &'static str {
+        self.value_name(label, self.ordinal(series, label))
+    }
+
+    /// The ordinal of label number `label` in series `series`.
+    pub fn ordinal(&self, series: usize, label: usize) -> usize {
         let stride: usize = self.values[label + 1..].iter().map(|v| v.len()).product();
-        let values = self.values[label];
-        values[(series / stride) % values.len()]
+        (series / stride) % self.values[label].len()
+    }
+
+    /// The exposed string of value `ordinal` of label number `label`
+    /// (a runtime-bounded label's admitted value; empty if not admitted).
+    pub fn value_name(&self, label: usize, ordinal: usize) -> &'static str {
+        match self.dynamic.get(label).copied().flatten() {
+            Some(table) => table.value(ordinal).unwrap_or(""),
+            None => self.values[label][ordinal],
+        }
+    }
+
+    /// Whether any label is runtime-bounded.
+    pub fn has_dynamic(&self) -> bool {
+        self.dynamic.iter().any(Option::is_some)
+    }
+
+    /// Whether exporters list series `series`: every runtime-bounded label
+    /// of it has an admitted value (or the overflow value, once used).
+    pub fn is_present(&self, series: usize) -> bool {
+        self.dynamic
+            .iter()
+            .enumerate()
+            .all(|(l, table)| match table {
+                Some(table) => table.is_present(self.ordinal(series, l)),
+                None => true,
+            })
     }
 
     /// The `(name, value)` pairs of series `series`, in label order.
@@ -117,6 +164,7 @@ impl LabelSet for () {
     const DESC: &'static LabelDesc = &LabelDesc {
         names: &[],
         values: &[],
+        dynamic: &[],
     };
 
     #[inline(always)]
@@ -134,6 +182,7 @@ impl<T: LabelValue> LabelSet for T {
     const DESC: &'static LabelDesc = &LabelDesc {
         names: &[T::NAME],
         values: &[T::VALUES],
+        dynamic: &[T::DYNAMIC],
     };
 
     #[inline(always)]
@@ -155,6 +204,7 @@ macro_rules! tuple_label_set {
             const DESC: &'static LabelDesc = &LabelDesc {
                 names: &[$($t::NAME),+],
                 values: &[$($t::VALUES),+],
+                dynamic: &[$($t::DYNAMIC),+],
             };
 
             #[inline(always)]

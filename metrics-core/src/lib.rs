@@ -10,13 +10,16 @@
 //!   blocks: recording is a plain load and store into the thread's own
 //!   cells, exact under any concurrency;
 //! - a [`Registry`] of described families, read through
-//!   [`RegistrySnapshot`]s that never block writers.
+//!   [`RegistrySnapshot`]s that never block writers;
+//! - runtime-bounded labels ([`dynamic_label!`]): a compile-time capacity,
+//!   values admitted at run time, a counted overflow value.
 //!
 //! This crate does no I/O; `metrics-export` encodes snapshots.
 
 mod computed;
 mod counter;
 mod desc;
+pub mod dynamic_label;
 mod error;
 mod float;
 mod gauge;
@@ -37,6 +40,7 @@ mod window;
 pub use computed::Computed;
 pub use counter::{Counter, CounterRef, FloatCounter, FloatCounterRef};
 pub use desc::{Desc, MetricKind, Unit};
+pub use dynamic_label::{DynamicLabel, DynamicLabelError};
 pub use error::RegistryError;
 pub use gauge::{
     FloatGauge, FloatGaugeRef, Gauge, GaugeRef, MaxGauge, MaxGaugeRef, MinGauge, MinGaugeRef,

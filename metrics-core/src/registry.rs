@@ -5,6 +5,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock, RwLock};
 
 use crate::desc::{join_name, Desc, MetricKind, Unit};
+#[cfg(not(tally_loom))]
+use crate::dynamic_label::telemetry::OverflowTelemetry;
 use crate::error::RegistryError;
 use crate::metric::{Collector, Described, Metric};
 use crate::name;
@@ -31,6 +33,10 @@ pub struct Registry {
     const_labels: Arc<[(String, String)]>,
     state: RwLock<State>,
     failed_computed: AtomicU64,
+    /// The overflow family of runtime-bounded labels, registered with the
+    /// first family that uses one.
+    #[cfg(not(tally_loom))]
+    overflow: OnceLock<Arc<OverflowTelemetry>>,
 }
 
 #[derive(Default)]
@@ -47,6 +53,8 @@ impl Registry {
             const_labels: Arc::from([]),
             state: RwLock::default(),
             failed_computed: AtomicU64::new(0),
+            #[cfg(not(tally_loom))]
+            overflow: OnceLock::new(),
         }
     }
 
@@ -81,6 +89,38 @@ impl Registry {
     /// Registers every family of `collector`, or none of them if any is
     /// invalid or its name is taken.
     pub fn register_collector(&self, collector: Arc<dyn Collector>) -> Result<(), RegistryError> {
+        self.add_collector(collector.clone())?;
+        #[cfg(not(tally_loom))]
+        self.track_dynamic_labels(&*collector);
+        Ok(())
+    }
+
+    /// Registers the runtime-bounded labels of `collector`'s families
+    /// with the overflow family, registering it on first use.
+    #[cfg(not(tally_loom))]
+    fn track_dynamic_labels(&self, collector: &dyn Collector) {
+        let mut tables = Vec::new();
+        collector.for_each_family(&mut |_, metric| {
+            tables.extend(metric.labels().dynamic.iter().flatten().copied())
+        });
+        if tables.is_empty() {
+            return;
+        }
+        let overflow = self.overflow.get_or_init(|| {
+            let overflow = Arc::new(OverflowTelemetry::new());
+            // If the application took the name (or a constant label is
+            // called `label` or `reason`), its families win; the counts
+            // stay readable from each label's table.
+            let _ = self.add_collector(overflow.clone());
+            overflow
+        });
+        for table in tables {
+            overflow.track(table);
+        }
+    }
+
+    /// Registers every family of `collector`, all or none.
+    fn add_collector(&self, collector: Arc<dyn Collector>) -> Result<(), RegistryError> {
         let mut names = Vec::new();
         let mut result = Ok(());
         collector.for_each_family(&mut |desc, metric| {
@@ -169,15 +209,23 @@ impl Registry {
         let mut failed = 0;
         for collector in &collectors {
             collector.for_each_family(&mut |desc, metric| match metric.collect() {
-                Ok(collected) => families.push(FamilySnapshot {
-                    name: self.exposed_name(desc, metric.kind()),
-                    help: desc.help.clone(),
-                    unit: desc.unit,
-                    kind: metric.kind(),
-                    labels: metric.labels(),
-                    series: collected.series,
-                    clamped: collected.clamped,
-                }),
+                Ok(mut collected) => {
+                    let labels = metric.labels();
+                    // Runtime-bounded labels: only admitted values' series
+                    // (and the overflow series once used) are exposed.
+                    if labels.has_dynamic() {
+                        collected.series.retain(|s| labels.is_present(s.index));
+                    }
+                    families.push(FamilySnapshot {
+                        name: self.exposed_name(desc, metric.kind()),
+                        help: desc.help.clone(),
+                        unit: desc.unit,
+                        kind: metric.kind(),
+                        labels,
+                        series: collected.series,
+                        clamped: collected.clamped,
+                    })
+                }
                 Err(_) => failed += 1,
             });
         }

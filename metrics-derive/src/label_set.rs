@@ -93,7 +93,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
             #[automatically_derived]
             impl #impl_generics #p::LabelSet for #ident #ty_generics #where_clause {
                 const CARDINALITY: #usize_ = 1;
-                const DESC: &'static #p::LabelDesc = &#p::LabelDesc { names: &[], values: &[] };
+                const DESC: &'static #p::LabelDesc = &#p::LabelDesc { names: &[], values: &[], dynamic: &[] };
                 fn index(&self) -> #usize_ {
                     ::core::unreachable!()
                 }
@@ -125,6 +125,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
             const DESC: &'static #p::LabelDesc = &#p::LabelDesc {
                 names: &[#(#names),*],
                 values: &[#(#tys::VALUES),*],
+                dynamic: &[#(#tys::DYNAMIC),*],
             };
 
             #[inline(always)]

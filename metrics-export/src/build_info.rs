@@ -56,6 +56,7 @@ macro_rules! register_build_info {
                 }],
                 &[$crate::RUSTC_VERSION],
             ],
+            dynamic: &[],
         };
         $crate::__private::register_info(
             $registry,
@@ -87,6 +88,7 @@ pub mod __private {
             reason: match e {
                 metrics_core::InfoError::NotOneValue { .. } => "an info label has one value",
                 metrics_core::InfoError::Mismatched { .. } => "one value per label name",
+                metrics_core::InfoError::Dynamic { .. } => "an info label is not runtime-bounded",
             },
         })?;
         registry.register(Desc::new(name, help), info).map(drop)

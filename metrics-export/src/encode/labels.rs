@@ -99,7 +99,13 @@ impl<'a> Labels<'a> {
             .iter()
             .zip(self.desc.values)
             .zip(&self.strides)
-            .map(move |((name, values), stride)| (*name, values[(index / stride) % values.len()]))
+            .enumerate()
+            .map(move |(l, ((name, values), stride))| {
+                (
+                    *name,
+                    self.desc.value_name(l, (index / stride) % values.len()),
+                )
+            })
     }
 
     /// Escapes every label value into its fragment (once per family).
@@ -107,9 +113,10 @@ impl<'a> Labels<'a> {
         self.fragments.clear();
         self.ends.clear();
         self.base.clear();
-        for (name, values) in self.desc.names.iter().zip(self.desc.values) {
+        for (l, (name, values)) in self.desc.names.iter().zip(self.desc.values).enumerate() {
             self.base.push(self.ends.len());
-            for value in values.iter() {
+            for ordinal in 0..values.len() {
+                let value = self.desc.value_name(l, ordinal);
                 self.fragments.extend_from_slice(name.as_bytes());
                 self.fragments.extend_from_slice(b"=\"");
                 label_value(&mut self.fragments, value);
@@ -223,6 +230,7 @@ mod tests {
     static DESC: LabelDesc = LabelDesc {
         names: &["a", "b"],
         values: &[&["x", "y\"z"], &["0", "1", "2"]],
+        dynamic: &[],
     };
 
     fn line(labels: &mut Labels, index: usize) -> String {
@@ -257,6 +265,7 @@ mod tests {
         static NONE: LabelDesc = LabelDesc {
             names: &[],
             values: &[],
+            dynamic: &[],
         };
         let mut labels = Labels::new(&[], &NONE);
         assert_eq!(line(&mut labels, 0), "");

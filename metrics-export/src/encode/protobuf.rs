@@ -294,10 +294,10 @@ impl Pairs {
         self.fields.clear();
         self.ends.clear();
         self.base.clear();
-        for (name, values) in desc.names.iter().zip(desc.values) {
+        for (l, (name, values)) in desc.names.iter().zip(desc.values).enumerate() {
             self.base.push(self.ends.len());
-            for value in values.iter() {
-                label_field(&mut self.fields, name, value);
+            for ordinal in 0..values.len() {
+                label_field(&mut self.fields, name, desc.value_name(l, ordinal));
                 self.ends.push(self.fields.len());
             }
         }
