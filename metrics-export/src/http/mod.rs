@@ -27,6 +27,8 @@ mod auth;
 mod axum;
 mod gzip;
 mod handler;
+#[cfg(feature = "axum")]
+mod layer;
 mod server;
 mod telemetry;
 mod timed_io;
@@ -36,6 +38,11 @@ pub use auth::Auth;
 pub use axum::axum_router;
 pub use handler::{
     Handler, HandlerConfig, RegistrySource, DEBUG_VARS_PATH, HEALTH_PATH, METRICS_PATH,
+};
+#[cfg(feature = "axum")]
+pub use layer::{
+    CountedBody, HttpMethod, HttpMetricsError, HttpMetricsLayer, HttpMetricsService,
+    ResponseFuture, Route, StatusClass, UNMATCHED_ROUTE,
 };
 pub use server::{
     serve, serve_default, ServeError, Server, ServerBuilder, ServerHandle, DEFAULT_ADDR,
