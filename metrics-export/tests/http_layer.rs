@@ -252,3 +252,37 @@ fn promtool_accepts_the_layer_families() {
     assert!(output.status.success(), "promtool failed: {all}\n{text}");
     assert!(all.trim().is_empty(), "promtool: {all}\n{text}");
 }
+
+#[test]
+fn a_request_whose_client_leaves_is_no_longer_active() {
+    use std::io::Write;
+    let registry = Arc::new(Registry::new());
+    let layer = HttpMetricsLayer::new(&registry).unwrap();
+    let server = Serving::start(app(layer, registry.clone()));
+    let mut client = std::net::TcpStream::connect(server.addr).unwrap();
+    client
+        .write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let active = || {
+        registry
+            .snapshot()
+            .value("http_server_active_requests", &[("method", "GET")])
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while active() != Some(1.0) {
+        assert!(std::time::Instant::now() < deadline, "never active");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // The client goes away before the 300 ms handler answers.
+    drop(client);
+    while active() != Some(0.0) {
+        assert!(std::time::Instant::now() < deadline, "still active");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // No response was produced: nothing to count under a status.
+    let s = registry.snapshot();
+    assert_eq!(
+        s.sum("http_server_requests_total", &[("route", "/slow")]),
+        Some(0.0)
+    );
+}

@@ -21,7 +21,9 @@
 //!
 //! A request is counted and timed when its response body has been sent
 //! (or dropped: a client that went away); the duration runs from the
-//! request reaching the layer to that point. The request size is the
+//! request reaching the layer to that point. A request dropped before its
+//! handler produced a response (the client closed the connection) has no
+//! status: it leaves the active gauge and is not counted. The request size is the
 //! body's exact size hint (its `Content-Length`); a body of unknown
 //! length is not recorded. The response size is the bytes the body
 //! yielded. An inner service's `Err` counts as a `5xx`.
@@ -419,6 +421,12 @@ struct Done<R: DynamicLabel> {
 }
 
 impl<R: DynamicLabel> Done<R> {
+    /// The request ended without a response.
+    fn abandon(self) {
+        self.metrics.active.with(self.method).dec();
+    }
+
+    /// The response is sent (or its body dropped).
     fn record(self, status: StatusClass) {
         let m = &self.metrics;
         let labels = (self.method, self.route);
@@ -438,6 +446,17 @@ pin_project! {
         #[pin]
         inner: F,
         done: Option<Done<R>>,
+    }
+
+    impl<F, R: DynamicLabel> PinnedDrop for ResponseFuture<F, R> {
+        fn drop(this: Pin<&mut Self>) {
+            // Dropped before a response (the client went away, the
+            // connection was closed): no status to count, but the request
+            // is no longer active.
+            if let Some(done) = this.project().done.take() {
+                done.abandon();
+            }
+        }
     }
 }
 
