@@ -64,8 +64,9 @@
 //! # An axum handler, end to end
 //!
 //! The same pattern through a real server: the router gets the test's
-//! stats as state, is served on a free loopback port, and the test reads
-//! the values its requests recorded.
+//! stats as state and the HTTP layer on the test's registry, is served on
+//! a free loopback port, and the test reads the values its requests
+//! recorded, the handler's own and the layer's.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -85,8 +86,11 @@
 //!     "hello\n"
 //! }
 //!
-//! fn app(stats: Arc<GreeterStats>) -> Router {
-//!     Router::new().route("/hello", get(hello)).with_state(stats)
+//! fn app(registry: &Registry, stats: Arc<GreeterStats>) -> Router {
+//!     Router::new()
+//!         .route("/hello", get(hello))
+//!         .with_state(stats)
+//!         .layer(tally::HttpMetricsLayer::new(registry).unwrap())
 //! }
 //!
 //! # #[tokio::main]
@@ -95,7 +99,8 @@
 //! let stats = GreeterStats::register(&registry).unwrap();
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
 //! let addr = listener.local_addr().unwrap();
-//! tokio::spawn(async move { axum::serve(listener, app(stats)).await.unwrap() });
+//! let app = app(&registry, stats);
+//! tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 //!
 //! // A plain blocking client, off the runtime's threads.
 //! let get = move |path: &'static str| {
@@ -109,6 +114,13 @@
 //!     let reply = tokio::task::spawn_blocking(move || get("/hello")).await.unwrap();
 //!     assert!(reply.starts_with("HTTP/1.1 200") && reply.ends_with("hello\n"), "{reply}");
 //! }
-//! assert_eq!(registry.snapshot().value("greeter_greetings_total", &[]), Some(3.0));
+//! let snapshot = registry.snapshot();
+//! assert_eq!(snapshot.value("greeter_greetings_total", &[]), Some(3.0));
+//! let ok = [("method", "GET"), ("status", "2xx"), ("route", "/hello")];
+//! assert_eq!(snapshot.value("http_server_requests_total", &ok), Some(3.0));
+//! let latency = snapshot
+//!     .find("http_server_request_duration_seconds", &[("route", "/hello")])
+//!     .unwrap();
+//! assert_eq!(latency.count(), Some(3));
 //! # }
 //! ```
