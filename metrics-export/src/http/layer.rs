@@ -62,7 +62,7 @@ pub const UNMATCHED_ROUTE: &str = "unmatched";
 /// The request method as a bounded label: the common methods, everything
 /// else `_OTHER` (as OpenTelemetry's `http.request.method`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HttpMethod {
+pub(crate) enum HttpMethod {
     /// `GET`
     Get,
     /// `HEAD`
@@ -94,7 +94,7 @@ const METHODS: [HttpMethod; 8] = [
 
 impl HttpMethod {
     /// The label value of a request method.
-    pub fn of(method: &Method) -> HttpMethod {
+    pub(crate) fn of(method: &Method) -> HttpMethod {
         match *method {
             Method::GET => HttpMethod::Get,
             Method::HEAD => HttpMethod::Head,
@@ -126,7 +126,7 @@ impl LabelValue for HttpMethod {
 
 /// The status class of a response as a bounded label: `1xx` .. `5xx`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StatusClass {
+pub(crate) enum StatusClass {
     /// 100-199
     Informational,
     /// 200-299
@@ -149,7 +149,7 @@ const CLASSES: [StatusClass; 5] = [
 
 impl StatusClass {
     /// The class of a status code.
-    pub fn of(code: u16) -> StatusClass {
+    pub(crate) fn of(code: u16) -> StatusClass {
         match code {
             0..=199 => StatusClass::Informational,
             200..=299 => StatusClass::Success,

@@ -41,8 +41,8 @@ pub use handler::{
 };
 #[cfg(feature = "axum")]
 pub use layer::{
-    CountedBody, HttpMethod, HttpMetricsError, HttpMetricsLayer, HttpMetricsService,
-    ResponseFuture, Route, StatusClass, UNMATCHED_ROUTE,
+    CountedBody, HttpMetricsError, HttpMetricsLayer, HttpMetricsService, ResponseFuture, Route,
+    UNMATCHED_ROUTE,
 };
 pub use server::{
     serve, serve_default, ServeError, Server, ServerBuilder, ServerHandle, DEFAULT_ADDR,
