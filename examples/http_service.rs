@@ -1,6 +1,6 @@
 //! A real HTTP service instrumented with tally: a small axum API whose
-//! every request is timed and counted by one middleware into a derived
-//! stats struct, serving its own metrics on the same port.
+//! every request is timed and counted by tally's HTTP layer, serving its
+//! own metrics (with process and build metrics) on the same port.
 //!
 //! ```sh
 //! cargo run --release --example http_service              # serve until Ctrl-C
@@ -14,12 +14,15 @@
 //! `/debug/vars` is the same registry as JSON.
 //!
 //! What to read:
-//! - [`HttpStats`]: the whole instrumentation, declared once. Every label
-//!   is a fieldless enum, so each family has a fixed number of series
-//!   (the compiler refuses a `String` label); unknown routes and methods
-//!   map to an `Other` variant instead of growing the family.
-//! - [`instrument`]: the one middleware that records into it.
-//! - `main`: `tally::axum_router` merged into the application's router.
+//! - `app`: the instrumentation is three lines. `tally::HttpMetricsLayer`
+//!   records `http_server_requests_total{method, status, route}`,
+//!   `http_server_request_duration_seconds`, `http_server_active_requests`
+//!   and the body sizes for every route; every label is bounded (the
+//!   route is axum's route template in a runtime-bounded label, unknown
+//!   paths are `unmatched`), so a client cannot grow a family.
+//!   `tally::axum_router` serves the registry.
+//! - `summary_line`: the values read back from a registry snapshot by
+//!   name and labels (what a test does too).
 //!
 //! Flags: `--addr HOST:PORT` (default `127.0.0.1:8080`; port 0 picks a
 //! free one), `--load` (spawn a load generator hitting the API over
@@ -31,12 +34,11 @@ use std::collections::VecDeque;
 use std::error::Error;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use axum::body::{Bytes, HttpBody};
-use axum::extract::{Path, Request, State};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
 use axum::http::{self, StatusCode};
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -45,177 +47,9 @@ use hyper_util::rt::TokioIo;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
-use tally::{Counter, Gauge, Handler, Histogram, LabelValue, Metrics, Registry};
+use tally::{Handler, Registry};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
-
-// ---------------------------------------------------------------------
-// The instrumentation: labels and the stats struct.
-// ---------------------------------------------------------------------
-
-/// The request method. Methods the service does not serve are `OTHER`:
-/// a client cannot create new series by inventing methods.
-#[derive(LabelValue, Clone, Copy, Debug, PartialEq, Eq)]
-#[label(rename_all = "SCREAMING_SNAKE_CASE")]
-enum Method {
-    Get,
-    Head,
-    Post,
-    Put,
-    Delete,
-    Other,
-}
-
-impl Method {
-    fn of(method: &http::Method) -> Method {
-        match method.as_str() {
-            "GET" => Method::Get,
-            "HEAD" => Method::Head,
-            "POST" => Method::Post,
-            "PUT" => Method::Put,
-            "DELETE" => Method::Delete,
-            _ => Method::Other,
-        }
-    }
-}
-
-/// The response's status class: five values instead of hundreds of codes.
-#[derive(LabelValue, Clone, Copy, Debug, PartialEq, Eq)]
-#[label(name = "status")]
-enum StatusClass {
-    #[label(rename = "1xx")]
-    Informational,
-    #[label(rename = "2xx")]
-    Success,
-    #[label(rename = "3xx")]
-    Redirection,
-    #[label(rename = "4xx")]
-    ClientError,
-    #[label(rename = "5xx")]
-    ServerError,
-}
-
-impl StatusClass {
-    const ALL: [StatusClass; 5] = [
-        StatusClass::Informational,
-        StatusClass::Success,
-        StatusClass::Redirection,
-        StatusClass::ClientError,
-        StatusClass::ServerError,
-    ];
-
-    fn of(status: StatusCode) -> StatusClass {
-        match status.as_u16() / 100 {
-            1 => StatusClass::Informational,
-            2 => StatusClass::Success,
-            3 => StatusClass::Redirection,
-            4 => StatusClass::ClientError,
-            _ => StatusClass::ServerError,
-        }
-    }
-}
-
-/// The route a request matched: the route *template*, never the raw path
-/// (which the client controls). Anything else is `other`.
-#[derive(LabelValue, Clone, Copy, Debug, PartialEq, Eq)]
-#[label(name = "route")]
-enum Route {
-    #[label(rename = "/api/items")]
-    Items,
-    #[label(rename = "/api/items/{id}")]
-    Item,
-    #[label(rename = "/api/slow")]
-    Slow,
-    #[label(rename = "/metrics")]
-    Metrics,
-    #[label(rename = "/debug/vars")]
-    DebugVars,
-    #[label(rename = "/-/healthy")]
-    Healthy,
-    Other,
-}
-
-impl Route {
-    const ALL: [Route; 7] = [
-        Route::Items,
-        Route::Item,
-        Route::Slow,
-        Route::Metrics,
-        Route::DebugVars,
-        Route::Healthy,
-        Route::Other,
-    ];
-
-    fn of(path: &str) -> Route {
-        match path {
-            "/api/items" => Route::Items,
-            "/api/slow" => Route::Slow,
-            tally::METRICS_PATH => Route::Metrics,
-            tally::DEBUG_VARS_PATH => Route::DebugVars,
-            tally::HEALTH_PATH => Route::Healthy,
-            _ => match path.strip_prefix("/api/items/") {
-                Some(id) if !id.is_empty() && !id.contains('/') => Route::Item,
-                _ => Route::Other,
-            },
-        }
-    }
-}
-
-/// Everything this service measures. Exposed as `http_requests_total`,
-/// `http_latency_seconds`, `http_in_flight` and
-/// `http_response_bytes_total`; each doc comment becomes the HELP text.
-#[derive(Metrics)]
-#[metrics(prefix = "http")]
-struct HttpStats {
-    /// Requests served, by method and status class.
-    requests: Counter<(Method, StatusClass)>,
-    /// Time to produce the response (headers and a complete body), by route.
-    #[metric(unit = "seconds", highest = "60s", precision = 3)]
-    latency: Histogram<Route>,
-    /// Requests being handled right now.
-    in_flight: Gauge,
-    /// Response body bytes sent, by route.
-    #[metric(unit = "bytes")]
-    response_bytes: Counter<Route>,
-}
-
-/// The middleware: times and counts every request, including 404s and
-/// the metrics endpoints themselves.
-async fn instrument(request: Request, next: Next) -> Response {
-    let stats = HttpStats::global();
-    let method = Method::of(request.method());
-    let route = Route::of(request.uri().path());
-    let start = Instant::now();
-    let in_flight = InFlight::enter(&stats.in_flight);
-    let response = next.run(request).await;
-    drop(in_flight);
-    stats.latency.with(route).record_duration(start.elapsed());
-    stats
-        .requests
-        .with((method, StatusClass::of(response.status())))
-        .inc();
-    if let Some(bytes) = response.body().size_hint().exact() {
-        stats.response_bytes.with(route).add(bytes);
-    }
-    response
-}
-
-/// Counts one request in flight until dropped, so a request whose client
-/// hangs up mid-handler (its future dropped) still leaves the gauge.
-struct InFlight<'a>(&'a Gauge);
-
-impl<'a> InFlight<'a> {
-    fn enter(gauge: &'a Gauge) -> Self {
-        gauge.inc();
-        InFlight(gauge)
-    }
-}
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        self.0.dec();
-    }
-}
 
 // ---------------------------------------------------------------------
 // The application: an in-memory item list. Nothing here knows metrics.
@@ -292,19 +126,22 @@ async fn slow() -> Response {
 }
 
 fn app() -> Result<Router, Box<dyn Error>> {
-    // Register the stats now rather than on the first request, so a name
-    // conflict shows at startup and a scrape sees every family at once.
-    HttpStats::try_global()?;
-    // `/metrics`, `/debug/vars` and `/-/healthy`, serving the registry the
-    // derived `global()` registers into.
-    let metrics = tally::axum_router(Arc::new(Handler::new(Registry::global())?));
+    let registry = Registry::global();
+    // The HTTP server families, for every route below (and 404s).
+    let http = tally::HttpMetricsLayer::new(registry)?;
+    // process_* (CPU, memory, file descriptors, threads, start time) and
+    // http_service_build_info{version, revision, rustc}.
+    tally::register_process_metrics(registry)?;
+    tally::register_build_info!(registry, "http_service")?;
+    // `/metrics`, `/debug/vars` and `/-/healthy`.
+    let metrics = tally::axum_router(Arc::new(Handler::new(registry)?));
     Ok(Router::new()
         .route("/api/items", get(list_items).post(create_item))
         .route("/api/items/{id}", get(get_item))
         .route("/api/slow", get(slow))
         .with_state(AppState::default())
         .merge(metrics)
-        .layer(middleware::from_fn(instrument)))
+        .layer(http)) // last, so it wraps every route and the 404 fallback
 }
 
 // ---------------------------------------------------------------------
@@ -431,38 +268,35 @@ async fn report_progress() {
     }
 }
 
-/// One line read back from the stats (the same values a scrape shows).
+/// One line read back from the registry (the same values a scrape shows).
 fn summary_line(title: &str) -> String {
-    let stats = HttpStats::global();
-    let mut by_class = [0u64; 5];
-    for (class, count) in StatusClass::ALL.iter().zip(&mut by_class) {
-        for method in [
-            Method::Get,
-            Method::Head,
-            Method::Post,
-            Method::Put,
-            Method::Delete,
-            Method::Other,
-        ] {
-            *count += stats.requests.with((method, *class)).get();
-        }
-    }
-    let total: u64 = by_class.iter().sum();
-    let bytes: u64 = Route::ALL
+    let s = Registry::global().snapshot();
+    let requests = |status| {
+        s.sum("http_server_requests_total", &[("status", status)])
+            .unwrap_or(0.0)
+    };
+    let total = s.sum("http_server_requests_total", &[]).unwrap_or(0.0);
+    let bytes: f64 = s
+        .find_all("http_server_response_body_size_bytes", &[])
         .iter()
-        .map(|&r| stats.response_bytes.with(r).get())
+        .filter_map(|series| series.sum())
         .sum();
-    let items_p99 = stats.latency.with(Route::Items).snapshot();
-    let slow_p99 = stats.latency.with(Route::Slow).snapshot();
-    let ms = |s: &tally::HistogramSnapshot| s.value_at_quantile(0.99) as f64 / 1e6;
+    let p99_ms = |route| {
+        s.find(
+            "http_server_request_duration_seconds",
+            &[("method", "GET"), ("route", route)],
+        )
+        .and_then(|series| series.quantile(0.99))
+        .map_or(0.0, |seconds| seconds * 1e3)
+    };
     format!(
         "{title} {total} requests (2xx {}, 4xx {}, 5xx {}), p99 /api/items {:.2} ms, p99 /api/slow {:.1} ms, {bytes} response bytes, {} in flight",
-        by_class[1],
-        by_class[3],
-        by_class[4],
-        ms(&items_p99),
-        ms(&slow_p99),
-        stats.in_flight.get(),
+        requests("2xx"),
+        requests("4xx"),
+        requests("5xx"),
+        p99_ms("/api/items"),
+        p99_ms("/api/slow"),
+        s.sum("http_server_active_requests", &[]).unwrap_or(0.0),
     )
 }
 
@@ -539,6 +373,15 @@ async fn main() -> Result<(), Box<dyn Error>> {
     axum::serve(listener, app)
         .with_graceful_shutdown(stop)
         .await?;
+    // `serve` returns once every connection said it is done; a connection
+    // task drops the request its (aborted) client left a moment later.
+    for _ in 0..100 {
+        let s = Registry::global().snapshot();
+        if s.sum("http_server_active_requests", &[]) == Some(0.0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     println!("{}", summary_line("summary:"));
     Ok(())
 }

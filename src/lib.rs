@@ -16,6 +16,7 @@ pub use metrics_derive::{LabelSet, LabelValue, Metrics};
 pub use metrics_export::*;
 
 mod derive_support;
+pub mod testing;
 
 /// Paths the derive macros' generated code uses. Not a public API: it may
 /// change in any release.

@@ -235,19 +235,36 @@ fn http_service_serves_its_api_and_its_metrics() {
     run.wait_for("load:");
     let (status, text) = get(addr, "/metrics");
     assert_eq!(status, 200);
-    assert!(sample(&text, r#"http_requests_total{method="GET",status="2xx"}"#) > 0.0);
-    assert!(sample(&text, r#"http_requests_total{method="GET",status="4xx"}"#) > 0.0);
-    assert!(sample(&text, r#"http_latency_seconds_count{route="/api/items"}"#) > 0.0);
-    assert!(sample(&text, r#"http_response_bytes_total{route="/api/items"}"#) > 0.0);
-    assert!(text.contains("# TYPE http_in_flight gauge"), "{text}");
+    let requests = r#"http_server_requests_total{method="GET",status="#;
+    assert!(sample(&text, &format!(r#"{requests}"2xx",route="/api/items"}}"#)) > 0.0);
     assert!(
-        text.contains(r#"route="other""#),
-        "unknown paths are labelled other"
+        sample(
+            &text,
+            &format!(r#"{requests}"4xx",route="/api/items/{{id}}"}}"#)
+        ) > 0.0
     );
+    assert!(sample(&text, &format!(r#"{requests}"4xx",route="unmatched"}}"#)) > 0.0);
+    let duration = r#"http_server_request_duration_seconds_count{method="GET",route="/api/items"}"#;
+    assert!(sample(&text, duration) > 0.0);
+    let sent = r#"http_server_response_body_size_bytes_sum{method="GET",route="/api/items"}"#;
+    assert!(sample(&text, sent) > 0.0);
+    assert!(
+        text.contains("# TYPE http_server_active_requests gauge"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("/no/such/page"),
+        "unknown paths are one `unmatched` value, never the raw path"
+    );
+    assert!(sample(&text, "process_resident_memory_bytes") > 0.0);
+    assert!(text.contains("http_service_build_info{version="), "{text}");
     let (status, vars) = get(addr, "/debug/vars");
     assert_eq!(status, 200);
     let vars: serde_json::Value = serde_json::from_str(&vars).unwrap();
-    assert_eq!(vars["families"]["http_requests_total"]["type"], "counter");
+    assert_eq!(
+        vars["families"]["http_server_requests_total"]["type"],
+        "counter"
+    );
     assert_eq!(get(addr, "/-/healthy").0, 200);
 
     let (status, lines) = run.finish();

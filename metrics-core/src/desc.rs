@@ -15,6 +15,10 @@ pub enum MetricKind {
     /// (windowed histograms); the quantiles cannot be aggregated across
     /// instances.
     Summary,
+    /// An OpenMetrics info family ([`Info`](crate::Info)): one series of
+    /// value 1 whose labels carry the information; exposed as `name_info`
+    /// (a gauge where the format has no info type).
+    Info,
 }
 
 /// The unit of a family, in base units as Prometheus asks (`seconds`, not

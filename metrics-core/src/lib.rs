@@ -25,8 +25,10 @@ mod exemplar;
 mod float;
 mod gauge;
 mod histogram;
+mod info;
 mod label;
 mod lines;
+mod lookup;
 mod metric;
 pub mod name;
 mod registry;
@@ -60,7 +62,9 @@ pub use histogram::{
     Bucket, Histogram, HistogramConfig, HistogramConfigError, HistogramRef, HistogramSnapshot,
     DEFAULT_SUMMARY_QUANTILES,
 };
+pub use info::{Info, InfoError};
 pub use label::{LabelDesc, LabelSet, LabelValue};
+pub use lookup::Found;
 pub use metric::{CollectError, Collected, Collector, Described, Metric};
 pub use registry::{Registry, RegistryBuilder};
 pub use snapshot::{FamilySnapshot, RegistrySnapshot, Series, Value};

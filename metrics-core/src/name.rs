@@ -121,7 +121,9 @@ const fn check_chars(name: &[u8], colons: bool) -> Result<(), &'static str> {
 /// if any. Counters are exempt: their `_total` is dropped from the family
 /// name and added back by exporters.
 pub fn reserved_suffix(kind: MetricKind, name: &str) -> Option<&'static str> {
-    if kind == MetricKind::Counter {
+    // Counters and info families are exposed with their own suffix
+    // (`_total`, `_info`) after the name, so theirs is never reserved.
+    if matches!(kind, MetricKind::Counter | MetricKind::Info) {
         return None;
     }
     RESERVED_SUFFIXES
@@ -140,11 +142,17 @@ pub fn join(prefix: &str, name: &str) -> String {
 }
 
 /// The family name of `name` under `prefix`: `prefix_name`, without a
-/// counter's `_total` (exporters add it to the samples).
+/// counter's `_total` or an info family's `_info` (exporters add them to
+/// the samples).
 pub fn family_name(prefix: &str, name: &str, kind: MetricKind) -> String {
     let mut name = join(prefix, name);
-    if kind == MetricKind::Counter && name.ends_with("_total") {
-        name.truncate(name.len() - "_total".len());
+    let suffix = match kind {
+        MetricKind::Counter => "_total",
+        MetricKind::Info => "_info",
+        _ => "",
+    };
+    if !suffix.is_empty() && name.len() > suffix.len() && name.ends_with(suffix) {
+        name.truncate(name.len() - suffix.len());
     }
     name
 }
@@ -291,6 +299,7 @@ pub fn lint_metric_name(kind: MetricKind, name: &str) -> Result<(), String> {
         MetricKind::Gauge => "gauge",
         MetricKind::Histogram => "histogram",
         MetricKind::Summary => "summary",
+        MetricKind::Info => "info",
     };
     let parts: Vec<&str> = lower.split('_').collect();
     // The first part is the name's stem, never a suffix.

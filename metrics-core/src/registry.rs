@@ -207,7 +207,8 @@ impl Registry {
         Ok(name)
     }
 
-    /// `prefix_name_unit`, without a counter's `_total`.
+    /// `prefix_name_unit`, without a counter's `_total` or an info
+    /// family's `_info`.
     fn exposed_name(&self, desc: &Desc, kind: MetricKind) -> String {
         name::exposed_name(
             &self.prefix,

@@ -5,8 +5,10 @@
 //!
 //! Exporters read snapshots only; they never touch metric cells.
 
+mod build_info;
 mod encode;
 mod http;
+mod process;
 #[cfg(feature = "prometheus-client")]
 mod prometheus_client_bridge;
 #[cfg(feature = "push")]
@@ -14,8 +16,12 @@ mod push;
 #[cfg(feature = "metrics-recorder")]
 mod recorder;
 
+#[doc(hidden)]
+pub use build_info::__private;
+pub use build_info::RUSTC_VERSION;
 pub use encode::*;
 pub use http::*;
+pub use process::{process_start_time, register_process_metrics, ProcessCollector};
 #[cfg(feature = "prometheus-client")]
 pub use prometheus_client_bridge::TallyCollector;
 #[cfg(feature = "push")]

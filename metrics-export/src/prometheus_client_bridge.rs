@@ -60,11 +60,16 @@ impl Collector for TallyCollector {
         for family in &snapshot.families {
             let kind = match family.kind {
                 MetricKind::Counter => MetricType::Counter,
-                MetricKind::Gauge => MetricType::Gauge,
+                MetricKind::Gauge | MetricKind::Info => MetricType::Gauge,
                 MetricKind::Histogram => MetricType::Histogram,
                 MetricKind::Summary => continue,
             };
-            let mut metric = encoder.encode_descriptor(&family.name, &family.help, None, kind)?;
+            // An info family is the gauge `name_info` (= 1), as in text 0.0.4.
+            let name = match family.kind {
+                MetricKind::Info => format!("{}_info", family.name),
+                _ => family.name.clone(),
+            };
+            let mut metric = encoder.encode_descriptor(&name, &family.help, None, kind)?;
             let mut prepared = false;
             for series in &family.series {
                 let labels: Vec<(String, String)> = snapshot

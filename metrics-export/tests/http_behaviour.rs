@@ -34,6 +34,9 @@ fn start(registry: Arc<Registry>, config: HandlerConfig) -> ServerHandle {
     Server::builder()
         .bind("127.0.0.1:0")
         .handler(Handler::with_config(registry, config).unwrap())
+        // The handler's behaviour alone (series counts below); the
+        // process families are tested in tests/process.rs.
+        .process_metrics(false)
         .read_timeout(Duration::from_secs(1))
         .write_timeout(Duration::from_secs(1))
         .start()

@@ -1,12 +1,24 @@
 //! The exposition formats, their content types, and content negotiation
-//! from a request's `Accept` header.
+//! from a request's `Accept` header (Prometheus 2 and 3, vmagent, the
+//! OpenTelemetry Collector, curl and browsers).
+//!
+//! Escaping: the 1.0.0 text formats (`text/plain;version=1.0.0`,
+//! `application/openmetrics-text;version=1.0.0`) carry an `escaping`
+//! parameter saying how names outside the legacy character set were
+//! written. tally's names are always legacy-valid (the registry refuses
+//! anything else), so the underscore escape of every name is the name
+//! itself: answers say `escaping=underscores`, whatever the scraper
+//! offered. That claim is exact, needs no UTF-8 support from the scraper
+//! (the spec reserves `allow-utf-8` for producers and consumers that both
+//! support UTF-8 names) and asks it to unescape nothing.
 
 /// An exposition format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
-    /// Prometheus text exposition format 0.0.4.
+    /// Prometheus text exposition format (0.0.4; 1.0.0 when asked, the
+    /// same bytes for legacy-valid names).
     PrometheusText,
-    /// OpenMetrics 1.0 text.
+    /// OpenMetrics 1.0 text (also served as 0.0.1 when asked).
     OpenMetrics,
     /// Prometheus protobuf (`io.prometheus.client.MetricFamily`, length
     /// delimited), with native histograms.
@@ -17,17 +29,36 @@ pub enum Format {
 
 /// Content type of Prometheus text 0.0.4.
 pub const CONTENT_TYPE_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+/// Content type of Prometheus text 1.0.0 (legacy-valid names, so
+/// underscore escaping is the identity).
+pub const CONTENT_TYPE_TEXT_1_0_0: &str =
+    "text/plain; version=1.0.0; charset=utf-8; escaping=underscores";
 /// Content type of OpenMetrics 1.0 text.
 pub const CONTENT_TYPE_OPENMETRICS: &str =
-    "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=underscores";
+/// Content type of OpenMetrics text when a scraper asks for version 0.0.1
+/// only (the same bytes; 0.0.1 has no escaping parameter).
+pub const CONTENT_TYPE_OPENMETRICS_0_0_1: &str =
+    "application/openmetrics-text; version=0.0.1; charset=utf-8";
 /// Content type of delimited Prometheus protobuf.
 pub const CONTENT_TYPE_PROTOBUF: &str =
     "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
 /// Content type of the JSON format.
 pub const CONTENT_TYPE_JSON: &str = "application/json";
 
+/// The outcome of content negotiation: the format to encode and the
+/// exact `Content-Type` to answer with (never empty).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Negotiated {
+    /// The encoder to run.
+    pub format: Format,
+    /// The `Content-Type` header value, with `version` (and `escaping`
+    /// for the 1.0.0 text formats).
+    pub content_type: &'static str,
+}
+
 impl Format {
-    /// The Content-Type header value of this format.
+    /// The default Content-Type header value of this format.
     pub fn content_type(self) -> &'static str {
         match self {
             Format::PrometheusText => CONTENT_TYPE_TEXT,
@@ -37,23 +68,51 @@ impl Format {
         }
     }
 
+    /// This format with its default content type.
+    pub fn negotiated(self) -> Negotiated {
+        Negotiated {
+            format: self,
+            content_type: self.content_type(),
+        }
+    }
+
     /// The format to answer a `/metrics` request with, from its `Accept`
-    /// header (None = header absent).
-    ///
-    /// Each media range of the header is matched against the formats
-    /// (`q=0` ranges and formats of unknown versions or protobuf messages
-    /// are ignored); the highest `q` wins, an exact type beats a wildcard
-    /// at equal `q`, and the earlier range wins remaining ties. A missing
-    /// header, or one naming nothing served here, gets Prometheus text,
-    /// which every scraper understands.
+    /// header (None = header absent); see [`negotiate_accept`](Self::negotiate_accept).
     pub fn negotiate(accept: Option<&str>) -> Format {
+        Self::negotiate_accept(accept).format
+    }
+
+    /// The format and content type to answer a `/metrics` request with,
+    /// from its `Accept` header (None = header absent).
+    ///
+    /// Each media range of the header is matched against what is served
+    /// here: Prometheus text 0.0.4 and 1.0.0, OpenMetrics 1.0.0 and
+    /// 0.0.1, delimited protobuf and JSON (`q=0` ranges, unknown versions
+    /// and other protobuf messages are ignored). The highest `q` wins, an
+    /// exact type beats a wildcard at equal `q`, and the earlier range
+    /// wins remaining ties. A missing header, or one naming nothing served
+    /// here, gets Prometheus text 0.0.4, which every scraper understands.
+    ///
+    /// ```
+    /// use metrics_export::{Format, CONTENT_TYPE_OPENMETRICS};
+    /// // Prometheus 3.x, default scrape protocols.
+    /// let accept = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,\
+    ///     application/openmetrics-text;version=0.0.1;q=0.4,\
+    ///     text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,\
+    ///     text/plain;version=0.0.4;q=0.2,*/*;q=0.1";
+    /// let answer = Format::negotiate_accept(Some(accept));
+    /// assert_eq!(answer.format, Format::OpenMetrics);
+    /// assert_eq!(answer.content_type, CONTENT_TYPE_OPENMETRICS);
+    /// ```
+    pub fn negotiate_accept(accept: Option<&str>) -> Negotiated {
+        let fallback = Format::PrometheusText.negotiated();
         let Some(accept) = accept else {
-            return Format::PrometheusText;
+            return fallback;
         };
-        // (q in thousandths, specificity, format)
-        let mut best: Option<(u16, u8, Format)> = None;
+        // (q in thousandths, specificity, answer)
+        let mut best: Option<(u16, u8, Negotiated)> = None;
         for range in accept.split(',') {
-            let Some((format, specificity, q)) = match_range(range) else {
+            let Some((answer, specificity, q)) = match_range(range) else {
                 continue;
             };
             if q == 0 {
@@ -64,16 +123,16 @@ impl Format {
                 Some((bq, bs, _)) => q > bq || (q == bq && specificity > bs),
             };
             if better {
-                best = Some((q, specificity, format));
+                best = Some((q, specificity, answer));
             }
         }
-        best.map_or(Format::PrometheusText, |(_, _, f)| f)
+        best.map_or(fallback, |(_, _, answer)| answer)
     }
 }
 
-/// The format a media range selects, how specific the match is (2 exact,
+/// What a media range selects, how specific the match is (2 exact,
 /// 1 `type/*`, 0 `*/*`) and its quality in thousandths.
-fn match_range(range: &str) -> Option<(Format, u8, u16)> {
+fn match_range(range: &str) -> Option<(Negotiated, u8, u16)> {
     let mut parts = range.split(';');
     let media = parts.next()?.trim();
     let (ty, sub) = media.split_once('/')?;
@@ -96,30 +155,41 @@ fn match_range(range: &str) -> Option<(Format, u8, u16)> {
         }
     }
     let eq = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
-    let format = if eq(ty, "*") && eq(sub, "*") {
-        return Some((Format::PrometheusText, 0, q));
-    } else if eq(ty, "text") && (eq(sub, "*") || eq(sub, "plain")) {
-        // Any text/plain version: 0.0.4 is what every version reads.
-        let specificity = if eq(sub, "*") { 1 } else { 2 };
-        return Some((Format::PrometheusText, specificity, q));
+    let answer = |format, content_type| Negotiated {
+        format,
+        content_type,
+    };
+    let (negotiated, specificity) = if eq(ty, "*") && eq(sub, "*") {
+        (answer(Format::PrometheusText, CONTENT_TYPE_TEXT), 0)
+    } else if eq(ty, "text") && eq(sub, "*") {
+        (answer(Format::PrometheusText, CONTENT_TYPE_TEXT), 1)
+    } else if eq(ty, "text") && eq(sub, "plain") {
+        let content_type = match version {
+            None | Some("0.0.4") => CONTENT_TYPE_TEXT,
+            Some("1.0.0") => CONTENT_TYPE_TEXT_1_0_0,
+            Some(_) => return None,
+        };
+        (answer(Format::PrometheusText, content_type), 2)
     } else if eq(ty, "application") && eq(sub, "openmetrics-text") {
-        if !matches!(version, None | Some("1.0.0") | Some("0.0.1")) {
-            return None;
-        }
-        Format::OpenMetrics
+        let content_type = match version {
+            None | Some("1.0.0") => CONTENT_TYPE_OPENMETRICS,
+            Some("0.0.1") => CONTENT_TYPE_OPENMETRICS_0_0_1,
+            Some(_) => return None,
+        };
+        (answer(Format::OpenMetrics, content_type), 2)
     } else if eq(ty, "application") && eq(sub, "vnd.google.protobuf") {
         if !matches!(proto, None | Some("io.prometheus.client.MetricFamily"))
             || !matches!(encoding, None | Some("delimited"))
         {
             return None;
         }
-        Format::Protobuf
+        (answer(Format::Protobuf, CONTENT_TYPE_PROTOBUF), 2)
     } else if eq(ty, "application") && eq(sub, "json") {
-        Format::Json
+        (answer(Format::Json, CONTENT_TYPE_JSON), 2)
     } else {
         return None;
     };
-    Some((format, 2, q))
+    Some((negotiated, specificity, q))
 }
 
 /// A `q` parameter (`0` to `1`, up to three decimals) in thousandths;
@@ -134,29 +204,128 @@ fn parse_q(value: &str) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::Format::{self, *};
+    use super::*;
 
-    #[test]
-    fn absent_or_unknown_is_text() {
-        assert_eq!(Format::negotiate(None), PrometheusText);
-        assert_eq!(Format::negotiate(Some("")), PrometheusText);
-        assert_eq!(Format::negotiate(Some("image/png")), PrometheusText);
-        assert_eq!(Format::negotiate(Some("*/*")), PrometheusText);
+    /// Prometheus 2.42 defaults (captured from the real server,
+    /// tests/prometheus_server.rs); the OpenTelemetry Collector's
+    /// prometheus receiver sent the same string (captured in
+    /// opentelemetry-collector-contrib issue 21910).
+    const PROMETHEUS_2: &str = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+    /// Prometheus 2.42 with `--enable-feature=native-histograms` (captured).
+    const PROMETHEUS_2_NATIVE: &str = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+    /// Prometheus 3.x releases, default scrape protocols (UTF-8 names).
+    const PROMETHEUS_3: &str = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1";
+    /// Prometheus 3.x, protobuf first (native histograms), from
+    /// `TestAcceptHeader` in prometheus/prometheus scrape/scrape_test.go.
+    const PROMETHEUS_3_NATIVE: &str = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.6,application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1";
+    /// Prometheus main, default protocols with
+    /// `metric_name_escaping_scheme: underscores` (same test).
+    const PROMETHEUS_3_UNDERSCORES: &str = "application/openmetrics-text;version=1.0.0;escaping=underscores;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=underscores;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
+    /// VictoriaMetrics vmagent (lib/promscrape/client.go).
+    const VMAGENT: &str = "text/plain;version=0.0.4;q=1,*/*;q=0.1";
+
+    fn answer(accept: Option<&str>) -> (Format, &'static str) {
+        let n = Format::negotiate_accept(accept);
+        assert_eq!(n.format, Format::negotiate(accept));
+        (n.format, n.content_type)
     }
 
     #[test]
-    fn prometheus_scrapers() {
-        // Prometheus 2.42 with --enable-feature=native-histograms, as
-        // captured from the real server (tests/prometheus_server.rs).
-        let proto = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,application/openmetrics-text;version=1.0.0;q=0.8,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
-        assert_eq!(Format::negotiate(Some(proto)), Protobuf);
+    fn absent_or_unknown_is_text_0_0_4() {
+        for accept in [
+            None,
+            Some(""),
+            Some("image/png"),
+            Some("*/*"),
+            Some("garbage;;;,,"),
+            Some("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
+        ] {
+            assert_eq!(
+                answer(accept),
+                (PrometheusText, CONTENT_TYPE_TEXT),
+                "{accept:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn prometheus_2() {
+        assert_eq!(
+            answer(Some(PROMETHEUS_2)),
+            (OpenMetrics, CONTENT_TYPE_OPENMETRICS)
+        );
+        assert_eq!(
+            answer(Some(PROMETHEUS_2_NATIVE)),
+            (Protobuf, CONTENT_TYPE_PROTOBUF)
+        );
         // The older client_golang-style protobuf preference.
         let older = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
         assert_eq!(Format::negotiate(Some(older)), Protobuf);
-        // Prometheus 2.x default.
-        let om = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
-        assert_eq!(Format::negotiate(Some(om)), OpenMetrics);
-        assert_eq!(Format::negotiate(Some("text/plain")), PrometheusText);
-        assert_eq!(Format::negotiate(Some("application/json")), Json);
+    }
+
+    #[test]
+    fn prometheus_3() {
+        for accept in [PROMETHEUS_3, PROMETHEUS_3_UNDERSCORES] {
+            let (format, content_type) = answer(Some(accept));
+            assert_eq!(format, OpenMetrics);
+            assert_eq!(
+                content_type,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8; escaping=underscores"
+            );
+        }
+        assert_eq!(
+            answer(Some(PROMETHEUS_3_NATIVE)),
+            (Protobuf, CONTENT_TYPE_PROTOBUF)
+        );
+        // `scrape_protocols: [PrometheusText1.0.0]` and
+        // `[OpenMetricsText0.0.1]`, as scrape.go's acceptHeader builds them.
+        assert_eq!(
+            answer(Some(
+                "text/plain;version=1.0.0;escaping=allow-utf-8;q=0.6,*/*;q=0.5"
+            )),
+            (
+                PrometheusText,
+                "text/plain; version=1.0.0; charset=utf-8; escaping=underscores"
+            )
+        );
+        assert_eq!(
+            answer(Some(
+                "application/openmetrics-text;version=0.0.1;q=0.6,*/*;q=0.5"
+            )),
+            (
+                OpenMetrics,
+                "application/openmetrics-text; version=0.0.1; charset=utf-8"
+            )
+        );
+        assert_eq!(
+            answer(Some("text/plain;version=0.0.4;q=0.6,*/*;q=0.5")),
+            (PrometheusText, CONTENT_TYPE_TEXT)
+        );
+    }
+
+    #[test]
+    fn vmagent_and_otel_collector() {
+        assert_eq!(answer(Some(VMAGENT)), (PrometheusText, CONTENT_TYPE_TEXT));
+        // The Collector's receiver embeds Prometheus' scraper: 2.x string.
+        assert_eq!(answer(Some(PROMETHEUS_2)).0, OpenMetrics);
+    }
+
+    #[test]
+    fn every_answer_names_its_version() {
+        for content_type in [
+            CONTENT_TYPE_TEXT,
+            CONTENT_TYPE_TEXT_1_0_0,
+            CONTENT_TYPE_OPENMETRICS,
+            CONTENT_TYPE_OPENMETRICS_0_0_1,
+        ] {
+            assert!(content_type.contains("; version="), "{content_type}");
+            let v1 = content_type.contains("version=1.0.0");
+            assert_eq!(v1, content_type.ends_with("; escaping=underscores"));
+        }
+        for format in [PrometheusText, OpenMetrics, Protobuf, Json] {
+            assert!(!format.content_type().is_empty());
+            assert_eq!(format.negotiated().format, format);
+        }
     }
 
     #[test]
@@ -178,21 +347,13 @@ mod tests {
             PrometheusText
         );
         assert_eq!(
+            answer(Some("text/plain; version=9.9.9, application/json;q=0.1")),
+            (Json, CONTENT_TYPE_JSON)
+        );
+        assert_eq!(
             Format::negotiate(Some("application/vnd.google.protobuf;proto=other.Msg")),
             PrometheusText
         );
-    }
-
-    #[test]
-    fn content_types() {
-        assert_eq!(
-            PrometheusText.content_type(),
-            "text/plain; version=0.0.4; charset=utf-8"
-        );
-        assert!(OpenMetrics
-            .content_type()
-            .starts_with("application/openmetrics-text"));
-        assert!(Protobuf.content_type().contains("encoding=delimited"));
-        assert_eq!(Json.content_type(), "application/json");
+        assert_eq!(Format::negotiate(Some("text/plain;q=abc")), PrometheusText);
     }
 }

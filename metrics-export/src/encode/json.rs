@@ -105,7 +105,7 @@ impl Serialize for Family<'_> {
         let clamped = matches!(family.kind, MetricKind::Histogram | MetricKind::Summary)
             .then_some(family.clamped);
         FamilyJson {
-            kind: plan.type_name,
+            kind: plan.kind_name,
             help: &family.help,
             unit: plan.unit,
             clamped,

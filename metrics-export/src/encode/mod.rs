@@ -50,7 +50,9 @@ mod wire;
 
 pub use buckets::{bucket_bounds, DEFAULT_SECONDS_BOUNDS};
 pub use format::{
-    Format, CONTENT_TYPE_JSON, CONTENT_TYPE_OPENMETRICS, CONTENT_TYPE_PROTOBUF, CONTENT_TYPE_TEXT,
+    Format, Negotiated, CONTENT_TYPE_JSON, CONTENT_TYPE_OPENMETRICS,
+    CONTENT_TYPE_OPENMETRICS_0_0_1, CONTENT_TYPE_PROTOBUF, CONTENT_TYPE_TEXT,
+    CONTENT_TYPE_TEXT_1_0_0,
 };
 pub use json::encode_json;
 pub use native::{expand_native, native_schema, ZERO_THRESHOLD};

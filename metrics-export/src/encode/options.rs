@@ -1,7 +1,7 @@
 //! Options of the encoders beyond the format.
 
 use std::sync::OnceLock;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// Options of the encoders beyond the format.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,32 +33,10 @@ impl EncodeOptions {
     }
 }
 
-/// The start time of this process in Unix seconds (millisecond
-/// resolution), read once; `None` where it cannot be read.
+/// The start time of this process in Unix seconds (clock tick
+/// resolution, the tick rate from `sysconf`), read once; `None` where it
+/// cannot be read. See [`process_start_time`](crate::process_start_time).
 pub fn process_start() -> Option<f64> {
     static START: OnceLock<Option<f64>> = OnceLock::new();
-    *START.get_or_init(read_process_start)
-}
-
-/// `btime` of `/proc/stat` plus field 22 (`starttime`, in clock ticks
-/// since boot) of `/proc/self/stat`, at the usual 100 ticks per second.
-fn read_process_start() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // The command name (field 2) may hold spaces; fields resume after ')'.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let ticks: u64 = rest.split(' ').nth(19)?.parse().ok()?;
-    let boot = std::fs::read_to_string("/proc/stat").ok()?;
-    let btime: u64 = boot
-        .lines()
-        .find_map(|l| l.strip_prefix("btime "))?
-        .trim()
-        .parse()
-        .ok()?;
-    let start = btime as f64 + ticks as f64 / 100.0;
-    // Sanity: not in the future.
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO)
-        .as_secs_f64();
-    (start <= now + 1.0).then_some(start)
+    *START.get_or_init(crate::process_start_time)
 }

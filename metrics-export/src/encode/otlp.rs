@@ -172,13 +172,16 @@ struct Encoder<'a> {
 impl Encoder<'_> {
     fn metric(&mut self, family: &FamilySnapshot) -> otlp::Metric {
         use otlp::metric::Data;
-        let name = match family.unit {
-            Some(unit) => family
+        let name = match (family.kind, family.unit) {
+            // An info family is the gauge `name_info` (= 1).
+            (MetricKind::Info, _) => format!("{}_info", family.name),
+            (_, Some(unit)) => family
                 .name
                 .strip_suffix(unit.as_str())
                 .and_then(|n| n.strip_suffix('_'))
-                .unwrap_or(&family.name),
-            None => &family.name,
+                .unwrap_or(&family.name)
+                .to_owned(),
+            (_, None) => family.name.clone(),
         };
         let data = match family.kind {
             MetricKind::Counter => Data::Sum(otlp::Sum {
@@ -186,7 +189,7 @@ impl Encoder<'_> {
                 aggregation_temporality: otlp::AggregationTemporality::Cumulative as i32,
                 is_monotonic: true,
             }),
-            MetricKind::Gauge => Data::Gauge(otlp::Gauge {
+            MetricKind::Gauge | MetricKind::Info => Data::Gauge(otlp::Gauge {
                 data_points: self.numbers(family),
             }),
             MetricKind::Summary => Data::Summary(otlp::Summary {

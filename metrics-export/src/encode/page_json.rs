@@ -61,6 +61,8 @@ pub fn encode_page_json(snapshot: &RegistrySnapshot, out: &mut Vec<u8>) {
             MetricKind::Gauge => b"\",\"kind\":\"gauge\"",
             MetricKind::Histogram => b"\",\"kind\":\"histogram\"",
             MetricKind::Summary => b"\",\"kind\":\"summary\"",
+            // The page shows an info family as the gauge `name_info` (1).
+            MetricKind::Info => b"_info\",\"kind\":\"gauge\"",
         };
         out.extend_from_slice(kind);
         out.extend_from_slice(b",\"unit\":");

@@ -6,7 +6,8 @@
 //! - Names: a counter's samples are `name_total` in every format, and
 //!   its family is listed as `name_total` in Prometheus text 0.0.4,
 //!   protobuf (as client_golang names it) and JSON, but as `name` in
-//!   OpenMetrics.
+//!   OpenMetrics; an info family likewise with `_info`, typed `info` in
+//!   OpenMetrics and JSON and `gauge` in the formats without an info type.
 //! - Units: the unit of the family, and whether its name ends with it
 //!   (OpenMetrics writes `# UNIT` only then).
 //! - Distributions: the configuration the series share, taken from the
@@ -37,11 +38,15 @@ pub(crate) struct Plan<'a> {
     /// the stem of every sample name.
     pub(crate) name: &'a str,
     /// The name the family is listed under in Prometheus text, protobuf
-    /// and JSON: `name_total` for a counter (also its sample name in
-    /// every format), `name` otherwise.
+    /// and JSON: `name_total` for a counter and `name_info` for an info
+    /// family (also their sample names in every format), `name`
+    /// otherwise.
     pub(crate) listed: Cow<'a, str>,
-    /// The type as the text formats and JSON spell it.
+    /// The type as Prometheus text 0.0.4 and protobuf spell it (an info
+    /// family, which they have no type for, is a gauge `name_info`).
     pub(crate) type_name: &'static str,
+    /// The family's own type, as OpenMetrics and JSON spell it.
+    pub(crate) kind_name: &'static str,
     /// The unit, if any.
     pub(crate) unit: Option<&'static str>,
     /// Whether the name ends with `_<unit>` (OpenMetrics' `# UNIT` line).
@@ -74,11 +79,12 @@ impl<'a> Plan<'a> {
     /// The plan of `family`.
     pub(crate) fn new(family: &'a FamilySnapshot) -> Self {
         let name = family.name.as_str();
-        let (listed, type_name) = match family.kind {
-            MetricKind::Counter => (Cow::Owned(format!("{name}_total")), "counter"),
-            MetricKind::Gauge => (Cow::Borrowed(name), "gauge"),
-            MetricKind::Histogram => (Cow::Borrowed(name), "histogram"),
-            MetricKind::Summary => (Cow::Borrowed(name), "summary"),
+        let (listed, type_name, kind_name) = match family.kind {
+            MetricKind::Counter => (Cow::Owned(format!("{name}_total")), "counter", "counter"),
+            MetricKind::Gauge => (Cow::Borrowed(name), "gauge", "gauge"),
+            MetricKind::Histogram => (Cow::Borrowed(name), "histogram", "histogram"),
+            MetricKind::Summary => (Cow::Borrowed(name), "summary", "summary"),
+            MetricKind::Info => (Cow::Owned(format!("{name}_info")), "gauge", "info"),
         };
         let unit = family.unit.map(|u| u.as_str());
         let unit_in_name = unit.is_some_and(|unit| name::unit_stem(name, unit).is_some());
@@ -104,6 +110,7 @@ impl<'a> Plan<'a> {
             name,
             listed,
             type_name,
+            kind_name,
             unit,
             unit_in_name,
             config,

@@ -107,7 +107,8 @@ impl Encoder {
                 }
                 self.finish(plan, out);
             }
-            MetricKind::Gauge => {
+            // No info type in protobuf: an info family is a gauge `name_info`.
+            MetricKind::Gauge | MetricKind::Info => {
                 self.start(&plan.listed, &family.help, MetricType::Gauge);
                 for s in &family.series {
                     self.message.clear();

@@ -44,6 +44,7 @@ pub fn encode_protobuf_prost(
             MetricKind::Gauge => proto::MetricType::Gauge,
             MetricKind::Histogram => proto::MetricType::Histogram,
             MetricKind::Summary => proto::MetricType::Summary,
+            MetricKind::Info => proto::MetricType::Gauge,
         };
         let mut mf = proto::MetricFamily {
             name: Some(plan.listed.to_string()),
@@ -67,7 +68,7 @@ pub fn encode_protobuf_prost(
                     });
                 }
             }
-            MetricKind::Gauge => {
+            MetricKind::Gauge | MetricKind::Info => {
                 for s in &family.series {
                     mf.metric.push(proto::Metric {
                         label: pairs(s.index),

@@ -49,6 +49,7 @@ pub(crate) fn encode_text(snapshot: &RegistrySnapshot, dialect: Dialect, out: &m
             MetricKind::Gauge => gauge(&plan, &mut labels, out),
             MetricKind::Histogram => histogram(&plan, &mut labels, dialect, &mut scratch, out),
             MetricKind::Summary => summary(&plan, &mut labels, dialect, &mut scratch, out),
+            MetricKind::Info => info(&plan, &mut labels, out),
         }
     }
 }
@@ -57,11 +58,15 @@ pub(crate) fn encode_text(snapshot: &RegistrySnapshot, dialect: Dialect, out: &m
 /// name (`name_total` for a counter), in OpenMetrics under its name, with
 /// `# UNIT` when the name ends with the unit.
 fn header(out: &mut Vec<u8>, dialect: Dialect, plan: &Plan) {
-    let (name, unit) = match dialect {
-        Dialect::Prometheus => (&*plan.listed, None),
-        Dialect::OpenMetrics { .. } => (plan.name, plan.unit.filter(|_| plan.unit_in_name)),
+    let (name, kind, unit) = match dialect {
+        Dialect::Prometheus => (&*plan.listed, plan.type_name, None),
+        Dialect::OpenMetrics { .. } => (
+            plan.name,
+            plan.kind_name,
+            plan.unit.filter(|_| plan.unit_in_name),
+        ),
     };
-    lines(out, dialect, name, plan.type_name, &plan.family.help, unit);
+    lines(out, dialect, name, kind, &plan.family.help, unit);
 }
 
 /// `# HELP`, `# TYPE` and, with a unit, `# UNIT` lines.
@@ -144,6 +149,16 @@ fn counter(plan: &Plan, labels: &mut Labels, dialect: Dialect, out: &mut Vec<u8>
         }
         out.push(b'\n');
         created(out, dialect, &created_head, labels, series.index);
+    }
+}
+
+/// An info family: `name_info{...} 1` under `# TYPE name info`
+/// (OpenMetrics) or `# TYPE name_info gauge` (0.0.4).
+fn info(plan: &Plan, labels: &mut Labels, out: &mut Vec<u8>) {
+    for series in &plan.family.series {
+        sample_start(out, &plan.listed, labels, series.index, None);
+        scalar(out, &series.value);
+        out.push(b'\n');
     }
 }
 

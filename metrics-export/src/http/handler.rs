@@ -18,7 +18,7 @@ use super::auth::Auth;
 use super::gzip;
 use super::page::{self, PagePathError, PagePaths, INDEX_PATH};
 use super::telemetry::{ScrapeOutcome, Telemetry};
-use crate::encode::{encode, encode_page_json, Format};
+use crate::encode::{encode, encode_page_json, Format, Negotiated};
 
 /// The path of the metrics endpoint (format negotiated from `Accept`).
 pub const METRICS_PATH: &str = "/metrics";
@@ -178,6 +178,11 @@ impl Handler {
         })
     }
 
+    /// The registry this handler serves.
+    pub fn registry(&self) -> &Registry {
+        self.registry.get()
+    }
+
     /// The configured cap on concurrent scrapes.
     pub fn max_concurrent_scrapes(&self) -> usize {
         self.config.max_concurrent_scrapes
@@ -209,14 +214,14 @@ impl Handler {
         if let Some(refused) = check_method(method) {
             return refused;
         }
-        let format = if json {
-            Format::Json
+        let negotiated = if json {
+            Format::Json.negotiated()
         } else {
-            Format::negotiate(header(headers, ACCEPT.as_str()))
+            Format::negotiate_accept(header(headers, ACCEPT.as_str()))
         };
-        let (outcome, response) = self.scrape(format, page_json, headers);
+        let (outcome, response) = self.scrape(negotiated, page_json, headers);
         if let Some(telemetry) = &self.telemetry {
-            telemetry.count(format.into(), outcome);
+            telemetry.count(negotiated.format.into(), outcome);
         }
         let mut response = response;
         if method == Method::HEAD {
@@ -258,10 +263,11 @@ impl Handler {
     /// when `page_json`) and compresses.
     fn scrape(
         &self,
-        format: Format,
+        negotiated: Negotiated,
         page_json: bool,
         headers: &HeaderMap,
     ) -> (ScrapeOutcome, Response<Bytes>) {
+        let format = negotiated.format;
         if let Some(auth) = &self.config.auth {
             if !auth.accepts(header(headers, AUTHORIZATION.as_str())) {
                 return (ScrapeOutcome::Unauthorized, unauthorized(auth));
@@ -304,7 +310,7 @@ impl Handler {
         let h = response.headers_mut();
         h.insert(
             CONTENT_TYPE,
-            HeaderValue::from_static(format.content_type()),
+            HeaderValue::from_static(negotiated.content_type),
         );
         h.insert(VARY, HeaderValue::from_static("Accept, Accept-Encoding"));
         if gzip {

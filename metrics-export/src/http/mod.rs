@@ -30,6 +30,8 @@ mod auth;
 mod axum;
 mod gzip;
 mod handler;
+#[cfg(feature = "axum")]
+mod layer;
 mod page;
 mod server;
 mod telemetry;
@@ -40,6 +42,11 @@ pub use auth::Auth;
 pub use axum::axum_router;
 pub use handler::{
     Handler, HandlerConfig, RegistrySource, DEBUG_VARS_PATH, HEALTH_PATH, METRICS_PATH,
+};
+#[cfg(feature = "axum")]
+pub use layer::{
+    CountedBody, HttpMetricsError, HttpMetricsLayer, HttpMetricsService, ResponseFuture, Route,
+    UNMATCHED_ROUTE,
 };
 pub use page::{PagePathError, INDEX_PATH, PAGE_JSON_PATH, PAGE_PATH};
 pub use server::{

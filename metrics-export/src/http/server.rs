@@ -90,6 +90,7 @@ impl Server {
         ServerBuilder {
             addr: DEFAULT_ADDR.to_socket_addrs().map(Iterator::collect),
             handler: None,
+            process_metrics: true,
             options: Options {
                 read_timeout: Duration::from_secs(10),
                 write_timeout: Duration::from_secs(10),
@@ -104,6 +105,7 @@ impl Server {
 pub struct ServerBuilder {
     addr: io::Result<Vec<SocketAddr>>,
     handler: Option<Arc<Handler>>,
+    process_metrics: bool,
     options: Options,
 }
 
@@ -150,6 +152,16 @@ impl ServerBuilder {
         self
     }
 
+    /// Whether [`start`](Self::start) registers the
+    /// [`ProcessCollector`](crate::ProcessCollector) (`process_cpu_seconds_total`,
+    /// `process_resident_memory_bytes`, ...) into the served registry:
+    /// on by default. Turn it off when the registry already has them
+    /// (`start` would fail with [`ServeError::Registry`]).
+    pub fn process_metrics(mut self, on: bool) -> Self {
+        self.process_metrics = on;
+        self
+    }
+
     /// Binds, then serves on a new background thread.
     pub fn start(self) -> Result<ServerHandle, ServeError> {
         let handler = match self.handler {
@@ -160,6 +172,10 @@ impl ServerBuilder {
         let listener = StdListener::bind(&addrs[..]).map_err(ServeError::Bind)?;
         listener.set_nonblocking(true).map_err(ServeError::Bind)?;
         let local_addr = listener.local_addr().map_err(ServeError::Bind)?;
+        // After binding, so a failed bind can be retried on another port.
+        if self.process_metrics {
+            crate::register_process_metrics(handler.registry())?;
+        }
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .enable_time()
