@@ -22,11 +22,15 @@
 //! `tally_histogram_clamped`, `tally_computed_failures_total` and
 //! `tally_scrapes_total{format, code}`.
 
+mod admission;
 mod auth;
 #[cfg(feature = "axum")]
 mod axum;
+mod body;
+mod coalesce;
 mod gzip;
 mod handler;
+mod scrape;
 mod server;
 mod telemetry;
 mod timed_io;
@@ -35,8 +39,10 @@ pub use auth::Auth;
 #[cfg(feature = "axum")]
 pub use axum::axum_router;
 pub use handler::{
-    Handler, HandlerConfig, RegistrySource, DEBUG_VARS_PATH, HEALTH_PATH, METRICS_PATH,
+    Handler, HandlerConfig, RegistrySource, DEBUG_VARS_PATH, DEFAULT_MAX_HELD_RESPONSE_BYTES,
+    HEALTH_PATH, METRICS_PATH,
 };
 pub use server::{
     serve, serve_default, ServeError, Server, ServerBuilder, ServerHandle, DEFAULT_ADDR,
+    MAX_TIMEOUT, OVERFLOW_CONNECTIONS,
 };

@@ -1,5 +1,21 @@
 //! The standalone server: hyper (HTTP/1.1) on a private current-thread
 //! tokio runtime, on a background thread. Callers need no async runtime.
+//!
+//! Hostile and careless clients (see `admission.rs` for the policy):
+//! at most `max_connections` connections are open; at the cap the one
+//! idle the longest (no complete request: just opened, sending its head
+//! slowly, or between keep-alive requests) is closed to admit the
+//! newcomer, so idle floods and slowloris clients cannot lock a scraper
+//! out. When every connection has a request in progress, newcomers go
+//! to a separate overflow budget of [`OVERFLOW_CONNECTIONS`] one-request
+//! connections that answer `/-/healthy` with 200 and anything else with
+//! 503 and `Retry-After`; past that, a canned 503 is written and the
+//! connection closed. Health is always answered on the connection's
+//! own task, never queued behind an encoding. A request head must
+//! arrive within the read timeout; a write that makes no progress for
+//! the write timeout drops the connection. Memory held by responses to
+//! clients that stop reading is bounded by the handler's budget
+//! ([`HandlerConfig::max_held_response_bytes`](crate::HandlerConfig::max_held_response_bytes)).
 
 use std::convert::Infallible;
 use std::io;
@@ -9,20 +25,21 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::http::{Request, Response, StatusCode};
+use hyper::http::header::{CONNECTION, RETRY_AFTER};
+use hyper::http::{HeaderValue, Request, Response};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use metrics_core::{Registry, RegistryError};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::{sleep, timeout};
 
-use super::handler::{plain, Handler};
+use super::admission::{Admission, Admitted, BusyGuard, ConnGuard};
+use super::body::ServedBody;
+use super::handler::{overloaded, Handler, HEALTH_PATH};
 use super::timed_io::TimedIo;
 
 /// The address [`serve_default`] binds: loopback only, port 9464 (the
@@ -30,7 +47,26 @@ use super::timed_io::TimedIo;
 pub const DEFAULT_ADDR: &str = "127.0.0.1:9464";
 
 /// Largest request head accepted, in bytes (bigger ones are refused).
-const MAX_HEAD_BYTES: usize = 16 * 1024;
+pub(crate) const MAX_HEAD_BYTES: usize = 16 * 1024;
+
+/// Connections admitted past `max_connections` when every connection has
+/// a request in progress: each serves one request, `/-/healthy` (200) or
+/// a 503 with `Retry-After`.
+pub const OVERFLOW_CONNECTIONS: usize = 16;
+
+/// How long an overflow connection waits for its request head (at most).
+const OVERFLOW_READ_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Longest read or write timeout accepted: one day.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Encodings that can run at once (one per format and encoding; more
+/// cannot run, since concurrent scrapes of one variant share one).
+const MAX_ENCODING_THREADS: usize = 16;
+
+/// The answer written, without parsing the request, to a connection past
+/// both the cap and the overflow budget.
+const CANNED_503: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: 16\r\n\r\nserver is busy\r\n";
 
 /// Why a server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +81,14 @@ pub enum ServeError {
     /// second server on the same registry).
     #[error("cannot register the metrics server's own families: {0}")]
     Registry(#[from] RegistryError),
+    /// A setting is out of its valid range.
+    #[error("invalid server setting `{setting}`: {reason}")]
+    Config {
+        /// The builder method.
+        setting: &'static str,
+        /// The valid range.
+        reason: &'static str,
+    },
 }
 
 /// Serves [`Registry::global`] at `addr` on a background thread, with the
@@ -108,10 +152,37 @@ pub struct ServerBuilder {
 }
 
 #[derive(Clone, Copy, Debug)]
-struct Options {
-    read_timeout: Duration,
-    write_timeout: Duration,
-    max_connections: usize,
+pub(crate) struct Options {
+    pub(crate) read_timeout: Duration,
+    pub(crate) write_timeout: Duration,
+    pub(crate) max_connections: usize,
+}
+
+impl Options {
+    /// An `Err` for any value out of range.
+    pub(crate) fn validate(&self) -> Result<(), ServeError> {
+        let timeout_range = "must be between 1 ms and 24 h";
+        let valid = |d: Duration| d >= Duration::from_millis(1) && d <= MAX_TIMEOUT;
+        if !valid(self.read_timeout) {
+            return Err(ServeError::Config {
+                setting: "read_timeout",
+                reason: timeout_range,
+            });
+        }
+        if !valid(self.write_timeout) {
+            return Err(ServeError::Config {
+                setting: "write_timeout",
+                reason: timeout_range,
+            });
+        }
+        if self.max_connections == 0 {
+            return Err(ServeError::Config {
+                setting: "max_connections",
+                reason: "must be at least 1",
+            });
+        }
+        Ok(())
+    }
 }
 
 impl ServerBuilder {
@@ -130,28 +201,36 @@ impl ServerBuilder {
 
     /// How long a client has to send a complete request head, counted
     /// from when the connection opens or goes idle after a response
-    /// (so it is the keep-alive idle timeout too). Default 10 s.
+    /// (so it is the keep-alive idle timeout too). Default 10 s; valid
+    /// from 1 ms to [`MAX_TIMEOUT`] (an `Err` at [`start`](Self::start)
+    /// otherwise).
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.options.read_timeout = timeout;
         self
     }
 
     /// How long a write may make no progress (a client that stops
-    /// reading) before the connection is dropped. Default 10 s.
+    /// reading) before the connection is dropped; also how long shutdown
+    /// waits for responses in flight. Default 10 s; valid from 1 ms to
+    /// [`MAX_TIMEOUT`] (an `Err` at [`start`](Self::start) otherwise).
     pub fn write_timeout(mut self, timeout: Duration) -> Self {
         self.options.write_timeout = timeout;
         self
     }
 
-    /// Open connections allowed at once (default 64); connections past
-    /// it are closed as soon as they are accepted.
+    /// Open connections allowed at once (default 64; 0 is an `Err` at
+    /// [`start`](Self::start), any other value is valid). At the cap, the
+    /// connection idle the longest is closed to admit a new one; when
+    /// all have a request in progress, newcomers get the overflow path
+    /// (health answered, scrapes 503), see the module docs.
     pub fn max_connections(mut self, n: usize) -> Self {
-        self.options.max_connections = n.max(1);
+        self.options.max_connections = n;
         self
     }
 
     /// Binds, then serves on a new background thread.
     pub fn start(self) -> Result<ServerHandle, ServeError> {
+        self.options.validate()?;
         let handler = match self.handler {
             Some(handler) => handler,
             None => Arc::new(Handler::new(Registry::global())?),
@@ -163,7 +242,7 @@ impl ServerBuilder {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .enable_time()
-            .max_blocking_threads(handler.max_concurrent_scrapes() + 4)
+            .max_blocking_threads(handler.max_concurrent_scrapes().min(MAX_ENCODING_THREADS))
             .thread_name("tally-http-scrape")
             .build()
             .map_err(ServeError::Start)?;
@@ -238,23 +317,36 @@ async fn accept_loop(
     let Ok(listener) = TcpListener::from_std(listener) else {
         return;
     };
+    let admission = Admission::new(options.max_connections);
+    let overflow = Arc::new(Semaphore::new(OVERFLOW_CONNECTIONS));
     let mut connections = JoinSet::new();
     loop {
-        tokio::select! {
+        let stream = tokio::select! {
             _ = stopped.changed() => break,
-            accepted = listener.accept() => {
-                while connections.try_join_next().is_some() {}
-                match accepted {
-                    Ok((stream, _)) if connections.len() < options.max_connections => {
-                        let _ = stream.set_nodelay(true);
-                        let stopped = stopped.clone();
-                        connections.spawn(connection(stream, handler.clone(), options, stopped));
-                    }
-                    Ok(_) => {} // Over the connection cap: closed at once.
-                    // Out of file descriptors or the like: back off briefly.
-                    Err(_) => sleep(Duration::from_millis(20)).await,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors or the like: back off briefly.
+                Err(_) => {
+                    sleep(Duration::from_millis(20)).await;
+                    continue;
                 }
+            },
+        };
+        while connections.try_join_next().is_some() {}
+        let _ = stream.set_nodelay(true);
+        let handler = handler.clone();
+        match admission.admit().await {
+            Admitted::Yes(place) => {
+                let stopped = stopped.clone();
+                connections.spawn(connection(stream, handler, options, place, stopped));
             }
+            Admitted::Full => match overflow.clone().try_acquire_owned() {
+                Ok(permit) => {
+                    connections.spawn(overflow_connection(stream, handler, options, permit));
+                }
+                // Past the overflow budget too: a canned 503, best effort.
+                Err(_) => drop(stream.try_write(CANNED_503)),
+            },
         }
     }
     drop(listener);
@@ -263,22 +355,33 @@ async fn accept_loop(
     connections.abort_all();
 }
 
+/// The HTTP/1.1 settings every connection shares.
+fn http1_builder(read_timeout: Duration) -> http1::Builder {
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(read_timeout)
+        .max_buf_size(MAX_HEAD_BYTES);
+    builder
+}
+
 async fn connection(
     stream: TcpStream,
     handler: Arc<Handler>,
     options: Options,
+    place: ConnGuard,
     mut stopped: watch::Receiver<()>,
 ) {
+    let place = Arc::new(place);
     let io = TokioIo::new(TimedIo::new(stream, options.write_timeout));
-    let service = service_fn(move |request| respond(handler.clone(), request));
-    let mut builder = http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(options.read_timeout)
-        .max_buf_size(MAX_HEAD_BYTES);
+    let requests = place.clone();
+    let service = service_fn(move |request| respond(handler.clone(), request, requests.busy()));
+    let builder = http1_builder(options.read_timeout);
     let mut conn = pin!(builder.serve_connection(io, service));
     tokio::select! {
         _ = conn.as_mut() => {}
+        // Idle the longest at the cap: closed to admit a newcomer.
+        _ = place.evicted() => {}
         _ = stopped.changed() => {
             conn.as_mut().graceful_shutdown();
             let _ = timeout(options.write_timeout, conn).await;
@@ -289,12 +392,51 @@ async fn connection(
 async fn respond(
     handler: Arc<Handler>,
     request: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+    busy: BusyGuard,
+) -> Result<Response<ServedBody>, Infallible> {
     let (parts, _body) = request.into_parts();
-    let response = tokio::task::spawn_blocking(move || {
-        handler.handle(&parts.method, parts.uri.path(), &parts.headers)
-    })
-    .await
-    .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n"));
-    Ok(response.map(Full::new))
+    let response = handler
+        .serve(&parts.method, parts.uri.path(), &parts.headers)
+        .await;
+    Ok(response.map(|body| body.hold(busy)))
+}
+
+/// One request on a connection admitted past the cap: health is
+/// answered, anything else gets 503; then the connection closes.
+async fn overflow_connection(
+    stream: TcpStream,
+    handler: Arc<Handler>,
+    options: Options,
+    permit: OwnedSemaphorePermit,
+) {
+    let io = TokioIo::new(TimedIo::new(stream, options.write_timeout));
+    let service = service_fn(move |request: Request<Incoming>| {
+        let handler = handler.clone();
+        async move {
+            let (parts, _body) = request.into_parts();
+            let mut response = if parts.uri.path() == HEALTH_PATH {
+                handler
+                    .serve(&parts.method, parts.uri.path(), &parts.headers)
+                    .await
+            } else {
+                overloaded("too many connections\n").map(ServedBody::full)
+            };
+            let headers = response.headers_mut();
+            headers.insert(CONNECTION, HeaderValue::from_static("close"));
+            if !response.status().is_success() {
+                response
+                    .headers_mut()
+                    .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            Ok::<_, Infallible>(response)
+        }
+    });
+    let mut builder = http1_builder(options.read_timeout.min(OVERFLOW_READ_TIMEOUT));
+    builder.keep_alive(false);
+    let _ = timeout(
+        OVERFLOW_READ_TIMEOUT + options.write_timeout,
+        builder.serve_connection(io, service),
+    )
+    .await;
+    drop(permit);
 }
