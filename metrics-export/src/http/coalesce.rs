@@ -63,6 +63,7 @@ struct Charge {
 impl Drop for Charge {
     fn drop(&mut self) {
         self.budget.held.fetch_sub(self.bytes, Ordering::AcqRel);
+        self.budget.freed.notify_waiters();
     }
 }
 
@@ -71,6 +72,7 @@ impl Drop for Charge {
 pub(crate) struct Budget {
     limit: usize,
     held: AtomicUsize,
+    freed: Notify,
 }
 
 impl Budget {
@@ -78,7 +80,25 @@ impl Budget {
         Arc::new(Budget {
             limit,
             held: AtomicUsize::new(0),
+            freed: Notify::new(),
         })
+    }
+
+    /// Waits until the budget admits a new encoding, or `within` passed;
+    /// whether it admits.
+    pub(crate) async fn wait_admits(&self, within: std::time::Duration) -> bool {
+        let wait = async {
+            loop {
+                let freed = self.freed.notified();
+                tokio::pin!(freed);
+                freed.as_mut().enable();
+                if self.admits() {
+                    return;
+                }
+                freed.await;
+            }
+        };
+        tokio::time::timeout(within, wait).await.is_ok()
     }
 
     /// Whether a new encoding may start: nothing held, or below the limit.
@@ -144,10 +164,12 @@ impl Flight {
     }
 }
 
-/// The encodings in progress, at most one per variant.
+/// The encodings in progress, at most one per variant, and the size of
+/// each variant's last encoding.
 #[derive(Default)]
 pub(crate) struct Flights {
     in_flight: Mutex<Vec<(Variant, Arc<Flight>)>>,
+    sizes: Mutex<Vec<(Format, usize)>>,
 }
 
 /// The role of a request in a flight.
@@ -185,6 +207,28 @@ impl Flights {
             flight,
             finished: false,
         })
+    }
+
+    /// The capacity to give a new encoding buffer: a little more than the
+    /// last encoding of `format`, so a large exposition is one allocation
+    /// (which the allocator returns to the system when freed) rather than
+    /// a chain of doublings that leaves freed memory in its heaps.
+    pub(crate) fn capacity_hint(&self, format: Format) -> usize {
+        let sizes = self.sizes.lock().unwrap_or_else(PoisonError::into_inner);
+        let last = sizes
+            .iter()
+            .find(|(f, _)| *f == format)
+            .map_or(0, |(_, n)| *n);
+        (last + last / 8).max(4096)
+    }
+
+    /// Remembers the size of an encoding of `format`.
+    pub(crate) fn record_size(&self, format: Format, len: usize) {
+        let mut sizes = self.sizes.lock().unwrap_or_else(PoisonError::into_inner);
+        match sizes.iter_mut().find(|(f, _)| *f == format) {
+            Some((_, n)) => *n = len,
+            None => sizes.push((format, len)),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(Variant, Arc<Flight>)>> {

@@ -71,12 +71,13 @@ pub struct HandlerConfig {
     max_held_response_bytes: usize,
 }
 
-/// Default of [`HandlerConfig::max_held_response_bytes`]: 32 MiB.
-pub const DEFAULT_MAX_HELD_RESPONSE_BYTES: usize = 32 << 20;
+/// Default of [`HandlerConfig::max_held_response_bytes`]: 16 MiB.
+pub const DEFAULT_MAX_HELD_RESPONSE_BYTES: usize = 16 << 20;
 
 impl Default for HandlerConfig {
     /// No authentication, at most 4 concurrent scrapes, self-telemetry
-    /// on, 32 MiB of response bodies held at most.
+    /// on, 16 MiB of response bodies held (see
+    /// [`max_held_response_bytes`](Self::max_held_response_bytes)).
     fn default() -> Self {
         HandlerConfig {
             auth: None,
@@ -110,11 +111,15 @@ impl HandlerConfig {
     /// (default [`DEFAULT_MAX_HELD_RESPONSE_BYTES`]). A client that stops
     /// reading holds its body until the transport's write timeout; while
     /// the bodies held reach `n`, a scrape that would start a new
-    /// encoding gets 503 with `Retry-After` (joining one in progress
-    /// still works). Held bytes stay below `n + e x B`, where `e` is the
-    /// number of encodings running (at most the scrape cap, and at most
-    /// one per format and encoding) and `B` the largest body. 0 means
-    /// one body at a time; any value is valid.
+    /// encoding waits up to 2 s for them to drop (bundled transports;
+    /// [`handle`](Handler::handle) does not wait), then gets 503 with
+    /// `Retry-After` (joining one in progress still works). Held bytes
+    /// stay below `n + e x B`, where `e` is the number of encodings
+    /// running (at most the scrape cap, and at most one per format and
+    /// encoding) and `B` the largest body; a new encoding always starts
+    /// when nothing is held, so 0 means one body at a time. Any value is
+    /// valid. Raise it for expositions over ~8 MiB scraped by several
+    /// servers at once (a gzipped body is ~10x smaller).
     pub fn max_held_response_bytes(mut self, n: usize) -> Self {
         self.max_held_response_bytes = n;
         self

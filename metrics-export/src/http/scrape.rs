@@ -4,7 +4,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hyper::http::{Response, StatusCode};
@@ -15,6 +15,9 @@ use super::gzip;
 use super::handler::{overloaded, plain, scrape_headers, Handler, Prepared, Slot};
 use super::telemetry::ScrapeOutcome;
 use crate::encode::encode;
+
+/// How long an async scrape waits for the response budget before 503.
+const BUDGET_WAIT: Duration = Duration::from_secs(2);
 
 /// How a scrape request proceeds.
 enum Admit {
@@ -52,6 +55,17 @@ impl Handler {
     /// a thread. The encoding runs to its end even if this future is
     /// dropped, so the requests that joined it are answered.
     pub(crate) async fn scrape_async(self: &Arc<Self>, variant: Variant) -> Response<ServedBody> {
+        // Over the response budget, wait a little for bodies being sent
+        // to finish (readers free it in moments, non-readers at their
+        // write timeout) rather than refuse at once.
+        if self.flights.joinable(variant).is_none() && !self.budget.admits() {
+            let within = if tokio::runtime::Handle::try_current().is_ok() {
+                BUDGET_WAIT
+            } else {
+                Duration::ZERO
+            };
+            let _ = self.budget.wait_admits(within).await;
+        }
         let outcome = match self.admit(variant) {
             Admit::Refused(response) => {
                 self.count(variant.format, ScrapeOutcome::Overloaded);
@@ -101,8 +115,9 @@ impl Handler {
         let start = Instant::now();
         let encoded = catch_unwind(AssertUnwindSafe(|| {
             let snapshot = self.registry.get().snapshot();
-            let mut body = Vec::with_capacity(4096);
+            let mut body = Vec::with_capacity(self.flights.capacity_hint(variant.format));
             encode(variant.format, &snapshot, &mut body);
+            self.flights.record_size(variant.format, body.len());
             (snapshot, body)
         }));
         let Ok((snapshot, body)) = encoded else {

@@ -19,7 +19,7 @@
 
 use std::convert::Infallible;
 use std::io;
-use std::net::{SocketAddr, TcpListener as StdListener, ToSocketAddrs};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::pin::pin;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -32,7 +32,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use metrics_core::{Registry, RegistryError};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::{sleep, timeout};
@@ -56,6 +56,11 @@ pub const OVERFLOW_CONNECTIONS: usize = 16;
 
 /// How long an overflow connection waits for its request head (at most).
 const OVERFLOW_READ_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Connections the kernel queues until they are accepted. Large, so a
+/// flood of reconnecting clients does not fill the queue and make a
+/// scraper's connection attempt wait for a SYN retransmission (1 s+).
+pub(crate) const LISTEN_BACKLOG: u32 = 4096;
 
 /// Longest read or write timeout accepted: one day.
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
@@ -236,9 +241,6 @@ impl ServerBuilder {
             None => Arc::new(Handler::new(Registry::global())?),
         };
         let addrs = self.addr.map_err(ServeError::Bind)?;
-        let listener = StdListener::bind(&addrs[..]).map_err(ServeError::Bind)?;
-        listener.set_nonblocking(true).map_err(ServeError::Bind)?;
-        let local_addr = listener.local_addr().map_err(ServeError::Bind)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .enable_time()
@@ -246,6 +248,11 @@ impl ServerBuilder {
             .thread_name("tally-http-scrape")
             .build()
             .map_err(ServeError::Start)?;
+        let listener = {
+            let _in_runtime = runtime.enter();
+            listen(&addrs).map_err(ServeError::Bind)?
+        };
+        let local_addr = listener.local_addr().map_err(ServeError::Bind)?;
         let (stop, stopped) = watch::channel(());
         let options = self.options;
         let thread = std::thread::Builder::new()
@@ -308,15 +315,35 @@ impl Drop for ServerHandle {
     }
 }
 
+/// Binds the first address that works, with a listen backlog of
+/// [`LISTEN_BACKLOG`] (the kernel may cap it, at `net.core.somaxconn`).
+pub(crate) fn listen(addrs: &[SocketAddr]) -> io::Result<TcpListener> {
+    let mut last = io::Error::new(io::ErrorKind::InvalidInput, "no address to bind");
+    for addr in addrs {
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()
+        } else {
+            TcpSocket::new_v6()
+        };
+        let bound = socket.and_then(|socket| {
+            socket.set_reuseaddr(true)?;
+            socket.bind(*addr)?;
+            socket.listen(LISTEN_BACKLOG)
+        });
+        match bound {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
 async fn accept_loop(
-    listener: StdListener,
+    listener: TcpListener,
     handler: Arc<Handler>,
     options: Options,
     mut stopped: watch::Receiver<()>,
 ) {
-    let Ok(listener) = TcpListener::from_std(listener) else {
-        return;
-    };
     let admission = Admission::new(options.max_connections);
     let overflow = Arc::new(Semaphore::new(OVERFLOW_CONNECTIONS));
     let mut connections = JoinSet::new();

@@ -2,6 +2,8 @@
 //! every request closes its connection, so a reply is read to EOF.
 #![allow(dead_code)]
 
+pub mod hostile;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
