@@ -19,7 +19,9 @@
 //!   (the compiler refuses a `String` label); unknown routes and methods
 //!   map to an `Other` variant instead of growing the family.
 //! - [`instrument`]: the one middleware that records into it.
-//! - `main`: `tally::axum_router` merged into the application's router.
+//! - `main`: `tally::axum_router` merged into the application's router,
+//!   served by `tally::serve_axum` (timeouts, connection cap, bounded
+//!   graceful shutdown).
 //!
 //! Flags: `--addr HOST:PORT` (default `127.0.0.1:8080`; port 0 picks a
 //! free one), `--load` (spawn a load generator hitting the API over
@@ -535,9 +537,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
         // Stop the load first so graceful shutdown has nothing to wait for.
         background.shutdown().await;
     };
-    axum::serve(listener, app)
-        .with_graceful_shutdown(stop)
-        .await?;
+    // Timeouts, a connection cap and a bounded graceful shutdown: a
+    // client that never finishes its request cannot hold the exit.
+    tally::serve_axum(listener, app, tally::ServeOptions::default(), stop).await?;
     println!("{}", summary_line("summary:"));
     Ok(())
 }

@@ -74,8 +74,18 @@ fn probe_while_attacked(addr: SocketAddr, duration: Duration) -> (Tally, Tally) 
     (metrics, health)
 }
 
+/// The tests of this file run one at a time (they count the threads of
+/// this process, and `cargo test` runs tests in parallel threads).
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 #[test]
 fn slowloris_clients_and_idle_sockets_leave_scrapes_and_health_up() {
+    let _serial = serial();
     let limit = raise_fd_limit(8192);
     assert!(
         limit >= 4096,
@@ -109,6 +119,7 @@ fn slowloris_clients_and_idle_sockets_leave_scrapes_and_health_up() {
 
 #[test]
 fn an_idle_flood_that_reconnects_leaves_scrapes_and_health_up() {
+    let _serial = serial();
     let limit = raise_fd_limit(8192);
     assert!(
         limit >= 4096,

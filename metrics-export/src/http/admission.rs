@@ -163,6 +163,11 @@ impl ConnGuard {
         self.conn.evict.notified().await;
     }
 
+    /// Whether a request is in progress (its response not yet written).
+    pub(crate) fn is_busy(&self) -> bool {
+        self.conn.busy.load(Ordering::Relaxed) > 0
+    }
+
     /// Marks the connection busy (a complete request head arrived) until
     /// the returned guard is dropped, which should happen when its
     /// response has been written.

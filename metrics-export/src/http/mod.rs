@@ -22,6 +22,7 @@
 //! `tally_histogram_clamped`, `tally_computed_failures_total` and
 //! `tally_scrapes_total{format, code}`.
 
+mod accept;
 mod admission;
 mod auth;
 #[cfg(feature = "axum")]
@@ -35,14 +36,15 @@ mod server;
 mod telemetry;
 mod timed_io;
 
+pub use accept::OVERFLOW_CONNECTIONS;
 pub use auth::Auth;
 #[cfg(feature = "axum")]
-pub use axum::axum_router;
+pub use axum::{axum_router, serve_axum, ServeOptions};
 pub use handler::{
     Handler, HandlerConfig, RegistrySource, DEBUG_VARS_PATH, DEFAULT_MAX_HELD_RESPONSE_BYTES,
     HEALTH_PATH, METRICS_PATH,
 };
 pub use server::{
     serve, serve_default, ServeError, Server, ServerBuilder, ServerHandle, DEFAULT_ADDR,
-    MAX_TIMEOUT, OVERFLOW_CONNECTIONS,
+    MAX_TIMEOUT,
 };

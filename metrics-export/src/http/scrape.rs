@@ -58,13 +58,11 @@ impl Handler {
         // Over the response budget, wait a little for bodies being sent
         // to finish (readers free it in moments, non-readers at their
         // write timeout) rather than refuse at once.
-        if self.flights.joinable(variant).is_none() && !self.budget.admits() {
-            let within = if tokio::runtime::Handle::try_current().is_ok() {
-                BUDGET_WAIT
-            } else {
-                Duration::ZERO
-            };
-            let _ = self.budget.wait_admits(within).await;
+        if self.flights.joinable(variant).is_none()
+            && !self.budget.admits()
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            let _ = self.budget.wait_admits(BUDGET_WAIT).await;
         }
         let outcome = match self.admit(variant) {
             Admit::Refused(response) => {

@@ -7,7 +7,8 @@
 //! slowly, or between keep-alive requests) is closed to admit the
 //! newcomer, so idle floods and slowloris clients cannot lock a scraper
 //! out. When every connection has a request in progress, newcomers go
-//! to a separate overflow budget of [`OVERFLOW_CONNECTIONS`] one-request
+//! to a separate overflow budget of
+//! [`OVERFLOW_CONNECTIONS`](crate::OVERFLOW_CONNECTIONS) one-request
 //! connections that answer `/-/healthy` with 200 and anything else with
 //! 503 and `Retry-After`; past that, a canned 503 is written and the
 //! connection closed. Health is always answered on the connection's
@@ -17,45 +18,26 @@
 //! clients that stop reading is bounded by the handler's budget
 //! ([`HandlerConfig::max_held_response_bytes`](crate::HandlerConfig::max_held_response_bytes)).
 
-use std::convert::Infallible;
+use std::future::Future;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::pin::pin;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use hyper::body::Incoming;
-use hyper::http::header::{CONNECTION, RETRY_AFTER};
-use hyper::http::{HeaderValue, Request, Response};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper::http::{Request, Response};
 use metrics_core::{Registry, RegistryError};
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
-use tokio::task::JoinSet;
-use tokio::time::{sleep, timeout};
+use tokio::net::{TcpListener, TcpSocket};
+use tokio::sync::watch;
 
-use super::admission::{Admission, Admitted, BusyGuard, ConnGuard};
+use super::accept::{accept_loop, Limits, Responder};
 use super::body::ServedBody;
 use super::handler::{overloaded, Handler, HEALTH_PATH};
-use super::timed_io::TimedIo;
 
 /// The address [`serve_default`] binds: loopback only, port 9464 (the
 /// OpenTelemetry Prometheus exporter's registered default).
 pub const DEFAULT_ADDR: &str = "127.0.0.1:9464";
-
-/// Largest request head accepted, in bytes (bigger ones are refused).
-pub(crate) const MAX_HEAD_BYTES: usize = 16 * 1024;
-
-/// Connections admitted past `max_connections` when every connection has
-/// a request in progress: each serves one request, `/-/healthy` (200) or
-/// a 503 with `Retry-After`.
-pub const OVERFLOW_CONNECTIONS: usize = 16;
-
-/// How long an overflow connection waits for its request head (at most).
-const OVERFLOW_READ_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Connections the kernel queues until they are accepted. Large, so a
 /// flood of reconnecting clients does not fill the queue and make a
@@ -68,10 +50,6 @@ pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 /// Encodings that can run at once (one per format and encoding; more
 /// cannot run, since concurrent scrapes of one variant share one).
 const MAX_ENCODING_THREADS: usize = 16;
-
-/// The answer written, without parsing the request, to a connection past
-/// both the cap and the overflow budget.
-const CANNED_503: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: 16\r\n\r\nserver is busy\r\n";
 
 /// Why a server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -258,7 +236,22 @@ impl ServerBuilder {
         let thread = std::thread::Builder::new()
             .name("tally-http".into())
             .spawn(move || {
-                runtime.block_on(accept_loop(listener, handler, options, stopped));
+                let limits = Limits {
+                    read_timeout: options.read_timeout,
+                    write_timeout: options.write_timeout,
+                    max_connections: options.max_connections,
+                    drain_timeout: options.write_timeout,
+                };
+                let mut stopped = stopped;
+                let stop = async move {
+                    let _ = stopped.changed().await;
+                };
+                runtime.block_on(accept_loop(
+                    listener,
+                    HandlerResponder(handler),
+                    limits,
+                    stop,
+                ));
                 runtime.shutdown_timeout(Duration::from_secs(1));
             })
             .map_err(ServeError::Start)?;
@@ -338,132 +331,41 @@ pub(crate) fn listen(addrs: &[SocketAddr]) -> io::Result<TcpListener> {
     Err(last)
 }
 
-async fn accept_loop(
-    listener: TcpListener,
-    handler: Arc<Handler>,
-    options: Options,
-    mut stopped: watch::Receiver<()>,
-) {
-    let admission = Admission::new(options.max_connections);
-    let overflow = Arc::new(Semaphore::new(OVERFLOW_CONNECTIONS));
-    let mut connections = JoinSet::new();
-    loop {
-        let stream = tokio::select! {
-            _ = stopped.changed() => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                // Out of file descriptors or the like: back off briefly.
-                Err(_) => {
-                    sleep(Duration::from_millis(20)).await;
-                    continue;
-                }
-            },
-        };
-        while connections.try_join_next().is_some() {}
-        let _ = stream.set_nodelay(true);
-        let handler = handler.clone();
-        match admission.admit().await {
-            Admitted::Yes(place) => {
-                let stopped = stopped.clone();
-                connections.spawn(connection(stream, handler, options, place, stopped));
-            }
-            Admitted::Full => match overflow.clone().try_acquire_owned() {
-                Ok(permit) => {
-                    connections.spawn(overflow_connection(stream, handler, options, permit));
-                }
-                // Past the overflow budget too: a canned 503, best effort.
-                Err(_) => drop(stream.try_write(CANNED_503)),
-            },
-        }
-    }
-    drop(listener);
-    let drain = async { while connections.join_next().await.is_some() {} };
-    let _ = timeout(options.write_timeout, drain).await;
-    connections.abort_all();
-}
+/// The standalone server's answers: the handler, and on overflow
+/// connections health or 503.
+#[derive(Clone)]
+struct HandlerResponder(Arc<Handler>);
 
-/// The HTTP/1.1 settings every connection shares.
-fn http1_builder(read_timeout: Duration) -> http1::Builder {
-    let mut builder = http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(read_timeout)
-        .max_buf_size(MAX_HEAD_BYTES);
-    builder
-}
+impl Responder for HandlerResponder {
+    type Body = ServedBody;
 
-async fn connection(
-    stream: TcpStream,
-    handler: Arc<Handler>,
-    options: Options,
-    place: ConnGuard,
-    mut stopped: watch::Receiver<()>,
-) {
-    let place = Arc::new(place);
-    let io = TokioIo::new(TimedIo::new(stream, options.write_timeout));
-    let requests = place.clone();
-    let service = service_fn(move |request| respond(handler.clone(), request, requests.busy()));
-    let builder = http1_builder(options.read_timeout);
-    let mut conn = pin!(builder.serve_connection(io, service));
-    tokio::select! {
-        _ = conn.as_mut() => {}
-        // Idle the longest at the cap: closed to admit a newcomer.
-        _ = place.evicted() => {}
-        _ = stopped.changed() => {
-            conn.as_mut().graceful_shutdown();
-            let _ = timeout(options.write_timeout, conn).await;
-        }
-    }
-}
-
-async fn respond(
-    handler: Arc<Handler>,
-    request: Request<Incoming>,
-    busy: BusyGuard,
-) -> Result<Response<ServedBody>, Infallible> {
-    let (parts, _body) = request.into_parts();
-    let response = handler
-        .serve(&parts.method, parts.uri.path(), &parts.headers)
-        .await;
-    Ok(response.map(|body| body.hold(busy)))
-}
-
-/// One request on a connection admitted past the cap: health is
-/// answered, anything else gets 503; then the connection closes.
-async fn overflow_connection(
-    stream: TcpStream,
-    handler: Arc<Handler>,
-    options: Options,
-    permit: OwnedSemaphorePermit,
-) {
-    let io = TokioIo::new(TimedIo::new(stream, options.write_timeout));
-    let service = service_fn(move |request: Request<Incoming>| {
-        let handler = handler.clone();
+    fn respond(
+        self,
+        request: Request<Incoming>,
+    ) -> impl Future<Output = Response<ServedBody>> + Send + 'static {
+        let handler = self.0;
         async move {
             let (parts, _body) = request.into_parts();
-            let mut response = if parts.uri.path() == HEALTH_PATH {
+            handler
+                .serve(&parts.method, parts.uri.path(), &parts.headers)
+                .await
+        }
+    }
+
+    fn overflow(
+        self,
+        request: Request<Incoming>,
+    ) -> impl Future<Output = Response<ServedBody>> + Send + 'static {
+        let handler = self.0;
+        async move {
+            let (parts, _body) = request.into_parts();
+            if parts.uri.path() == HEALTH_PATH {
                 handler
                     .serve(&parts.method, parts.uri.path(), &parts.headers)
                     .await
             } else {
                 overloaded("too many connections\n").map(ServedBody::full)
-            };
-            let headers = response.headers_mut();
-            headers.insert(CONNECTION, HeaderValue::from_static("close"));
-            if !response.status().is_success() {
-                response
-                    .headers_mut()
-                    .insert(RETRY_AFTER, HeaderValue::from_static("1"));
             }
-            Ok::<_, Infallible>(response)
         }
-    });
-    let mut builder = http1_builder(options.read_timeout.min(OVERFLOW_READ_TIMEOUT));
-    builder.keep_alive(false);
-    let _ = timeout(
-        OVERFLOW_READ_TIMEOUT + options.write_timeout,
-        builder.serve_connection(io, service),
-    )
-    .await;
-    drop(permit);
+    }
 }
