@@ -10,11 +10,21 @@
 //!
 //! Safety defaults: the server binds loopback ([`DEFAULT_ADDR`]) unless
 //! told otherwise; optional bearer/basic [`Auth`] compared in constant
-//! time (401); at most 4 scrapes encode at once (503 with `Retry-After`
-//! past it); a request head must arrive within 10 s and a stalled write
-//! is dropped after 10 s; at most 64 open connections; malformed
-//! requests get 400 from hyper's parser; a panic while snapshotting or
-//! encoding becomes a 500.
+//! time (401); scrapes of one format and encoding that arrive while one
+//! is encoding share its body, and at most 4 encodings run at once (503
+//! with `Retry-After` past it); finished bodies still being sent are
+//! bounded by [`HandlerConfig::max_held_response_bytes`] (16 MiB) and
+//! sent in 64 KiB copied chunks, so a client that stops reading pins
+//! one chunk; a request head must arrive within 10 s and a stalled
+//! write is dropped after 10 s; at most 64 open connections, the one
+//! idle the longest (no complete request) closed to admit a newcomer,
+//! and [`OVERFLOW_CONNECTIONS`] more for health checks and 503s when
+//! all are busy; HEAD gets GET's headers without an encoding;
+//! malformed requests get 400 from hyper's parser; a panic while
+//! snapshotting or encoding becomes a 500. Out-of-range settings are an
+//! `Err` ([`ServeError::Config`]) when the server starts.
+//! [`serve_axum`] (feature `axum`) gives a whole axum application the
+//! same connection handling, timeouts and a bounded graceful shutdown.
 //!
 //! Self-telemetry, registered into the served registry when the handler
 //! is built (see [`HandlerConfig::telemetry`]):
