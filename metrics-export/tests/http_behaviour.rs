@@ -524,3 +524,48 @@ fn debug_vars_body_is_valid_json() {
     let json: serde_json::Value = serde_json::from_str(&gunzip(&reply.body)).unwrap();
     assert!(json.to_string().contains("demo_requests"), "{json}");
 }
+
+#[test]
+fn when_every_connection_is_busy_health_is_answered_and_scrapes_get_503() {
+    let registry = demo_registry();
+    let gate = Arc::new(Gate::default());
+    let g = gate.clone();
+    registry
+        .register(
+            Desc::new("slow", "Waits on the gate."),
+            Computed::gauge(move || {
+                g.pass();
+                1.0
+            }),
+        )
+        .unwrap();
+    let server = Server::builder()
+        .bind("127.0.0.1:0")
+        .handler(Handler::new(registry).unwrap())
+        .max_connections(2)
+        .start()
+        .unwrap();
+    let addr = server.local_addr();
+    // Two scrapes (of two variants) hold both connections, busy.
+    let busy: Vec<_> = [None, Some("gzip")]
+        .into_iter()
+        .map(|encoding| {
+            std::thread::spawn(move || {
+                let headers: Vec<_> = encoding.iter().map(|e| ("Accept-Encoding", *e)).collect();
+                get(addr, "/metrics", &headers).status
+            })
+        })
+        .collect();
+    gate.wait_entered(2);
+    let health = get(addr, "/-/healthy", &[]);
+    assert_eq!(health.status, 200);
+    assert_eq!(health.header("connection"), Some("close"));
+    let refused = get(addr, "/metrics", &[("Accept", PROMETHEUS_ACCEPT)]);
+    assert_eq!(refused.status, 503);
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    gate.open();
+    for scrape in busy {
+        assert_eq!(scrape.join().unwrap(), 200);
+    }
+    assert_eq!(get(addr, "/metrics", &[]).status, 200);
+}

@@ -67,7 +67,7 @@ impl ServedBody {
 }
 
 /// The size of the chunks a large body is sent in.
-pub(crate) const CHUNK: usize = 64 * 1024;
+pub(crate) const CHUNK: usize = 16 * 1024;
 
 impl Body for ServedBody {
     type Data = Bytes;

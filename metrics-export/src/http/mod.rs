@@ -14,7 +14,7 @@
 //! is encoding share its body, and at most 4 encodings run at once (503
 //! with `Retry-After` past it); finished bodies still being sent are
 //! bounded by [`HandlerConfig::max_held_response_bytes`] (16 MiB) and
-//! sent in 64 KiB copied chunks, so a client that stops reading pins
+//! sent in 16 KiB copied chunks, so a client that stops reading pins
 //! one chunk; a request head must arrive within 10 s and a stalled
 //! write is dropped after 10 s; at most 64 open connections, the one
 //! idle the longest (no complete request) closed to admit a newcomer,
