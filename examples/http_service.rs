@@ -23,6 +23,9 @@
 //!   `tally::axum_router` serves the registry.
 //! - `summary_line`: the values read back from a registry snapshot by
 //!   name and labels (what a test does too).
+//! - `main`: the application's router and `tally::axum_router`, served by
+//!   `tally::serve_axum` (timeouts, connection cap, bounded graceful
+//!   shutdown).
 //!
 //! Flags: `--addr HOST:PORT` (default `127.0.0.1:8080`; port 0 picks a
 //! free one), `--load` (spawn a load generator hitting the API over
@@ -370,11 +373,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
         // Stop the load first so graceful shutdown has nothing to wait for.
         background.shutdown().await;
     };
-    axum::serve(listener, app)
-        .with_graceful_shutdown(stop)
-        .await?;
-    // `serve` returns once every connection said it is done; a connection
-    // task drops the request its (aborted) client left a moment later.
+    // Timeouts, a connection cap and a bounded graceful shutdown: a
+    // client that never finishes its request cannot hold the exit.
+    tally::serve_axum(listener, app, tally::ServeOptions::default(), stop).await?;
+    // A connection task drops the request its (aborted) client left a
+    // moment after the server returns.
     for _ in 0..100 {
         let s = Registry::global().snapshot();
         if s.sum("http_server_active_requests", &[]) == Some(0.0) {

@@ -212,7 +212,7 @@ impl Gate {
 }
 
 #[test]
-fn past_the_scrape_cap_is_503_at_once() {
+fn past_the_scrape_cap_is_503_at_once_and_same_variant_scrapes_share_one_encoding() {
     let registry = demo_registry();
     let gate = Arc::new(Gate::default());
     let g = gate.clone();
@@ -227,26 +227,46 @@ fn past_the_scrape_cap_is_503_at_once() {
         .unwrap();
     let server = start(registry, HandlerConfig::default().max_concurrent_scrapes(2));
     let addr = server.local_addr();
-    let blocked: Vec<_> = (0..2)
-        .map(|_| std::thread::spawn(move || get(addr, "/metrics", &[]).status))
+    // Two variants (plain and gzipped text) take the two slots.
+    let blocked: Vec<_> = [None, Some("gzip")]
+        .into_iter()
+        .map(|encoding| {
+            std::thread::spawn(move || {
+                let headers: Vec<_> = encoding.iter().map(|e| ("Accept-Encoding", *e)).collect();
+                get(addr, "/metrics", &headers).status
+            })
+        })
         .collect();
     gate.wait_entered(2);
+    // A third scrape of a variant in progress joins it: no 503, and no
+    // third encoding (the gate counts entries).
+    let joined = std::thread::spawn(move || get(addr, "/metrics", &[]));
     let started = Instant::now();
-    let refused = get(addr, "/metrics", &[]);
+    let refused = get(addr, "/metrics", &[("Accept", PROMETHEUS_ACCEPT)]);
     assert_eq!(refused.status, 503);
     assert_eq!(refused.header("retry-after"), Some("1"));
     assert_eq!(get(addr, "/debug/vars", &[]).status, 503);
     assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(get(addr, "/-/healthy", &[]).status, 200);
+    // Let the joining scrape reach the server before the gate opens.
+    std::thread::sleep(Duration::from_millis(300));
     gate.open();
     for scrape in blocked {
         assert_eq!(scrape.join().unwrap(), 200);
     }
+    let joined = joined.join().unwrap();
+    assert_eq!(joined.status, 200);
+    assert!(joined.text().contains("demo_requests_total 7\n"));
+    assert_eq!(gate.state.lock().unwrap().1, 2, "the joined scrape encoded");
     let reply = get(addr, "/metrics", &[]);
     assert_eq!(reply.status, 200);
     let text = reply.text();
     assert!(
-        text.contains(r#"tally_scrapes_total{format="prometheus_text",code="503"} 1"#),
+        text.contains(r#"tally_scrapes_total{format="openmetrics",code="503"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"tally_scrapes_total{format="prometheus_text",code="200"} 3"#),
         "{text}"
     );
     assert!(text.contains(r#"tally_scrapes_total{format="json",code="503"} 1"#));
@@ -474,30 +494,30 @@ fn shutdown_is_prompt_with_a_keep_alive_connection_open() {
 }
 
 #[test]
-fn connections_past_the_cap_are_closed_at_once() {
+fn at_the_connection_cap_the_longest_idle_connection_makes_room() {
     let server = Server::builder()
         .bind("127.0.0.1:0")
         .handler(Handler::new(demo_registry()).unwrap())
-        .read_timeout(Duration::from_secs(1))
+        .read_timeout(Duration::from_secs(5))
         .max_connections(2)
         .start()
         .unwrap();
     let addr = server.local_addr();
-    let _idle: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    let mut idle: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(addr).unwrap()).collect();
     std::thread::sleep(Duration::from_millis(100));
-    let mut third = TcpStream::connect(addr).unwrap();
-    third
-        .set_read_timeout(Some(Duration::from_millis(500)))
+    // Served at once, long before the idle ones' read timeout.
+    let started = Instant::now();
+    assert_eq!(get(addr, "/metrics", &[]).status, 200);
+    assert!(started.elapsed() < Duration::from_secs(2));
+    // The first idle connection (idle the longest) was closed for it.
+    idle[0]
+        .set_read_timeout(Some(Duration::from_secs(2)))
         .unwrap();
-    let _ = third.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
     let mut buf = Vec::new();
-    match third.read_to_end(&mut buf) {
-        Ok(_) => assert!(buf.is_empty()),
+    match idle[0].read_to_end(&mut buf) {
+        Ok(_) => assert!(buf.is_empty(), "{}", String::from_utf8_lossy(&buf)),
         Err(e) => assert_eq!(e.kind(), ErrorKind::ConnectionReset, "{e}"),
     }
-    // Once the idle ones time out, scrapes are served again.
-    std::thread::sleep(Duration::from_millis(1200));
-    assert_eq!(get(addr, "/metrics", &[]).status, 200);
 }
 
 #[test]
@@ -506,4 +526,49 @@ fn debug_vars_body_is_valid_json() {
     let reply = get(addr, "/debug/vars", &[("Accept-Encoding", "gzip")]);
     let json: serde_json::Value = serde_json::from_str(&gunzip(&reply.body)).unwrap();
     assert!(json.to_string().contains("demo_requests"), "{json}");
+}
+
+#[test]
+fn when_every_connection_is_busy_health_is_answered_and_scrapes_get_503() {
+    let registry = demo_registry();
+    let gate = Arc::new(Gate::default());
+    let g = gate.clone();
+    registry
+        .register(
+            Desc::new("slow", "Waits on the gate."),
+            Computed::gauge(move || {
+                g.pass();
+                1.0
+            }),
+        )
+        .unwrap();
+    let server = Server::builder()
+        .bind("127.0.0.1:0")
+        .handler(Handler::new(registry).unwrap())
+        .max_connections(2)
+        .start()
+        .unwrap();
+    let addr = server.local_addr();
+    // Two scrapes (of two variants) hold both connections, busy.
+    let busy: Vec<_> = [None, Some("gzip")]
+        .into_iter()
+        .map(|encoding| {
+            std::thread::spawn(move || {
+                let headers: Vec<_> = encoding.iter().map(|e| ("Accept-Encoding", *e)).collect();
+                get(addr, "/metrics", &headers).status
+            })
+        })
+        .collect();
+    gate.wait_entered(2);
+    let health = get(addr, "/-/healthy", &[]);
+    assert_eq!(health.status, 200);
+    assert_eq!(health.header("connection"), Some("close"));
+    let refused = get(addr, "/metrics", &[("Accept", PROMETHEUS_ACCEPT)]);
+    assert_eq!(refused.status, 503);
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    gate.open();
+    for scrape in busy {
+        assert_eq!(scrape.join().unwrap(), 200);
+    }
+    assert_eq!(get(addr, "/metrics", &[]).status, 200);
 }

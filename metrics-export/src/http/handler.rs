@@ -1,10 +1,8 @@
 //! The transport-agnostic handler: routing, authentication, the
 //! concurrent-scrape cap, format negotiation, encoding and gzip.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
 
 use bytes::Bytes;
 use hyper::http::header::{
@@ -15,10 +13,11 @@ use hyper::http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 use metrics_core::{Registry, RegistryError};
 
 use super::auth::Auth;
+use super::coalesce::{Budget, Flights, Variant};
 use super::gzip;
 use super::page::{self, PagePathError, PagePaths, INDEX_PATH};
 use super::telemetry::{ScrapeOutcome, Telemetry};
-use crate::encode::{encode, encode_page_json, Format, Negotiated};
+use crate::encode::Format;
 
 /// The path of the metrics endpoint (format negotiated from `Accept`).
 pub const METRICS_PATH: &str = "/metrics";
@@ -39,7 +38,7 @@ pub enum RegistrySource {
 }
 
 impl RegistrySource {
-    fn get(&self) -> &Registry {
+    pub(super) fn get(&self) -> &Registry {
         match self {
             RegistrySource::Static(r) => r,
             RegistrySource::Shared(r) => r,
@@ -72,16 +71,23 @@ pub struct HandlerConfig {
     telemetry: bool,
     /// Where the live page and its JSON are served; `None`: disabled.
     page: Option<PagePaths>,
+    max_held_response_bytes: usize,
 }
 
+/// Default of [`HandlerConfig::max_held_response_bytes`]: 16 MiB.
+pub const DEFAULT_MAX_HELD_RESPONSE_BYTES: usize = 16 << 20;
+
 impl Default for HandlerConfig {
-    /// No authentication, at most 4 concurrent scrapes, self-telemetry on.
+    /// No authentication, at most 4 concurrent scrapes, self-telemetry
+    /// on, 16 MiB of response bodies held (see
+    /// [`max_held_response_bytes`](Self::max_held_response_bytes)).
     fn default() -> Self {
         HandlerConfig {
             auth: None,
             max_concurrent_scrapes: 4,
             telemetry: true,
             page: Some(PagePaths::default()),
+            max_held_response_bytes: DEFAULT_MAX_HELD_RESPONSE_BYTES,
         }
     }
 }
@@ -95,10 +101,32 @@ impl HandlerConfig {
         self
     }
 
-    /// At most `n` scrapes encode at once (at least 1); past it a scrape
-    /// gets `503 Service Unavailable` with `Retry-After` at once.
+    /// At most `n` encodings run at once (0 counts as 1; any larger
+    /// value is valid). A scrape that arrives while a scrape of the same
+    /// format and encoding is running joins it and shares its body
+    /// instead of encoding again; past the cap, a scrape that would
+    /// start a new encoding gets `503 Service Unavailable` with
+    /// `Retry-After` at once.
     pub fn max_concurrent_scrapes(mut self, n: usize) -> Self {
         self.max_concurrent_scrapes = n.max(1);
+        self
+    }
+
+    /// Bound on the bytes of finished response bodies still being sent
+    /// (default [`DEFAULT_MAX_HELD_RESPONSE_BYTES`]). A client that stops
+    /// reading holds its body until the transport's write timeout; while
+    /// the bodies held reach `n`, a scrape that would start a new
+    /// encoding waits up to 2 s for them to drop (bundled transports;
+    /// [`handle`](Handler::handle) does not wait), then gets 503 with
+    /// `Retry-After` (joining one in progress still works). Held bytes
+    /// stay below `n + e x B`, where `e` is the number of encodings
+    /// running (at most the scrape cap, and at most one per format and
+    /// encoding) and `B` the largest body; a new encoding always starts
+    /// when nothing is held, so 0 means one body at a time. Any value is
+    /// valid. Raise it for expositions over ~8 MiB scraped by several
+    /// servers at once (a gzipped body is ~10x smaller).
+    pub fn max_held_response_bytes(mut self, n: usize) -> Self {
+        self.max_held_response_bytes = n;
         self
     }
 
@@ -145,10 +173,21 @@ impl HandlerConfig {
 /// [`handle`](Self::handle) on a blocking thread (the bundled server and
 /// the axum integration do).
 pub struct Handler {
-    registry: RegistrySource,
+    pub(super) registry: RegistrySource,
     config: HandlerConfig,
-    in_flight: AtomicUsize,
-    telemetry: Option<Telemetry>,
+    in_flight: Arc<AtomicUsize>,
+    pub(super) telemetry: Option<Telemetry>,
+    pub(super) flights: Arc<Flights>,
+    pub(super) budget: Arc<Budget>,
+}
+
+/// A request after routing, method check, authentication and
+/// negotiation: answered already, or a scrape to run.
+pub(crate) enum Prepared {
+    /// The complete response (errors, health, answers to HEAD).
+    Ready(Response<Bytes>),
+    /// A GET scrape of this variant.
+    Scrape(Variant),
 }
 
 impl Handler {
@@ -170,11 +209,14 @@ impl Handler {
         } else {
             None
         };
+        let budget = Budget::new(config.max_held_response_bytes);
         Ok(Handler {
             registry,
             config,
-            in_flight: AtomicUsize::new(0),
+            in_flight: Arc::new(AtomicUsize::new(0)),
             telemetry,
+            flights: Arc::default(),
+            budget,
         })
     }
 
@@ -198,36 +240,67 @@ impl Handler {
 
     /// Answers one request. `path` may carry a query string (ignored).
     pub fn handle(&self, method: &Method, path: &str, headers: &HeaderMap) -> Response<Bytes> {
+        match self.prepare(method, path, headers) {
+            Prepared::Ready(response) => response,
+            Prepared::Scrape(variant) => self.scrape_blocking(variant),
+        }
+    }
+
+    /// Routes, checks the method and credentials and negotiates; what is
+    /// left is a scrape to run (a GET on a metrics path). Cheap: async
+    /// transports call it on their own task.
+    pub(crate) fn prepare(&self, method: &Method, path: &str, headers: &HeaderMap) -> Prepared {
         let path = path.split('?').next().unwrap_or(path);
         let page = self.config.page.as_ref();
         let (json, page_json) = match path {
-            HEALTH_PATH => return check_method(method).unwrap_or_else(|| health(method)),
+            HEALTH_PATH => {
+                return Prepared::Ready(check_method(method).unwrap_or_else(|| health(method)))
+            }
             METRICS_PATH => (false, false),
             DEBUG_VARS_PATH => (true, false),
-            INDEX_PATH => return self.html(method, headers, None),
+            INDEX_PATH => return Prepared::Ready(self.html(method, headers, None)),
             _ if page.is_some_and(|p| p.html == path) => {
-                return self.html(method, headers, page);
+                return Prepared::Ready(self.html(method, headers, page));
             }
             _ if page.is_some_and(|p| p.json == path) => (true, true),
-            _ => return plain(StatusCode::NOT_FOUND, "not found\n"),
+            _ => return Prepared::Ready(plain(StatusCode::NOT_FOUND, "not found\n")),
         };
         if let Some(refused) = check_method(method) {
-            return refused;
+            return Prepared::Ready(refused);
         }
         let negotiated = if json {
             Format::Json.negotiated()
         } else {
             Format::negotiate_accept(header(headers, ACCEPT.as_str()))
         };
-        let (outcome, response) = self.scrape(negotiated, page_json, headers);
-        if let Some(telemetry) = &self.telemetry {
-            telemetry.count(negotiated.format.into(), outcome);
+        if let Some(auth) = &self.config.auth {
+            if !auth.accepts(header(headers, AUTHORIZATION.as_str())) {
+                self.count(negotiated.format, ScrapeOutcome::Unauthorized);
+                return Prepared::Ready(unauthorized(auth));
+            }
         }
-        let mut response = response;
+        let gzip = gzip::accepts_gzip(header(headers, ACCEPT_ENCODING.as_str()));
+        let variant = Variant {
+            format: negotiated.format,
+            content_type: negotiated.content_type,
+            page_json,
+            gzip,
+        };
         if method == Method::HEAD {
-            *response.body_mut() = Bytes::new();
+            // The headers a GET would get, with nothing snapshotted or
+            // encoded: no Content-Length, since the length is not known.
+            let mut response = Response::new(Bytes::new());
+            scrape_headers(variant, response.headers_mut());
+            return Prepared::Ready(response);
         }
-        response
+        Prepared::Scrape(variant)
+    }
+
+    /// Counts one scrape in `tally_scrapes_total`.
+    pub(super) fn count(&self, format: Format, outcome: ScrapeOutcome) {
+        if let Some(telemetry) = &self.telemetry {
+            telemetry.count(format.into(), outcome);
+        }
     }
 
     /// The live page (`page` set: it is served) or the index at `/`
@@ -259,78 +332,15 @@ impl Handler {
         response
     }
 
-    /// Authenticates, takes a scrape slot, encodes (the live page's JSON
-    /// when `page_json`) and compresses.
-    fn scrape(
-        &self,
-        negotiated: Negotiated,
-        page_json: bool,
-        headers: &HeaderMap,
-    ) -> (ScrapeOutcome, Response<Bytes>) {
-        let format = negotiated.format;
-        if let Some(auth) = &self.config.auth {
-            if !auth.accepts(header(headers, AUTHORIZATION.as_str())) {
-                return (ScrapeOutcome::Unauthorized, unauthorized(auth));
-            }
-        }
-        let Some(_slot) = self.try_acquire() else {
-            let mut response = plain(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "too many concurrent scrapes\n",
-            );
-            response
-                .headers_mut()
-                .insert(RETRY_AFTER, HeaderValue::from_static("1"));
-            return (ScrapeOutcome::Overloaded, response);
-        };
-        let start = Instant::now();
-        let encoded = catch_unwind(AssertUnwindSafe(|| {
-            let snapshot = self.registry.get().snapshot();
-            let mut body = Vec::with_capacity(4096);
-            if page_json {
-                encode_page_json(&snapshot, &mut body);
-            } else {
-                encode(format, &snapshot, &mut body);
-            }
-            (snapshot, body)
-        }));
-        let Ok((snapshot, body)) = encoded else {
-            return (
-                ScrapeOutcome::Failed,
-                plain(StatusCode::INTERNAL_SERVER_ERROR, "encoding failed\n"),
-            );
-        };
-        if let Some(telemetry) = &self.telemetry {
-            telemetry.observe_snapshot(&snapshot, start.elapsed());
-        }
-        drop(snapshot);
-        let gzip = gzip::accepts_gzip(header(headers, ACCEPT_ENCODING.as_str()));
-        let body = if gzip { gzip::compress(&body) } else { body };
-        let mut response = Response::new(Bytes::from(body));
-        let h = response.headers_mut();
-        h.insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static(negotiated.content_type),
-        );
-        h.insert(VARY, HeaderValue::from_static("Accept, Accept-Encoding"));
-        if gzip {
-            h.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-        }
-        if page_json {
-            h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        }
-        (ScrapeOutcome::Ok, response)
-    }
-
     /// A scrape slot, or `None` at the cap; released when dropped.
-    fn try_acquire(&self) -> Option<Slot<'_>> {
+    pub(super) fn try_acquire(&self) -> Option<Slot> {
         let cap = self.config.max_concurrent_scrapes;
         self.in_flight
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
                 (n < cap).then_some(n + 1)
             })
             .ok()
-            .map(|_| Slot(&self.in_flight))
+            .map(|_| Slot(self.in_flight.clone()))
     }
 }
 
@@ -344,12 +354,33 @@ impl std::fmt::Debug for Handler {
 }
 
 /// One taken scrape slot.
-struct Slot<'a>(&'a AtomicUsize);
+pub(super) struct Slot(Arc<AtomicUsize>);
 
-impl Drop for Slot<'_> {
+impl Drop for Slot {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
     }
+}
+
+/// The headers of a scrape's response, for GET and HEAD alike.
+pub(super) fn scrape_headers(variant: Variant, h: &mut HeaderMap) {
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(variant.content_type));
+    h.insert(VARY, HeaderValue::from_static("Accept, Accept-Encoding"));
+    if variant.gzip {
+        h.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    if variant.page_json {
+        h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}
+
+/// 503 with `Retry-After: 1`.
+pub(super) fn overloaded(body: &'static str) -> Response<Bytes> {
+    let mut response = plain(StatusCode::SERVICE_UNAVAILABLE, body);
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    response
 }
 
 /// A header's value as text, if present and visible ASCII.

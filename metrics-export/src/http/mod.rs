@@ -13,11 +13,21 @@
 //!
 //! Safety defaults: the server binds loopback ([`DEFAULT_ADDR`]) unless
 //! told otherwise; optional bearer/basic [`Auth`] compared in constant
-//! time (401); at most 4 scrapes encode at once (503 with `Retry-After`
-//! past it); a request head must arrive within 10 s and a stalled write
-//! is dropped after 10 s; at most 64 open connections; malformed
-//! requests get 400 from hyper's parser; a panic while snapshotting or
-//! encoding becomes a 500.
+//! time (401); scrapes of one format and encoding that arrive while one
+//! is encoding share its body, and at most 4 encodings run at once (503
+//! with `Retry-After` past it); finished bodies still being sent are
+//! bounded by [`HandlerConfig::max_held_response_bytes`] (16 MiB) and
+//! sent in 16 KiB copied chunks, so a client that stops reading pins
+//! one chunk; a request head must arrive within 10 s and a stalled
+//! write is dropped after 10 s; at most 64 open connections, the one
+//! idle the longest (no complete request) closed to admit a newcomer,
+//! and [`OVERFLOW_CONNECTIONS`] more for health checks and 503s when
+//! all are busy; HEAD gets GET's headers without an encoding;
+//! malformed requests get 400 from hyper's parser; a panic while
+//! snapshotting or encoding becomes a 500. Out-of-range settings are an
+//! `Err` ([`ServeError::Config`]) when the server starts.
+//! [`serve_axum`] (feature `axum`) gives a whole axum application the
+//! same connection handling, timeouts and a bounded graceful shutdown.
 //!
 //! Self-telemetry, registered into the served registry when the handler
 //! is built (see [`HandlerConfig::telemetry`]):
@@ -25,23 +35,30 @@
 //! `tally_histogram_clamped`, `tally_computed_failures_total` and
 //! `tally_scrapes_total{format, code}`.
 
+mod accept;
+mod admission;
 mod auth;
 #[cfg(feature = "axum")]
 mod axum;
+mod body;
+mod coalesce;
 mod gzip;
 mod handler;
 #[cfg(feature = "axum")]
 mod layer;
 mod page;
+mod scrape;
 mod server;
 mod telemetry;
 mod timed_io;
 
+pub use accept::OVERFLOW_CONNECTIONS;
 pub use auth::Auth;
 #[cfg(feature = "axum")]
-pub use axum::axum_router;
+pub use axum::{axum_router, serve_axum, ServeOptions};
 pub use handler::{
-    Handler, HandlerConfig, RegistrySource, DEBUG_VARS_PATH, HEALTH_PATH, METRICS_PATH,
+    Handler, HandlerConfig, RegistrySource, DEBUG_VARS_PATH, DEFAULT_MAX_HELD_RESPONSE_BYTES,
+    HEALTH_PATH, METRICS_PATH,
 };
 #[cfg(feature = "axum")]
 pub use layer::{
@@ -51,4 +68,5 @@ pub use layer::{
 pub use page::{PagePathError, INDEX_PATH, PAGE_JSON_PATH, PAGE_PATH};
 pub use server::{
     serve, serve_default, ServeError, Server, ServerBuilder, ServerHandle, DEFAULT_ADDR,
+    MAX_TIMEOUT,
 };

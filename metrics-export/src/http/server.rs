@@ -1,36 +1,55 @@
 //! The standalone server: hyper (HTTP/1.1) on a private current-thread
 //! tokio runtime, on a background thread. Callers need no async runtime.
+//!
+//! Hostile and careless clients (see `admission.rs` for the policy):
+//! at most `max_connections` connections are open; at the cap the one
+//! idle the longest (no complete request: just opened, sending its head
+//! slowly, or between keep-alive requests) is closed to admit the
+//! newcomer, so idle floods and slowloris clients cannot lock a scraper
+//! out. When every connection has a request in progress, newcomers go
+//! to a separate overflow budget of
+//! [`OVERFLOW_CONNECTIONS`](crate::OVERFLOW_CONNECTIONS) one-request
+//! connections that answer `/-/healthy` with 200 and anything else with
+//! 503 and `Retry-After`; past that, a canned 503 is written and the
+//! connection closed. Health is always answered on the connection's
+//! own task, never queued behind an encoding. A request head must
+//! arrive within the read timeout; a write that makes no progress for
+//! the write timeout drops the connection. Memory held by responses to
+//! clients that stop reading is bounded by the handler's budget
+//! ([`HandlerConfig::max_held_response_bytes`](crate::HandlerConfig::max_held_response_bytes)).
 
-use std::convert::Infallible;
+use std::future::Future;
 use std::io;
-use std::net::{SocketAddr, TcpListener as StdListener, ToSocketAddrs};
-use std::pin::pin;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::http::{Request, Response, StatusCode};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper::http::{Request, Response};
 use metrics_core::{Registry, RegistryError};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::watch;
-use tokio::task::JoinSet;
-use tokio::time::{sleep, timeout};
 
-use super::handler::{plain, Handler};
-use super::timed_io::TimedIo;
+use super::accept::{accept_loop, Limits, Responder};
+use super::body::ServedBody;
+use super::handler::{overloaded, Handler, HEALTH_PATH};
 
 /// The address [`serve_default`] binds: loopback only, port 9464 (the
 /// OpenTelemetry Prometheus exporter's registered default).
 pub const DEFAULT_ADDR: &str = "127.0.0.1:9464";
 
-/// Largest request head accepted, in bytes (bigger ones are refused).
-const MAX_HEAD_BYTES: usize = 16 * 1024;
+/// Connections the kernel queues until they are accepted. Large, so a
+/// flood of reconnecting clients does not fill the queue and make a
+/// scraper's connection attempt wait for a SYN retransmission (1 s+).
+pub(crate) const LISTEN_BACKLOG: u32 = 4096;
+
+/// Longest read or write timeout accepted: one day.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Encodings that can run at once (one per format and encoding; more
+/// cannot run, since concurrent scrapes of one variant share one).
+const MAX_ENCODING_THREADS: usize = 16;
 
 /// Why a server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +64,14 @@ pub enum ServeError {
     /// second server on the same registry).
     #[error("cannot register the metrics server's own families: {0}")]
     Registry(#[from] RegistryError),
+    /// A setting is out of its valid range.
+    #[error("invalid server setting `{setting}`: {reason}")]
+    Config {
+        /// The builder method.
+        setting: &'static str,
+        /// The valid range.
+        reason: &'static str,
+    },
 }
 
 /// Serves [`Registry::global`] at `addr` on a background thread, with the
@@ -110,10 +137,37 @@ pub struct ServerBuilder {
 }
 
 #[derive(Clone, Copy, Debug)]
-struct Options {
-    read_timeout: Duration,
-    write_timeout: Duration,
-    max_connections: usize,
+pub(crate) struct Options {
+    pub(crate) read_timeout: Duration,
+    pub(crate) write_timeout: Duration,
+    pub(crate) max_connections: usize,
+}
+
+impl Options {
+    /// An `Err` for any value out of range.
+    pub(crate) fn validate(&self) -> Result<(), ServeError> {
+        let timeout_range = "must be between 1 ms and 24 h";
+        let valid = |d: Duration| d >= Duration::from_millis(1) && d <= MAX_TIMEOUT;
+        if !valid(self.read_timeout) {
+            return Err(ServeError::Config {
+                setting: "read_timeout",
+                reason: timeout_range,
+            });
+        }
+        if !valid(self.write_timeout) {
+            return Err(ServeError::Config {
+                setting: "write_timeout",
+                reason: timeout_range,
+            });
+        }
+        if self.max_connections == 0 {
+            return Err(ServeError::Config {
+                setting: "max_connections",
+                reason: "must be at least 1",
+            });
+        }
+        Ok(())
+    }
 }
 
 impl ServerBuilder {
@@ -132,23 +186,30 @@ impl ServerBuilder {
 
     /// How long a client has to send a complete request head, counted
     /// from when the connection opens or goes idle after a response
-    /// (so it is the keep-alive idle timeout too). Default 10 s.
+    /// (so it is the keep-alive idle timeout too). Default 10 s; valid
+    /// from 1 ms to [`MAX_TIMEOUT`] (an `Err` at [`start`](Self::start)
+    /// otherwise).
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.options.read_timeout = timeout;
         self
     }
 
     /// How long a write may make no progress (a client that stops
-    /// reading) before the connection is dropped. Default 10 s.
+    /// reading) before the connection is dropped; also how long shutdown
+    /// waits for responses in flight. Default 10 s; valid from 1 ms to
+    /// [`MAX_TIMEOUT`] (an `Err` at [`start`](Self::start) otherwise).
     pub fn write_timeout(mut self, timeout: Duration) -> Self {
         self.options.write_timeout = timeout;
         self
     }
 
-    /// Open connections allowed at once (default 64); connections past
-    /// it are closed as soon as they are accepted.
+    /// Open connections allowed at once (default 64; 0 is an `Err` at
+    /// [`start`](Self::start), any other value is valid). At the cap, the
+    /// connection idle the longest is closed to admit a new one; when
+    /// all have a request in progress, newcomers get the overflow path
+    /// (health answered, scrapes 503), see the module docs.
     pub fn max_connections(mut self, n: usize) -> Self {
-        self.options.max_connections = n.max(1);
+        self.options.max_connections = n;
         self
     }
 
@@ -164,31 +225,49 @@ impl ServerBuilder {
 
     /// Binds, then serves on a new background thread.
     pub fn start(self) -> Result<ServerHandle, ServeError> {
+        self.options.validate()?;
         let handler = match self.handler {
             Some(handler) => handler,
             None => Arc::new(Handler::new(Registry::global())?),
         };
         let addrs = self.addr.map_err(ServeError::Bind)?;
-        let listener = StdListener::bind(&addrs[..]).map_err(ServeError::Bind)?;
-        listener.set_nonblocking(true).map_err(ServeError::Bind)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .max_blocking_threads(handler.max_concurrent_scrapes().min(MAX_ENCODING_THREADS))
+            .thread_name("tally-http-scrape")
+            .build()
+            .map_err(ServeError::Start)?;
+        let listener = {
+            let _in_runtime = runtime.enter();
+            listen(&addrs).map_err(ServeError::Bind)?
+        };
         let local_addr = listener.local_addr().map_err(ServeError::Bind)?;
         // After binding, so a failed bind can be retried on another port.
         if self.process_metrics {
             crate::register_process_metrics(handler.registry())?;
         }
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_io()
-            .enable_time()
-            .max_blocking_threads(handler.max_concurrent_scrapes() + 4)
-            .thread_name("tally-http-scrape")
-            .build()
-            .map_err(ServeError::Start)?;
         let (stop, stopped) = watch::channel(());
         let options = self.options;
         let thread = std::thread::Builder::new()
             .name("tally-http".into())
             .spawn(move || {
-                runtime.block_on(accept_loop(listener, handler, options, stopped));
+                let limits = Limits {
+                    read_timeout: options.read_timeout,
+                    write_timeout: options.write_timeout,
+                    max_connections: options.max_connections,
+                    drain_timeout: options.write_timeout,
+                };
+                let mut stopped = stopped;
+                let stop = async move {
+                    let _ = stopped.changed().await;
+                };
+                runtime.block_on(accept_loop(
+                    listener,
+                    HandlerResponder(handler),
+                    limits,
+                    stop,
+                ));
                 runtime.shutdown_timeout(Duration::from_secs(1));
             })
             .map_err(ServeError::Start)?;
@@ -245,72 +324,64 @@ impl Drop for ServerHandle {
     }
 }
 
-async fn accept_loop(
-    listener: StdListener,
-    handler: Arc<Handler>,
-    options: Options,
-    mut stopped: watch::Receiver<()>,
-) {
-    let Ok(listener) = TcpListener::from_std(listener) else {
-        return;
-    };
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            _ = stopped.changed() => break,
-            accepted = listener.accept() => {
-                while connections.try_join_next().is_some() {}
-                match accepted {
-                    Ok((stream, _)) if connections.len() < options.max_connections => {
-                        let _ = stream.set_nodelay(true);
-                        let stopped = stopped.clone();
-                        connections.spawn(connection(stream, handler.clone(), options, stopped));
-                    }
-                    Ok(_) => {} // Over the connection cap: closed at once.
-                    // Out of file descriptors or the like: back off briefly.
-                    Err(_) => sleep(Duration::from_millis(20)).await,
-                }
+/// Binds the first address that works, with a listen backlog of
+/// [`LISTEN_BACKLOG`] (the kernel may cap it, at `net.core.somaxconn`).
+pub(crate) fn listen(addrs: &[SocketAddr]) -> io::Result<TcpListener> {
+    let mut last = io::Error::new(io::ErrorKind::InvalidInput, "no address to bind");
+    for addr in addrs {
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()
+        } else {
+            TcpSocket::new_v6()
+        };
+        let bound = socket.and_then(|socket| {
+            socket.set_reuseaddr(true)?;
+            socket.bind(*addr)?;
+            socket.listen(LISTEN_BACKLOG)
+        });
+        match bound {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+/// The standalone server's answers: the handler, and on overflow
+/// connections health or 503.
+#[derive(Clone)]
+struct HandlerResponder(Arc<Handler>);
+
+impl Responder for HandlerResponder {
+    type Body = ServedBody;
+
+    fn respond(
+        self,
+        request: Request<Incoming>,
+    ) -> impl Future<Output = Response<ServedBody>> + Send + 'static {
+        let handler = self.0;
+        async move {
+            let (parts, _body) = request.into_parts();
+            handler
+                .serve(&parts.method, parts.uri.path(), &parts.headers)
+                .await
+        }
+    }
+
+    fn overflow(
+        self,
+        request: Request<Incoming>,
+    ) -> impl Future<Output = Response<ServedBody>> + Send + 'static {
+        let handler = self.0;
+        async move {
+            let (parts, _body) = request.into_parts();
+            if parts.uri.path() == HEALTH_PATH {
+                handler
+                    .serve(&parts.method, parts.uri.path(), &parts.headers)
+                    .await
+            } else {
+                overloaded("too many connections\n").map(ServedBody::full)
             }
         }
     }
-    drop(listener);
-    let drain = async { while connections.join_next().await.is_some() {} };
-    let _ = timeout(options.write_timeout, drain).await;
-    connections.abort_all();
-}
-
-async fn connection(
-    stream: TcpStream,
-    handler: Arc<Handler>,
-    options: Options,
-    mut stopped: watch::Receiver<()>,
-) {
-    let io = TokioIo::new(TimedIo::new(stream, options.write_timeout));
-    let service = service_fn(move |request| respond(handler.clone(), request));
-    let mut builder = http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(options.read_timeout)
-        .max_buf_size(MAX_HEAD_BYTES);
-    let mut conn = pin!(builder.serve_connection(io, service));
-    tokio::select! {
-        _ = conn.as_mut() => {}
-        _ = stopped.changed() => {
-            conn.as_mut().graceful_shutdown();
-            let _ = timeout(options.write_timeout, conn).await;
-        }
-    }
-}
-
-async fn respond(
-    handler: Arc<Handler>,
-    request: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
-    let (parts, _body) = request.into_parts();
-    let response = tokio::task::spawn_blocking(move || {
-        handler.handle(&parts.method, parts.uri.path(), &parts.headers)
-    })
-    .await
-    .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n"));
-    Ok(response.map(Full::new))
 }

@@ -2,6 +2,8 @@
 //! every request closes its connection, so a reply is read to EOF.
 #![allow(dead_code)]
 
+pub mod hostile;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
@@ -123,4 +125,56 @@ pub fn gunzip(body: &[u8]) -> String {
         .read_to_string(&mut out)
         .expect("valid gzip");
     out
+}
+
+/// A family of `a x b` series of one kind (label values leaked once: they
+/// must be `'static`, as derived label sets are), for tests that need a
+/// large exposition.
+pub struct Wide {
+    desc: &'static metrics_core::LabelDesc,
+    kind: metrics_core::MetricKind,
+}
+
+impl Wide {
+    /// `a x b` counters (series `i` at `7 i`) or gauges (at `i`).
+    pub fn new(kind: metrics_core::MetricKind, a: usize, b: usize) -> Self {
+        let values = |prefix: &str, n: usize| -> &'static [&'static str] {
+            let list: Vec<&'static str> = (0..n)
+                .map(|i| &*Box::leak(format!("{prefix}{i}").into_boxed_str()))
+                .collect();
+            Box::leak(list.into_boxed_slice())
+        };
+        let values: &'static [&'static [&'static str]] =
+            Box::leak(vec![values("a", a), values("b", b)].into_boxed_slice());
+        let desc = Box::leak(Box::new(metrics_core::LabelDesc {
+            names: &["shard", "slot"],
+            values,
+            dynamic: &[],
+        }));
+        Wide { desc, kind }
+    }
+}
+
+impl metrics_core::Metric for Wide {
+    fn kind(&self) -> metrics_core::MetricKind {
+        self.kind
+    }
+
+    fn labels(&self) -> &'static metrics_core::LabelDesc {
+        self.desc
+    }
+
+    fn collect(&self) -> Result<metrics_core::Collected, metrics_core::CollectError> {
+        use metrics_core::{MetricKind, Series, Value};
+        let value = |i: usize| match self.kind {
+            MetricKind::Counter => Value::Counter(i as u64 * 7),
+            _ => Value::Gauge(i as i64),
+        };
+        Ok(metrics_core::Collected {
+            series: (0..self.desc.cardinality())
+                .map(|i| Series::new(i, value(i)))
+                .collect(),
+            clamped: 0,
+        })
+    }
 }

@@ -1,0 +1,178 @@
+//! Running a scrape: join the encoding of the same variant in progress,
+//! or take a scrape slot and a share of the response budget and encode
+//! (see `coalesce.rs`); then build the response from the shared body.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use hyper::http::{Response, StatusCode};
+
+use super::body::ServedBody;
+use super::coalesce::{Flight, Leader, Outcome, Role, Variant};
+use super::gzip;
+use super::handler::{overloaded, plain, scrape_headers, Handler, Prepared, Slot};
+use super::telemetry::ScrapeOutcome;
+use crate::encode::{encode, encode_page_json};
+
+/// How long an async scrape waits for the response budget before 503.
+const BUDGET_WAIT: Duration = Duration::from_secs(2);
+
+/// How a scrape request proceeds.
+enum Admit {
+    /// Answered at once (over the scrape cap or the response budget).
+    Refused(Response<Bytes>),
+    /// Wait for the encoding in progress.
+    Join(Arc<Flight>),
+    /// Encode, holding the scrape slot until done.
+    Lead(Leader, Slot),
+}
+
+impl Handler {
+    /// Runs a scrape on the calling thread (joining one in progress
+    /// blocks the thread until it ends).
+    pub(super) fn scrape_blocking(&self, variant: Variant) -> Response<Bytes> {
+        let outcome = match self.admit(variant) {
+            Admit::Refused(response) => {
+                self.count(variant.format, ScrapeOutcome::Overloaded);
+                return response;
+            }
+            Admit::Join(flight) => flight.wait(),
+            Admit::Lead(leader, slot) => {
+                let outcome = self.encode_variant(variant);
+                drop(slot);
+                leader.finish(outcome.clone());
+                outcome
+            }
+        };
+        self.respond_with(variant, &outcome)
+            .map(ServedBody::into_bytes)
+    }
+
+    /// Runs a scrape for an async transport: encoding happens on tokio's
+    /// blocking pool (or inline outside a runtime), waiting never blocks
+    /// a thread. The encoding runs to its end even if this future is
+    /// dropped, so the requests that joined it are answered.
+    pub(crate) async fn scrape_async(self: &Arc<Self>, variant: Variant) -> Response<ServedBody> {
+        // Over the response budget, wait a little for bodies being sent
+        // to finish (readers free it in moments, non-readers at their
+        // write timeout) rather than refuse at once.
+        if self.flights.joinable(variant).is_none()
+            && !self.budget.admits()
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            let _ = self.budget.wait_admits(BUDGET_WAIT).await;
+        }
+        let outcome = match self.admit(variant) {
+            Admit::Refused(response) => {
+                self.count(variant.format, ScrapeOutcome::Overloaded);
+                return response.map(ServedBody::full);
+            }
+            Admit::Join(flight) => flight.wait_async().await,
+            Admit::Lead(leader, slot) => {
+                let flight = leader.flight();
+                let handler = self.clone();
+                let run = move || {
+                    let outcome = handler.encode_variant(variant);
+                    drop(slot);
+                    leader.finish(outcome);
+                };
+                match tokio::runtime::Handle::try_current() {
+                    Ok(runtime) => drop(runtime.spawn_blocking(run)),
+                    Err(_) => run(),
+                }
+                flight.wait_async().await
+            }
+        };
+        self.respond_with(variant, &outcome)
+    }
+
+    /// Joins the flight of `variant`, or takes a slot and the budget to
+    /// lead one, or refuses.
+    fn admit(&self, variant: Variant) -> Admit {
+        if let Some(flight) = self.flights.joinable(variant) {
+            return Admit::Join(flight);
+        }
+        let Some(slot) = self.try_acquire() else {
+            return Admit::Refused(overloaded("too many concurrent scrapes\n"));
+        };
+        if !self.budget.admits() {
+            return Admit::Refused(overloaded(
+                "too many responses are still being sent to slow clients\n",
+            ));
+        }
+        match self.flights.begin(variant) {
+            Role::Join(flight) => Admit::Join(flight),
+            Role::Lead(leader) => Admit::Lead(leader, slot),
+        }
+    }
+
+    /// Snapshots, encodes and compresses once; catches a panic.
+    fn encode_variant(&self, variant: Variant) -> Outcome {
+        let start = Instant::now();
+        let encoded = catch_unwind(AssertUnwindSafe(|| {
+            let snapshot = self.registry.get().snapshot();
+            let mut body = Vec::with_capacity(self.flights.capacity_hint(variant.format));
+            if variant.page_json {
+                encode_page_json(&snapshot, &mut body);
+            } else {
+                encode(variant.format, &snapshot, &mut body);
+            }
+            self.flights.record_size(variant.format, body.len());
+            (snapshot, body)
+        }));
+        let Ok((snapshot, body)) = encoded else {
+            return Outcome::Failed;
+        };
+        if let Some(telemetry) = &self.telemetry {
+            telemetry.observe_snapshot(&snapshot, start.elapsed());
+        }
+        drop(snapshot);
+        let body = if variant.gzip {
+            gzip::compress(&body)
+        } else {
+            body
+        };
+        Outcome::Body(self.budget.pin(body))
+    }
+
+    /// Counts the scrape and builds its response around the shared body.
+    fn respond_with(&self, variant: Variant, outcome: &Outcome) -> Response<ServedBody> {
+        match outcome {
+            Outcome::Body(pinned) => {
+                self.count(variant.format, ScrapeOutcome::Ok);
+                let body = ServedBody::full(pinned.bytes.clone()).hold(pinned.charge());
+                let mut response = Response::new(body);
+                scrape_headers(variant, response.headers_mut());
+                response
+            }
+            Outcome::Failed => {
+                self.count(variant.format, ScrapeOutcome::Failed);
+                plain(StatusCode::INTERNAL_SERVER_ERROR, "encoding failed\n").map(ServedBody::full)
+            }
+        }
+    }
+}
+
+impl Handler {
+    /// Answers one request for an async transport: everything but a GET
+    /// scrape is answered on the calling task; a scrape joins or runs an
+    /// encoding (see [`scrape_async`](Self::scrape_async)). Answers to
+    /// HEAD carry no body and report an unknown length, so no
+    /// Content-Length is sent.
+    pub(crate) async fn serve(
+        self: &Arc<Self>,
+        method: &hyper::http::Method,
+        path: &str,
+        headers: &hyper::http::HeaderMap,
+    ) -> Response<ServedBody> {
+        match self.prepare(method, path, headers) {
+            Prepared::Ready(response) if method == hyper::http::Method::HEAD => {
+                response.map(|_| ServedBody::head())
+            }
+            Prepared::Ready(response) => response.map(ServedBody::full),
+            Prepared::Scrape(variant) => self.scrape_async(variant).await,
+        }
+    }
+}
