@@ -346,15 +346,13 @@ impl Merge {
     /// snapshot has it).
     pub(crate) fn add(&mut self, cells: &SeriesCells) {
         self.seen = true;
-        let mut pages = cells.pages().peekable();
-        if let Some(&(lo, _)) = pages.peek() {
-            let hi = cells.pages().last().map_or(lo, |(p, _)| p);
-            self.cover(lo * PAGE_CELLS, hi * PAGE_CELLS + PAGE_CELLS - 1);
-            for (p, page) in pages {
-                let base = p * PAGE_CELLS - self.first;
-                for (i, count) in self.counts[base..base + PAGE_CELLS].iter_mut().enumerate() {
-                    *count += page.load(i);
-                }
+        // One pass: a page a writer allocates meanwhile is either seen
+        // (and covered) or not, never half.
+        for (p, page) in cells.pages() {
+            self.cover(p * PAGE_CELLS, p * PAGE_CELLS + PAGE_CELLS - 1);
+            let base = p * PAGE_CELLS - self.first;
+            for (i, count) in self.counts[base..base + PAGE_CELLS].iter_mut().enumerate() {
+                *count += page.load(i);
             }
         }
         self.sum = self.sum.wrapping_add(cells.directory.load(SUM));
