@@ -151,7 +151,7 @@ pub fn family_name(prefix: &str, name: &str, kind: MetricKind) -> String {
         MetricKind::Info => "_info",
         _ => "",
     };
-    if !suffix.is_empty() && name.len() > suffix.len() && name.ends_with(suffix) {
+    if !suffix.is_empty() && name.ends_with(suffix) {
         name.truncate(name.len() - suffix.len());
     }
     name
