@@ -8,14 +8,54 @@
 //! exposes the registry through ready exporters.
 //!
 //! The facade re-exports everything a service needs: the families and the
-//! registry from `metrics-core`, the derives from `metrics-derive` and the
-//! exporters from `metrics-export`.
+//! registry from `metrics-core`, the derives from `metrics-derive` and,
+//! with the default feature `serve`, the exporters from `metrics-export`.
+//! `default-features = false` leaves the derives and the core, for a
+//! library crate that only records into its caller's registry.
 
-pub use metrics_core::*;
+pub use metrics_core::{
+    dynamic_label, exemplars_rejected, name, Bucket, Clock, CoarseClock, CollectError, Collected,
+    Collector, Computed, Counter, CounterRef, Desc, Described, DynamicLabel, DynamicLabelError,
+    Exemplar, FamilySnapshot, FloatCounter, FloatCounterRef, FloatGauge, FloatGaugeRef, Found,
+    Gauge, GaugeRef, Histogram, HistogramConfig, HistogramConfigError, HistogramRef,
+    HistogramSnapshot, Info, InfoError, LabelDesc, LabelSet, LabelValue, ManualClock, MaxGauge,
+    MaxGaugeRef, Metric, MetricKind, MinGauge, MinGaugeRef, RecentClock, Registry, RegistryBuilder,
+    RegistryError, RegistrySnapshot, Series, Unit, Value, Window, WindowError, WindowedCounter,
+    WindowedCounterRef, WindowedHistogram, WindowedHistogramRef, DEFAULT_SUMMARY_QUANTILES,
+    EXEMPLAR_LABELS_MAX,
+};
 pub use metrics_derive::{LabelSet, LabelValue, Metrics};
-pub use metrics_export::*;
+#[cfg(feature = "prometheus-client")]
+pub use metrics_export::TallyCollector;
+#[cfg(feature = "axum")]
+pub use metrics_export::{
+    axum_router, serve_axum, CountedBody, HttpMetricsError, HttpMetricsLayer, HttpMetricsService,
+    ResponseFuture, Route, ServeOptions, UNMATCHED_ROUTE,
+};
+#[cfg(feature = "serve")]
+pub use metrics_export::{
+    bucket_bounds, encode, encode_json, encode_openmetrics, encode_otlp, encode_page_json,
+    encode_prometheus_text, encode_protobuf, encode_with, expand_native, native_schema, otlp_proto,
+    otlp_request, page_quantiles, process_start, process_start_time, proto, quantile_family_name,
+    quantile_value, register_build_info, register_process_metrics, serve, serve_default, ucum_unit,
+    Auth, EncodeOptions, Format, Handler, HandlerConfig, Negotiated, OtlpHistograms, OtlpOptions,
+    PagePathError, ProcessCollector, RegistrySource, ServeError, Server, ServerBuilder,
+    ServerHandle, CONTENT_TYPE_JSON, CONTENT_TYPE_OPENMETRICS, CONTENT_TYPE_OPENMETRICS_0_0_1,
+    CONTENT_TYPE_OTLP, CONTENT_TYPE_PROTOBUF, CONTENT_TYPE_TEXT, CONTENT_TYPE_TEXT_1_0_0,
+    DEBUG_VARS_PATH, DEFAULT_ADDR, DEFAULT_MAX_HELD_RESPONSE_BYTES, DEFAULT_SECONDS_BOUNDS,
+    HEALTH_PATH, INDEX_PATH, MAX_TIMEOUT, METRICS_PATH, OVERFLOW_CONNECTIONS, PAGE_JSON_PATH,
+    PAGE_PATH, PAGE_QUANTILES, RUSTC_VERSION, ZERO_THRESHOLD,
+};
+#[cfg(feature = "metrics-recorder")]
+pub use metrics_export::{DroppedReason, RecorderError, TallyRecorder, DEFAULT_MAX_SERIES};
+#[cfg(feature = "push")]
+pub use metrics_export::{
+    Otlp, PartialSuccess, PushConfigError, PushError, PushFormat, PushHandle, PushMethod,
+    PushReport, Pusher, PusherBuilder, Pushgateway, Target, VictoriaMetrics,
+};
 
 mod derive_support;
+#[cfg(feature = "serve")]
 pub mod testing;
 
 /// Paths the derive macros' generated code uses. Not a public API: it may

@@ -40,7 +40,7 @@ mod window;
 
 /// Hooks for tests of many-core behaviour; not a stable API.
 #[doc(hidden)]
-pub mod testing {
+pub mod __test_hooks {
     pub use crate::slot::force_cpus;
 
     /// How many owned shards a histogram family keeps on this machine.

@@ -19,12 +19,37 @@ mod recorder;
 #[doc(hidden)]
 pub use build_info::__private;
 pub use build_info::RUSTC_VERSION;
-pub use encode::*;
-pub use http::*;
+/// The prost-built reference encoder the protobuf tests compare the
+/// production encoder with, byte for byte. Not for production use.
+#[doc(hidden)]
+pub use encode::encode_protobuf_prost;
+pub use encode::{
+    bucket_bounds, encode, encode_json, encode_openmetrics, encode_otlp, encode_page_json,
+    encode_prometheus_text, encode_protobuf, encode_with, expand_native, native_schema, otlp_proto,
+    otlp_request, page_quantiles, process_start, proto, quantile_family_name, quantile_value,
+    ucum_unit, EncodeOptions, Format, Negotiated, OtlpHistograms, OtlpOptions, CONTENT_TYPE_JSON,
+    CONTENT_TYPE_OPENMETRICS, CONTENT_TYPE_OPENMETRICS_0_0_1, CONTENT_TYPE_OTLP,
+    CONTENT_TYPE_PROTOBUF, CONTENT_TYPE_TEXT, CONTENT_TYPE_TEXT_1_0_0, DEFAULT_SECONDS_BOUNDS,
+    PAGE_QUANTILES, ZERO_THRESHOLD,
+};
+#[cfg(feature = "axum")]
+pub use http::{
+    axum_router, serve_axum, CountedBody, HttpMetricsError, HttpMetricsLayer, HttpMetricsService,
+    ResponseFuture, Route, ServeOptions, UNMATCHED_ROUTE,
+};
+pub use http::{
+    serve, serve_default, Auth, Handler, HandlerConfig, PagePathError, RegistrySource, ServeError,
+    Server, ServerBuilder, ServerHandle, DEBUG_VARS_PATH, DEFAULT_ADDR,
+    DEFAULT_MAX_HELD_RESPONSE_BYTES, HEALTH_PATH, INDEX_PATH, MAX_TIMEOUT, METRICS_PATH,
+    OVERFLOW_CONNECTIONS, PAGE_JSON_PATH, PAGE_PATH,
+};
 pub use process::{process_start_time, register_process_metrics, ProcessCollector};
 #[cfg(feature = "prometheus-client")]
 pub use prometheus_client_bridge::TallyCollector;
 #[cfg(feature = "push")]
-pub use push::*;
+pub use push::{
+    Otlp, PartialSuccess, PushConfigError, PushError, PushFormat, PushHandle, PushMethod,
+    PushReport, Pusher, PusherBuilder, Pushgateway, Target, VictoriaMetrics,
+};
 #[cfg(feature = "metrics-recorder")]
 pub use recorder::{DroppedReason, RecorderError, TallyRecorder, DEFAULT_MAX_SERIES};
