@@ -94,6 +94,11 @@ impl Counter<()> {
         self.with(()).add(n)
     }
 
+    /// Adds `n` with an exemplar; see [`CounterRef::add_with_exemplar`].
+    pub fn add_with_exemplar(&self, n: u64, trace_id: &str, span_id: &str) {
+        self.with(()).add_with_exemplar(n, trace_id, span_id)
+    }
+
     /// The total: the sum of every thread's shard.
     pub fn get(&self) -> u64 {
         self.with(()).get()

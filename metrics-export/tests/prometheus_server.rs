@@ -7,6 +7,9 @@
 //!   counter value, `histogram_quantile` over classic `_bucket`s.
 //! - With `--enable-feature=native-histograms` it negotiates protobuf:
 //!   exact counter value and a native histogram series.
+//! - With `--enable-feature=exemplar-storage` it keeps the exemplars of
+//!   the OpenMetrics exposition: `/api/v1/query_exemplars` returns the
+//!   trace ids recorded on the counter and on the histogram.
 //!
 //! The binary is `$TALLY_PROMETHEUS` or `/usr/bin/prometheus`; a missing
 //! binary fails the test. `TALLY_SKIP_INTEROP=1` skips it explicitly.
@@ -28,6 +31,9 @@ use serde_json::Value;
 /// How long Prometheus gets to start, scrape and answer, per test.
 const DEADLINE: Duration = Duration::from_secs(60);
 const BUCKETS: &[f64] = &[0.1, 0.2, 0.5, 1.0];
+const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+const SPAN_ID: &str = "00f067aa0ba902b7";
+const LATENCY_TRACE_ID: &str = "0af7651916cd43dd8448eb211c80319c";
 
 fn skip() -> bool {
     if std::env::var_os("TALLY_SKIP_INTEROP").is_some_and(|v| v == "1") {
@@ -61,7 +67,8 @@ fn start_tally() -> ServerHandle {
             Counter::<()>::new(),
         )
         .unwrap();
-    requests.add(1234);
+    requests.add(1233);
+    requests.add_with_exemplar(1, TRACE_ID, SPAN_ID);
     let latency = registry
         .register(
             Desc::new("interop_latency", "Latency.").with_unit(Unit::SECONDS),
@@ -70,8 +77,11 @@ fn start_tally() -> ServerHandle {
         .unwrap();
     for _ in 0..100 {
         latency.record_f64(0.15);
+    }
+    for _ in 0..99 {
         latency.record_f64(0.4);
     }
+    latency.record_with_exemplar(400_000_000, LATENCY_TRACE_ID, "");
     Server::builder()
         .bind("127.0.0.1:0")
         .handler(Handler::new(registry).unwrap())
@@ -87,16 +97,14 @@ struct Prometheus {
 }
 
 impl Prometheus {
-    fn start(target: SocketAddr, native_histograms: bool) -> Prometheus {
+    /// Prometheus scraping `target` every second, with `--enable-feature=`
+    /// `feature` if given.
+    fn start(target: SocketAddr, feature: Option<&str>) -> Prometheus {
         let binary = prometheus_binary();
         let dir = std::env::temp_dir().join(format!(
             "tally-prometheus-{}-{}",
             std::process::id(),
-            if native_histograms {
-                "native"
-            } else {
-                "classic"
-            }
+            feature.unwrap_or("classic")
         ));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(dir.join("data")).unwrap();
@@ -120,8 +128,8 @@ impl Prometheus {
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log);
-        if native_histograms {
-            command.arg("--enable-feature=native-histograms");
+        if let Some(feature) = feature {
+            command.arg(format!("--enable-feature={feature}"));
         }
         let child = command.spawn().expect("start prometheus");
         Prometheus { child, dir, addr }
@@ -139,6 +147,27 @@ impl Prometheus {
         );
         let json: Value = serde_json::from_slice(&reply.body).ok()?;
         (json["status"] == "success").then(|| json["data"]["result"].as_array().cloned())?
+    }
+
+    /// The exemplars Prometheus stored for `promql` over the last hour, or
+    /// `None` on any failure.
+    fn exemplars(&self, promql: &str) -> Option<Vec<Value>> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_secs();
+        let reply = get(
+            self.addr,
+            &format!(
+                "/api/v1/query_exemplars?query={}&start={}&end={}",
+                url_encode(promql),
+                now - 3600,
+                now + 60
+            ),
+            &[],
+        );
+        let json: Value = serde_json::from_slice(&reply.body).ok()?;
+        (json["status"] == "success").then(|| json["data"].as_array().cloned())?
     }
 
     /// Polls `promql` until it returns a sample accepted by `check`.
@@ -215,7 +244,7 @@ fn prometheus_scrapes_openmetrics_with_classic_histograms() {
     }
     let started = Instant::now();
     let tally = start_tally();
-    let prometheus = Prometheus::start(tally.local_addr(), false);
+    let prometheus = Prometheus::start(tally.local_addr(), None);
 
     prometheus.wait_for(r#"up{job="tally"}"#, started, |s| value(s) == 1.0);
     let requests = prometheus.wait_for("interop_requests_total", started, |s| value(s).is_finite());
@@ -255,7 +284,7 @@ fn prometheus_scrapes_protobuf_with_native_histograms() {
     }
     let started = Instant::now();
     let tally = start_tally();
-    let prometheus = Prometheus::start(tally.local_addr(), true);
+    let prometheus = Prometheus::start(tally.local_addr(), Some("native-histograms"));
 
     prometheus.wait_for(r#"up{job="tally"}"#, started, |s| value(s) == 1.0);
     // Prometheus 2.42 with native histograms negotiated protobuf.
@@ -287,4 +316,46 @@ fn prometheus_scrapes_protobuf_with_native_histograms() {
     let median = value(&median);
     assert!((0.1..=0.25).contains(&median), "native median {median}");
     eprintln!("native interop passed in {:?}", started.elapsed());
+}
+
+/// The trace ids tally recorded as exemplars come back from Prometheus'
+/// exemplar storage: the counter's (with its span) and the one on the
+/// histogram bucket holding 0.4 s.
+#[test]
+fn prometheus_stores_the_exemplars_tally_exposes() {
+    if skip() {
+        return;
+    }
+    let started = Instant::now();
+    let tally = start_tally();
+    let prometheus = Prometheus::start(tally.local_addr(), Some("exemplar-storage"));
+    prometheus.wait_for(r#"up{job="tally"}"#, started, |s| value(s) == 1.0);
+    let trace_ids = |promql: &str| -> Vec<(String, String, f64)> {
+        prometheus
+            .exemplars(promql)
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|series| series["exemplars"].as_array().cloned().unwrap_or_default())
+            .map(|e| {
+                (
+                    e["labels"]["trace_id"].as_str().unwrap_or("").to_owned(),
+                    e["labels"]["span_id"].as_str().unwrap_or("").to_owned(),
+                    e["value"]
+                        .as_str()
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(f64::NAN),
+                )
+            })
+            .collect()
+    };
+    let mut counter = Vec::new();
+    let mut bucket = Vec::new();
+    while started.elapsed() < DEADLINE && (counter.is_empty() || bucket.is_empty()) {
+        counter = trace_ids("interop_requests_total");
+        bucket = trace_ids("interop_latency_seconds_bucket");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert_eq!(counter, [(TRACE_ID.to_owned(), SPAN_ID.to_owned(), 1.0)]);
+    assert_eq!(bucket, [(LATENCY_TRACE_ID.to_owned(), String::new(), 0.4)]);
+    eprintln!("exemplar interop passed in {:?}", started.elapsed());
 }

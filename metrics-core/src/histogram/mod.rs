@@ -172,6 +172,12 @@ impl Histogram<()> {
         self.with(()).record_duration(duration)
     }
 
+    /// Records `value` with an exemplar; see
+    /// [`HistogramRef::record_with_exemplar`].
+    pub fn record_with_exemplar(&self, value: u64, trace_id: &str, span_id: &str) {
+        self.with(()).record_with_exemplar(value, trace_id, span_id)
+    }
+
     /// Records a value in exposed units (e.g. seconds as `f64`).
     pub fn record_f64(&self, value: f64) {
         self.with(()).record_f64(value)

@@ -242,8 +242,11 @@ impl<R: DynamicLabel> Collector for HttpMetrics<R> {
     }
 }
 
-/// A [`tower::Layer`] recording the HTTP server families (see [the module
-/// docs](self)) for every request of the service it wraps. `R` is the
+/// A [`tower::Layer`] recording the HTTP server families
+/// (`http_server_requests_total{method, status, route}`,
+/// `http_server_request_duration_seconds`, `http_server_active_requests`
+/// and the request and response body sizes) for every request of the
+/// service it wraps. `R` is the
 /// route label: [`Route`] (64 routes) by default, or any
 /// [`dynamic_label!`](metrics_core::dynamic_label!) type for another
 /// capacity. Cloning it is cheap (the families are shared).
