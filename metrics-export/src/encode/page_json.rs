@@ -179,6 +179,13 @@ struct LabelValues {
     ends: Vec<usize>,
     /// Index in `ends` of each label's first value.
     base: Vec<usize>,
+    /// The series last written and its label ordinals: series come in
+    /// ascending order, so the next one's ordinals are an odometer step
+    /// away (no division per label).
+    at: Option<usize>,
+    ordinals: Vec<usize>,
+    /// `["v1",...,` of series `at`, up to (without) its last label.
+    prefix: Vec<u8>,
 }
 
 impl LabelValues {
@@ -200,21 +207,59 @@ impl LabelValues {
                 self.ends.push(self.literals.len());
             }
         }
+        self.at = None;
+        self.prefix.clear();
+        self.ordinals.clear();
+        self.ordinals.resize(n, 0);
+    }
+
+    /// The escaped literal of label `l` at ordinal `ordinal`.
+    #[inline]
+    fn literal(&self, l: usize, ordinal: usize) -> &[u8] {
+        let i = self.base[l] + ordinal;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.literals[start..self.ends[i]]
     }
 
     /// `["v1","v2"]` for series `index`.
     #[inline]
-    fn write(&self, out: &mut Vec<u8>, index: usize) {
+    fn write(&mut self, out: &mut Vec<u8>, index: usize) {
         let Some(desc) = self.desc else { return };
-        out.push(b'[');
-        for (l, values) in desc.values.iter().enumerate() {
-            if l > 0 {
-                out.push(b',');
-            }
-            let i = self.base[l] + (index / self.strides[l]) % values.len();
-            let start = if i == 0 { 0 } else { self.ends[i - 1] };
-            out.extend_from_slice(&self.literals[start..self.ends[i]]);
+        let n = desc.values.len();
+        if n == 0 {
+            out.extend_from_slice(b"[]");
+            return;
         }
+        // The first label whose ordinal changed since the last series.
+        let changed = if self.at.is_some_and(|at| at + 1 == index) {
+            let mut l = n - 1;
+            loop {
+                self.ordinals[l] += 1;
+                if self.ordinals[l] < desc.values[l].len() || l == 0 {
+                    break l;
+                }
+                self.ordinals[l] = 0;
+                l -= 1;
+            }
+        } else {
+            for (l, values) in desc.values.iter().enumerate() {
+                self.ordinals[l] = (index / self.strides[l]) % values.len();
+            }
+            0
+        };
+        self.at = Some(index);
+        if changed < n - 1 || self.prefix.is_empty() {
+            let mut prefix = std::mem::take(&mut self.prefix);
+            prefix.clear();
+            prefix.push(b'[');
+            for l in 0..n - 1 {
+                prefix.extend_from_slice(self.literal(l, self.ordinals[l]));
+                prefix.push(b',');
+            }
+            self.prefix = prefix;
+        }
+        out.extend_from_slice(&self.prefix);
+        out.extend_from_slice(self.literal(n - 1, self.ordinals[n - 1]));
         out.push(b']');
     }
 }
