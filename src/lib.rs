@@ -13,6 +13,8 @@
 //! `default-features = false` leaves the derives and the core, for a
 //! library crate that only records into its caller's registry.
 
+#![forbid(unsafe_code)]
+
 pub use metrics_core::{
     dynamic_label, exemplars_rejected, name, Bucket, Clock, CoarseClock, CollectError, Collected,
     Collector, Computed, Counter, CounterRef, Desc, Described, DynamicLabel, DynamicLabelError,

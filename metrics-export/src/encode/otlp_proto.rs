@@ -4,7 +4,10 @@
 //! follow upstream exactly (checked against the descriptors of the
 //! `opentelemetry-proto` Python package); fields tally never sets
 //! (exemplars, metadata, entity refs) are left out, which decoders skip.
-#![allow(missing_docs)] // Each field is documented upstream under the same name.
+#![expect(
+    missing_docs,
+    reason = "each field is documented upstream under the same name"
+)]
 
 /// `collector.metrics.v1.ExportMetricsServiceRequest`: the body of
 /// `POST /v1/metrics`.

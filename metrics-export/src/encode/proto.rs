@@ -3,7 +3,10 @@
 //! `protoc` is needed. Field numbers and types follow upstream exactly;
 //! `optional` scalars are `Option`s as in proto2. Exemplars are left out
 //! (tally records none); decoders skip what they do not know.
-#![allow(missing_docs)] // Each field is documented upstream under the same name.
+#![expect(
+    missing_docs,
+    reason = "each field is documented upstream under the same name"
+)]
 
 /// `io.prometheus.client.MetricType`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, prost::Enumeration)]
