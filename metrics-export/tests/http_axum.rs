@@ -5,7 +5,6 @@
 mod http_support;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use http_support::*;
 use metrics_core::{Counter, Desc, Registry};
@@ -24,26 +23,8 @@ fn axum_router_serves_the_handler_next_to_application_routes() {
         .route("/hello", axum::routing::get(|| async { "hello" }))
         .merge(axum_router(Arc::new(handler)));
 
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await
-                .unwrap();
-        });
-        runtime.shutdown_timeout(Duration::from_secs(1));
-    });
+    let server = Serving::start(app);
+    let addr = server.addr;
 
     assert_eq!(get(addr, "/hello", &[]).text(), "hello");
     let auth = ("Authorization", "Bearer tok");
@@ -77,6 +58,5 @@ fn axum_router_serves_the_handler_next_to_application_routes() {
     );
     assert_eq!(request(addr, "DELETE", "/metrics", &[auth]).status, 405);
 
-    stop.send(()).unwrap();
-    server.join().unwrap();
+    drop(server);
 }

@@ -119,36 +119,15 @@ fn the_page_moves_or_goes_when_configured() {
 #[cfg(feature = "axum")]
 #[test]
 fn the_axum_router_serves_the_page_and_leaves_the_index_to_the_app() {
-    use std::time::Duration;
-
     let registry = Arc::new(Registry::new());
     let handler = Arc::new(Handler::new(registry).unwrap());
     let app: axum::Router = axum::Router::new()
         .route("/", axum::routing::get(|| async { "the app's own index" }))
         .merge(metrics_export::axum_router(handler));
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await
-                .unwrap();
-        });
-        runtime.shutdown_timeout(Duration::from_secs(1));
-    });
+    let server = Serving::start(app);
+    let addr = server.addr;
     assert!(get(addr, PAGE_PATH, &[]).text().contains("tallyPage"));
     assert_eq!(get(addr, PAGE_JSON_PATH, &[]).status, 200);
     assert_eq!(get(addr, "/", &[]).text(), "the app's own index");
-    stop.send(()).unwrap();
-    server.join().unwrap();
+    drop(server);
 }
