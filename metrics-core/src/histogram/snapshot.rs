@@ -126,15 +126,27 @@ impl HistogramSnapshot {
     pub fn values_at_quantiles(&self, qs: &[f64], out: &mut [u64]) {
         debug_assert!(qs.windows(2).all(|w| w[0] <= w[1]), "ascending quantiles");
         out.fill(0);
+        let rank = |q: f64| ((q.clamp(0.0, 1.0) * self.count as f64).ceil() as u64).max(1);
         let mut next = 0;
+        let mut target = qs.first().map_or(u64::MAX, |&q| rank(q));
         let mut running = 0u64;
-        for bucket in self.buckets() {
-            running += bucket.count;
+        for (i, &count) in self.counts.iter().enumerate() {
+            running += count;
+            if running < target {
+                continue;
+            }
             while let Some(&q) = qs.get(next) {
-                let rank = ((q.clamp(0.0, 1.0) * self.count as f64).ceil() as u64).max(1);
-                if running < rank {
+                if running < rank(q) {
+                    target = rank(q);
                     break;
                 }
+                // Only a cell a quantile lands in is turned into a range.
+                let (low, width) = self.layout.range(self.first + i);
+                let bucket = Bucket {
+                    low,
+                    high: low + (width - 1),
+                    count,
+                };
                 out[next] = if q <= 0.0 {
                     bucket.low
                 } else {
