@@ -18,7 +18,6 @@ fn without_default_features_tally_is_small() {
             "--no-default-features",
             "--prefix",
             "none",
-            "--offline",
         ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
