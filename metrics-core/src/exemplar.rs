@@ -11,7 +11,6 @@
 
 use std::sync::atomic::{fence, AtomicU64, Ordering};
 use std::sync::OnceLock;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The OpenMetrics limit on an exemplar's label set: label names and
 /// values together, in characters.
@@ -81,9 +80,7 @@ impl Slot {
         }
         // Orders the odd sequence before the data stores for readers.
         fence(Ordering::Release);
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64);
+        let nanos = crate::window::clock::coarse_wall_nanos();
         self.value.store(value.to_bits(), Ordering::Relaxed);
         self.nanos.store(nanos, Ordering::Relaxed);
         self.lengths.store(
@@ -139,20 +136,29 @@ impl Slot {
 /// Checks an exemplar's labels; counts and refuses those OpenMetrics
 /// would refuse.
 fn admissible(trace_id: &str, span_id: &str) -> bool {
+    // Characters and control characters of a label value; trace and span
+    // ids are ASCII, counted byte by byte without decoding.
+    let scan = |s: &str| -> (usize, bool) {
+        if s.is_ascii() {
+            (s.len(), s.bytes().any(|b| b < 0x20 || b == 0x7f))
+        } else {
+            (s.chars().count(), s.chars().any(char::is_control))
+        }
+    };
+    let (trace_chars, trace_control) = scan(trace_id);
+    let (span_chars, span_control) = scan(span_id);
     let chars = TRACE_ID.len()
-        + trace_id.chars().count()
+        + trace_chars
         + if span_id.is_empty() {
             0
         } else {
-            SPAN_ID.len() + span_id.chars().count()
+            SPAN_ID.len() + span_chars
         };
     let ok = !trace_id.is_empty()
         && chars <= EXEMPLAR_LABELS_MAX
         && trace_id.len() + span_id.len() <= VALUE_BYTES
-        && !trace_id
-            .chars()
-            .chain(span_id.chars())
-            .any(char::is_control);
+        && !trace_control
+        && !span_control;
     if !ok {
         REJECTED.fetch_add(1, Ordering::Relaxed);
     }

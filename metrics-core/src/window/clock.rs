@@ -30,16 +30,39 @@ impl Clock for CoarseClock {
 
 #[cfg(target_os = "linux")]
 #[inline(always)]
-#[allow(unsafe_code)]
 fn coarse_now() -> u64 {
+    clock_nanos(libc::CLOCK_MONOTONIC_COARSE)
+}
+
+/// Nanoseconds on a Linux clock.
+#[cfg(target_os = "linux")]
+#[inline(always)]
+#[allow(unsafe_code)]
+fn clock_nanos(clock: libc::clockid_t) -> u64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
-    // SAFETY: `ts` is a valid, writable timespec and CLOCK_MONOTONIC_COARSE
-    // is supported by every Linux since 2.6.32; the call only writes `ts`.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
+    // SAFETY: `ts` is a valid, writable timespec and the coarse clocks are
+    // supported by every Linux since 2.6.32; the call only writes `ts`.
+    unsafe { libc::clock_gettime(clock, &mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// Wall-clock nanoseconds since the Unix epoch at the resolution of a
+/// scheduler tick (`CLOCK_REALTIME_COARSE`, a few ns to read): what an
+/// exemplar's timestamp needs (Prometheus keeps milliseconds).
+pub(crate) fn coarse_wall_nanos() -> u64 {
+    #[cfg(target_os = "linux")]
+    {
+        clock_nanos(libc::CLOCK_REALTIME_COARSE)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    }
 }
 
 #[cfg(not(target_os = "linux"))]

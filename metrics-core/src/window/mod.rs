@@ -2,7 +2,7 @@
 //! minute". A ring of time buckets per thread shard, rotated lazily by the
 //! writer itself (no rotation thread), read consistently by scrapes.
 
-mod clock;
+pub(crate) mod clock;
 mod counter;
 mod histogram;
 mod ring;
