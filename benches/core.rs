@@ -44,9 +44,9 @@ fn main() {
     PLAIN.inc();
     LATENCY.record(1);
     RECENT.with((Method::Get, Status::Ok)).inc();
-    RECENT_LATENCY.record_value(1);
+    RECENT_LATENCY.record(1);
     RECENT_FAST.with((Method::Get, Status::Ok)).inc();
-    RECENT_LATENCY_FAST.record_value(1);
+    RECENT_LATENCY_FAST.record(1);
     divan::main();
 }
 
@@ -238,7 +238,7 @@ fn windowed_histogram_record(bencher: Bencher) {
     let h: &WindowedHistogram = &RECENT_LATENCY;
     bencher
         .with_inputs(next_latency)
-        .bench_values(move |v| black_box(h).record_value(v));
+        .bench_values(move |v| black_box(h).record(v));
 }
 
 /// The windowed counter on the opt-in [`RecentClock`] (a load instead of
@@ -283,7 +283,7 @@ fn report_memory() {
     .unwrap();
     let before_wh = wh.heap_bytes();
     std::thread::scope(|s| {
-        s.spawn(|| wh.record_value(1));
+        s.spawn(|| wh.record(1));
     });
     eprintln!(
         "memory: windowed counter (4 series, 5 buckets) {} B per active thread; \

@@ -169,7 +169,7 @@ CORE = [
     ("counter_inc_labeled", "`Counter<(Method, Status)>::with(..).inc()`, labels at the call site"),
     ("histogram_record", "`Histogram::record`"),
     ("windowed_counter_inc_labeled", "`WindowedCounter::with(..).inc()`"),
-    ("windowed_histogram_record", "`WindowedHistogram::record_value`"),
+    ("windowed_histogram_record", "`WindowedHistogram::record`"),
     ("windowed_counter_inc_labeled_recent_clock", "`WindowedCounter` on `RecentClock`"),
     ("windowed_histogram_record_recent_clock", "`WindowedHistogram` on `RecentClock`"),
 ]

@@ -170,11 +170,11 @@ fn windowed_histogram_merges_buckets_of_the_window() {
     let config = HistogramConfig::raw(1, 1 << 30).precision(3);
     let h = WindowedHistogram::<(), _>::with_clock(window(2, 2), config, clock.clone()).unwrap();
     for v in 1..=1_000 {
-        h.record_value(v);
+        h.record(v);
     }
     clock.advance(SECOND);
     for v in 1_001..=2_000 {
-        h.record_value(v);
+        h.record(v);
     }
     let both = h.snapshot();
     assert_eq!(both.count(), 2_000);

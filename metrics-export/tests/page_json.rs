@@ -161,7 +161,7 @@ fn windowed_histograms_are_summaries_and_counters_carry_total() {
             .unwrap(),
         )
         .unwrap();
-    window.record_value(2_000_000);
+    window.record(2_000_000);
     let plain = registry
         .register(Desc::new("jobs_total", "Jobs."), Counter::<()>::new())
         .unwrap();

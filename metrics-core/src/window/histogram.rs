@@ -132,7 +132,7 @@ impl<L: LabelSet, C: Clock> WindowedHistogram<L, C> {
     }
 
     #[inline(always)]
-    fn record(&self, index: usize, value: u64) {
+    fn record_at(&self, index: usize, value: u64) {
         let prepared = self.recorder.prepare(value);
         let now = self.clock.now_nanos();
         match self.shards.block() {
@@ -190,9 +190,14 @@ fn new_shard(ring: Ring, series: usize) -> Shard {
 }
 
 impl<C: Clock> WindowedHistogram<(), C> {
-    /// Records `value` in recording units.
-    pub fn record_value(&self, value: u64) {
+    /// Records `value` in recording units (as [`Histogram::record`](crate::Histogram::record)).
+    pub fn record(&self, value: u64) {
         self.with(()).record(value)
+    }
+
+    /// Records a value in exposed units (e.g. seconds as `f64`).
+    pub fn record_f64(&self, value: f64) {
+        self.with(()).record_f64(value)
     }
 
     /// Records a duration.
@@ -225,7 +230,7 @@ impl<L: LabelSet, C: Clock> WindowedHistogramRef<'_, L, C> {
     /// the configured highest).
     #[inline(always)]
     pub fn record(self, value: u64) {
-        self.histogram.record(self.index, value)
+        self.histogram.record_at(self.index, value)
     }
 
     /// Records a duration, converted to the recording unit.

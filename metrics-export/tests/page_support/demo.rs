@@ -160,7 +160,7 @@ impl Stats {
         self.queue.with(Queue::Thumbnails).set(3);
         self.queue.with(Queue::Billing).set(0);
         self.hit_ratio.set(0.875);
-        self.recent.record_value(4_000_000);
+        self.recent.record(4_000_000);
     }
 }
 
@@ -242,7 +242,7 @@ impl Demo {
                     let ns = base + (next() % base) * tail / 64;
                     stats.latency.with(route).record(ns);
                     stats.bytes.with(route).add(200 + next() % 4000);
-                    stats.recent.record_value(ns * 3);
+                    stats.recent.record(ns * 3);
                 }
                 stats
                     .in_flight
