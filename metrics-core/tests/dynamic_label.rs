@@ -3,50 +3,20 @@
 //! only admitted series, and a resolve path that allocates nothing once a
 //! value is admitted. Each test declares its own label type (the tables
 //! are process-wide).
-#![allow(unsafe_code)]
 
 mod common;
+#[path = "common/counting_alloc.rs"]
+mod counting_alloc;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::collections::HashSet;
 use std::sync::Barrier;
 
 use common::Method;
+use counting_alloc::allocations_during;
 use metrics_core::dynamic_label::{DynamicLabelError, Rejection, MAX_VALUE_LEN, OVERFLOW_VALUE};
 use metrics_core::{
     dynamic_label, Counter, Desc, Gauge, Histogram, LabelSet, LabelValue, Registry, Value,
 };
-
-struct CountingAlloc;
-
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: delegates every call to the system allocator unchanged; the
-// counter is a const-initialised thread-local without destructor.
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|c| c.set(c.get() + 1));
-        // SAFETY: forwarded with the caller's layout.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
-
-fn allocations_during(f: impl FnOnce()) -> u64 {
-    let before = ALLOCATIONS.with(Cell::get);
-    f();
-    ALLOCATIONS.with(Cell::get) - before
-}
 
 #[test]
 fn declaration_rejects_bad_values_with_clear_errors() {

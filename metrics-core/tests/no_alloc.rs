@@ -1,47 +1,15 @@
 //! The hot path (`inc`, `add`, `record`) allocates nothing once a thread
 //! has recorded into a family: asserted with a counting global allocator.
-#![allow(unsafe_code)]
 
 mod common;
+#[path = "common/counting_alloc.rs"]
+mod counting_alloc;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::time::Duration;
 
 use common::{Method, Status};
+use counting_alloc::allocations_during;
 use metrics_core::{Counter, Gauge, Histogram, MaxGauge};
-
-/// Counts this thread's allocations (other test threads don't interfere).
-struct CountingAlloc;
-
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: delegates every call to the system allocator unchanged; the
-// counter is a const-initialised thread-local without destructor, so
-// touching it never allocates or recurses.
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|c| c.set(c.get() + 1));
-        // SAFETY: forwarded with the caller's layout.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
-
-fn allocations_during(f: impl FnOnce()) -> u64 {
-    let before = ALLOCATIONS.with(Cell::get);
-    f();
-    ALLOCATIONS.with(Cell::get) - before
-}
 
 #[test]
 fn hot_path_does_not_allocate_after_first_use() {

@@ -154,24 +154,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
 
     let p = quote!(#krate::__private);
     if let Err(errors) = cx.check() {
-        // The stub keeps the type usable as a label elsewhere, so its uses
-        // do not add errors to the real one.
-        let generics = crate::attr::stub_generics(&input.generics);
-        let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
-        return quote! {
-            #errors
-            #[automatically_derived]
-            impl #impl_generics #p::LabelValue for #ident #ty_generics #where_clause {
-                const NAME: &'static ::core::primitive::str = "";
-                const VALUES: &'static [&'static ::core::primitive::str] = &[];
-                fn ordinal(&self) -> ::core::primitive::usize {
-                    ::core::unreachable!()
-                }
-                fn from_ordinal(_: ::core::primitive::usize) -> ::core::option::Option<Self> {
-                    ::core::option::Option::None
-                }
-            }
-        };
+        return crate::attr::label_value_stub(&krate, input, errors);
     }
 
     let values = variants.iter().map(|v| &v.value);
