@@ -47,7 +47,7 @@ for b in "${benches[@]}"; do
     echo "== cargo bench --bench $target (run $i of $runs) ==" >&2
     {
       echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-      cargo bench -q --bench "$target" 2>&1
+      cargo bench -q -p tally-benches --bench "$target" 2>&1
       echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
     } | tee "$out/$b.$i.txt" >&2
   done

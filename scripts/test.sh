@@ -44,4 +44,4 @@ cargo test --workspace --all-features --doc
 
 echo "== loom model checks (thread-slot handoff) =="
 RUSTFLAGS="--cfg tally_loom" CARGO_TARGET_DIR=target/loom \
-  cargo test -p metrics-core --lib --release loom
+  cargo test -p tally-core --lib --release loom

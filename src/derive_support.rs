@@ -6,8 +6,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-use metrics_core::name::{check_label_name, lint_label_name, repeated_label};
-use metrics_core::{Collector, LabelSet, Registry, RegistryError};
+use tally_core::name::{check_label_name, lint_label_name, repeated_label};
+use tally_core::{Collector, LabelSet, Registry, RegistryError};
 
 /// Panics (in const evaluation: a compile error) with the message built
 /// from the `Message` expression.

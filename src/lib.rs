@@ -15,7 +15,7 @@
 
 #![forbid(unsafe_code)]
 
-pub use metrics_core::{
+pub use tally_core::{
     dynamic_label, exemplars_rejected, name, Bucket, Clock, CoarseClock, CollectError, Collected,
     Collector, Computed, Counter, CounterRef, Desc, Described, DynamicLabel, DynamicLabelError,
     Exemplar, FamilySnapshot, FloatCounter, FloatCounterRef, FloatGauge, FloatGaugeRef, Found,
@@ -26,16 +26,16 @@ pub use metrics_core::{
     WindowedCounterRef, WindowedHistogram, WindowedHistogramRef, DEFAULT_SUMMARY_QUANTILES,
     EXEMPLAR_LABELS_MAX,
 };
-pub use metrics_derive::{LabelSet, LabelValue, Metrics};
+pub use tally_derive::{LabelSet, LabelValue, Metrics};
 #[cfg(feature = "prometheus-client")]
-pub use metrics_export::TallyCollector;
+pub use tally_export::TallyCollector;
 #[cfg(feature = "axum")]
-pub use metrics_export::{
+pub use tally_export::{
     axum_router, serve_axum, CountedBody, HttpMetricsError, HttpMetricsLayer, HttpMetricsService,
     ResponseFuture, Route, ServeOptions, UNMATCHED_ROUTE,
 };
 #[cfg(feature = "serve")]
-pub use metrics_export::{
+pub use tally_export::{
     bucket_bounds, encode, encode_json, encode_openmetrics, encode_otlp, encode_page_json,
     encode_prometheus_text, encode_protobuf, encode_with, expand_native, native_schema, otlp_proto,
     otlp_request, page_quantiles, process_start, process_start_time, proto, quantile_family_name,
@@ -49,9 +49,9 @@ pub use metrics_export::{
     PAGE_PATH, PAGE_QUANTILES, RUSTC_VERSION, ZERO_THRESHOLD,
 };
 #[cfg(feature = "metrics-recorder")]
-pub use metrics_export::{DroppedReason, RecorderError, TallyRecorder, DEFAULT_MAX_SERIES};
+pub use tally_export::{DroppedReason, RecorderError, TallyRecorder, DEFAULT_MAX_SERIES};
 #[cfg(feature = "push")]
-pub use metrics_export::{
+pub use tally_export::{
     Otlp, PartialSuccess, PushConfigError, PushError, PushFormat, PushHandle, PushMethod,
     PushReport, Pusher, PusherBuilder, Pushgateway, Target, VictoriaMetrics,
 };
@@ -64,13 +64,13 @@ pub mod testing;
 /// change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use metrics_core;
-    pub use metrics_core::{
+    pub use std::eprintln;
+    pub use std::sync::{Arc, OnceLock};
+    pub use tally_core;
+    pub use tally_core::{
         Collector, Desc, HistogramConfig, LabelDesc, LabelSet, LabelValue, Metric, Registry,
         RegistryError, Unit, Window,
     };
-    pub use std::eprintln;
-    pub use std::sync::{Arc, OnceLock};
 
     pub use crate::derive_support::{check_family, register, Global};
 }

@@ -14,7 +14,7 @@ fn without_default_features_tally_is_small() {
             "-e",
             "normal",
             "-p",
-            "tally",
+            "tally-metrics",
             "--no-default-features",
             "--prefix",
             "none",
@@ -33,14 +33,14 @@ fn without_default_features_tally_is_small() {
         .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
         .filter(|name| !name.is_empty())
         .collect();
-    assert!(crates.contains("metrics-core") && crates.contains("metrics-derive"));
+    assert!(crates.contains("tally-core") && crates.contains("tally-derive"));
     for heavy in [
         "hyper",
         "tokio",
         "prost",
         "flate2",
         "serde_json",
-        "metrics-export",
+        "tally-export",
     ] {
         assert!(!crates.contains(heavy), "{heavy} in {crates:?}");
     }

@@ -17,7 +17,7 @@ use crate::snapshot::{Series, Value};
 /// nothing is poisoned and the next scrape calls it again.
 ///
 /// ```
-/// use metrics_core::{Computed, Desc, Registry};
+/// use tally_core::{Computed, Desc, Registry};
 /// let registry = Registry::new();
 /// registry.register(Desc::new("answer", "Computed on read."), Computed::gauge(|| 42.0)).unwrap();
 /// ```

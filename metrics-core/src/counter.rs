@@ -19,7 +19,7 @@ use crate::snapshot::{Series, Value};
 /// and scrapes sum the shards. No increment is ever lost.
 ///
 /// ```
-/// use metrics_core::Counter;
+/// use tally_core::Counter;
 /// let requests: Counter<bool> = Counter::new();
 /// requests.with(true).inc();
 /// requests.with(false).add(2);

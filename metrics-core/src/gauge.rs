@@ -64,7 +64,7 @@ macro_rules! int_gauge_metric {
 /// A family of `i64` gauges (in-flight requests, queue depth, ...).
 ///
 /// ```
-/// use metrics_core::Gauge;
+/// use tally_core::Gauge;
 /// let in_flight: Gauge = Gauge::new();
 /// in_flight.inc();
 /// in_flight.add(4);

@@ -15,10 +15,10 @@ use crate::snapshot::{Series, Value};
 /// and protobuf as a gauge `name_info`. The labels are a static
 /// [`LabelDesc`] with exactly one value per label and no runtime-bounded
 /// label (see
-/// `metrics_export::register_build_info!` for the build-info one).
+/// `tally_export::register_build_info!` for the build-info one).
 ///
 /// ```
-/// use metrics_core::{Desc, Info, LabelDesc, Registry};
+/// use tally_core::{Desc, Info, LabelDesc, Registry};
 /// static LABELS: LabelDesc = LabelDesc { names: &["mode"], values: &[&["fast"]], dynamic: &[] };
 /// let registry = Registry::new();
 /// registry.register(Desc::new("config_info", "Configuration."), Info::new(&LABELS).unwrap()).unwrap();

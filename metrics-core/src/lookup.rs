@@ -103,7 +103,7 @@ impl RegistrySnapshot {
     /// recorded something.
     ///
     /// ```
-    /// use metrics_core::{Counter, Desc, Histogram, HistogramConfig, Registry};
+    /// use tally_core::{Counter, Desc, Histogram, HistogramConfig, Registry};
     /// let registry = Registry::new();
     /// let hits = registry.register(Desc::new("hits_total", "Hits."), Counter::<bool>::new()).unwrap();
     /// hits.with(true).add(3);

@@ -21,7 +21,7 @@ use crate::snapshot::{FamilySnapshot, RegistrySnapshot};
 /// writers or registrations.
 ///
 /// ```
-/// use metrics_core::{Counter, Desc, Registry};
+/// use tally_core::{Counter, Desc, Registry};
 /// let registry = Registry::builder().prefix("app").const_label("service", "api").build().unwrap();
 /// let hits = registry.register(Desc::new("hits", "Cache hits."), Counter::<()>::new()).unwrap();
 /// hits.inc();
@@ -78,7 +78,7 @@ impl Registry {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use metrics_core::{Collector, Counter, Desc, Described, Registry};
+    /// use tally_core::{Collector, Counter, Desc, Described, Registry};
     /// let registry = Registry::builder().prefix("app").build().unwrap();
     /// let library: Arc<dyn Collector> = Arc::new(Described::new(
     ///     Desc::new("hits_total", "Hits."),

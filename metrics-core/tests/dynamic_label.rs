@@ -13,8 +13,8 @@ use std::sync::Barrier;
 
 use common::Method;
 use counting_alloc::allocations_during;
-use metrics_core::dynamic_label::{DynamicLabelError, Rejection, MAX_VALUE_LEN, OVERFLOW_VALUE};
-use metrics_core::{
+use tally_core::dynamic_label::{DynamicLabelError, Rejection, MAX_VALUE_LEN, OVERFLOW_VALUE};
+use tally_core::{
     dynamic_label, Counter, Desc, Gauge, Histogram, LabelSet, LabelValue, Registry, Value,
 };
 

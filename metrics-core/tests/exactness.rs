@@ -10,7 +10,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 
 use common::{Method, Status};
-use metrics_core::{Counter, Desc, Histogram, HistogramConfig, LabelValue, Registry, Value};
+use tally_core::{Counter, Desc, Histogram, HistogramConfig, LabelValue, Registry, Value};
 
 const PER_THREAD: u64 = 20_000;
 
@@ -79,7 +79,7 @@ fn hammer_bounded(
 }
 
 /// Counter totals plus histogram counts over every family of a snapshot.
-fn recorded(snap: &metrics_core::RegistrySnapshot) -> u64 {
+fn recorded(snap: &tally_core::RegistrySnapshot) -> u64 {
     snap.families
         .iter()
         .flat_map(|f| &f.series)

@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use hdrhistogram::Histogram as Reference;
-use metrics_core::{Histogram, HistogramConfig};
 use rand::{Rng, SeedableRng};
+use tally_core::{Histogram, HistogramConfig};
 
 const QUANTILES: &[f64] = &[0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999, 0.9999, 1.0];
 

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
 use std::sync::{Arc, Barrier};
 
 use common::{Method, Status};
-use metrics_core::{Histogram, LabelValue};
+use tally_core::{Histogram, LabelValue};
 
 struct Counting;
 
@@ -36,8 +36,8 @@ static ALLOCATOR: Counting = Counting;
 
 #[test]
 fn sixty_four_threads_on_a_64_core_machine_stay_within_the_stated_bound() {
-    assert!(metrics_core::__test_hooks::force_cpus(64));
-    assert_eq!(metrics_core::__test_hooks::histogram_shards(), 64);
+    assert!(tally_core::__test_hooks::force_cpus(64));
+    assert_eq!(tally_core::__test_hooks::histogram_shards(), 64);
     let before = LIVE.load(Relaxed);
     let h = Arc::new(Histogram::<(Method, Status)>::new());
     let barrier = Arc::new(Barrier::new(64));

@@ -10,8 +10,8 @@ use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use common::{Method, Status};
-use metrics_core::__test_hooks::histogram_shards;
-use metrics_core::{Histogram, HistogramConfig, LabelValue};
+use tally_core::__test_hooks::histogram_shards;
+use tally_core::{Histogram, HistogramConfig, LabelValue};
 
 /// Values spanning 50 us..500 ms, every page of the range touched.
 fn latencies() -> impl Iterator<Item = Duration> {

@@ -6,7 +6,7 @@ mod common;
 use std::collections::HashSet;
 
 use common::{Method, Route, Status};
-use metrics_core::{LabelSet, LabelValue};
+use tally_core::{LabelSet, LabelValue};
 
 /// Every index maps to a label set that maps back to it, and nothing past
 /// the cardinality maps to anything.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::{Method, Status};
 use counting_alloc::allocations_during;
-use metrics_core::{Counter, Gauge, Histogram, MaxGauge};
+use tally_core::{Counter, Gauge, Histogram, MaxGauge};
 
 #[test]
 fn hot_path_does_not_allocate_after_first_use() {

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{Method, Status};
-use metrics_core::{
+use tally_core::{
     Collector, Computed, Counter, Desc, FloatCounter, FloatGauge, Gauge, Histogram, LabelValue,
     MaxGauge, Metric, MetricKind, MinGauge, Registry, RegistryError, Unit, Value,
 };

@@ -10,7 +10,7 @@ use std::thread;
 use std::time::Duration;
 
 use common::Method;
-use metrics_core::{
+use tally_core::{
     Desc, HistogramConfig, ManualClock, MetricKind, Registry, Value, Window, WindowedCounter,
     WindowedHistogram,
 };

@@ -64,14 +64,14 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     let name = match attrs.string(&cx, "name") {
         Some(lit) => {
             let name = lit.value();
-            if let Err(reason) = metrics_core::name::check_label_name(&name) {
+            if let Err(reason) = tally_core::name::check_label_name(&name) {
                 cx.error_spanned_by(&lit, format!("invalid label name \"{name}\": {reason}"));
             }
             name
         }
         None => {
             let name = snake_case(&ident.to_string());
-            if let Err(reason) = metrics_core::name::check_label_name(&name) {
+            if let Err(reason) = tally_core::name::check_label_name(&name) {
                 cx.error_spanned_by(
                     ident,
                     format!("the label name derived from the type, \"{name}\", is invalid: {reason}; set one with `#[label(name = \"...\")]`"),
@@ -99,6 +99,6 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     }
     let capacity = capacity.expect("checked");
     quote! {
-        #krate::__private::metrics_core::dynamic_label!(@impl #ident, name = #name, capacity = #capacity);
+        #krate::__private::tally_core::dynamic_label!(@impl #ident, name = #name, capacity = #capacity);
     }
 }

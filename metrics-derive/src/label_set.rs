@@ -39,7 +39,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
                     let name = match fattrs.string(&cx, "rename") {
                         Some(lit) => {
                             let name = lit.value();
-                            if let Err(reason) = metrics_core::name::check_label_name(&name) {
+                            if let Err(reason) = tally_core::name::check_label_name(&name) {
                                 cx.error_spanned_by(&lit, format!("invalid label name \"{name}\": {reason}"));
                             }
                             (name, quote!(#lit))
@@ -47,7 +47,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
                         None => {
                             let name = field.to_string();
                             let name = name.strip_prefix("r#").unwrap_or(&name).to_owned();
-                            if let Err(reason) = metrics_core::name::check_label_name(&name) {
+                            if let Err(reason) = tally_core::name::check_label_name(&name) {
                                 cx.error_spanned_by(
                                     field,
                                     format!("field `{name}` is not a valid label name: {reason}; rename it with `#[label(rename = \"...\")]`"),

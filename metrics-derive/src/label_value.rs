@@ -133,14 +133,14 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     let label_name = match &name_lit {
         Some(lit) => {
             let name = lit.value();
-            if let Err(reason) = metrics_core::name::check_label_name(&name) {
+            if let Err(reason) = tally_core::name::check_label_name(&name) {
                 cx.error_spanned_by(lit, format!("invalid label name \"{name}\": {reason}"));
             }
             name
         }
         None => {
             let name = snake_case(&ident.to_string());
-            if let Err(reason) = metrics_core::name::check_label_name(&name) {
+            if let Err(reason) = tally_core::name::check_label_name(&name) {
                 cx.error_spanned_by(
                     ident,
                     format!(

@@ -25,10 +25,10 @@ pub const RUSTC_VERSION: &str = match option_env!("TALLY_RUSTC_VERSION") {
 /// to `Result<(), RegistryError>` (`Err` if the name is taken).
 ///
 /// ```
-/// let registry = metrics_core::Registry::new();
-/// metrics_export::register_build_info!(&registry, "myapp").unwrap();
+/// let registry = tally_core::Registry::new();
+/// tally_export::register_build_info!(&registry, "myapp").unwrap();
 /// let mut text = Vec::new();
-/// metrics_export::encode(metrics_export::Format::OpenMetrics, &registry.snapshot(), &mut text);
+/// tally_export::encode(tally_export::Format::OpenMetrics, &registry.snapshot(), &mut text);
 /// let text = String::from_utf8(text).unwrap();
 /// assert!(text.contains("# TYPE myapp_build info\n"));
 /// assert!(text.contains(&format!(
@@ -71,8 +71,8 @@ macro_rules! register_build_info {
 /// Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use metrics_core::LabelDesc;
-    use metrics_core::{Desc, Info, Registry, RegistryError};
+    pub use tally_core::LabelDesc;
+    use tally_core::{Desc, Info, Registry, RegistryError};
 
     /// Registers an info family over static labels with one value each.
     pub fn register_info(
@@ -86,9 +86,9 @@ pub mod __private {
             name: name.to_owned(),
             label: String::new(),
             reason: match e {
-                metrics_core::InfoError::NotOneValue { .. } => "an info label has one value",
-                metrics_core::InfoError::Mismatched { .. } => "one value per label name",
-                metrics_core::InfoError::Dynamic { .. } => "an info label is not runtime-bounded",
+                tally_core::InfoError::NotOneValue { .. } => "an info label has one value",
+                tally_core::InfoError::Mismatched { .. } => "one value per label name",
+                tally_core::InfoError::Dynamic { .. } => "an info label is not runtime-bounded",
             },
         })?;
         registry.register(Desc::new(name, help), info).map(drop)
@@ -97,7 +97,7 @@ pub mod __private {
 
 #[cfg(test)]
 mod tests {
-    use metrics_core::{MetricKind, Registry};
+    use tally_core::{MetricKind, Registry};
 
     use crate::{encode, Format};
 

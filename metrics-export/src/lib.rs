@@ -1,4 +1,4 @@
-//! tally's exporters: encoders for a [`metrics_core::RegistrySnapshot`]
+//! tally's exporters: encoders for a [`tally_core::RegistrySnapshot`]
 //! (Prometheus text, OpenMetrics, protobuf with native histograms, JSON)
 //! and the ready HTTP handler that serves them; with the `push` feature,
 //! a push client for a Pushgateway, VictoriaMetrics or an OTLP receiver.

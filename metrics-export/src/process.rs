@@ -17,7 +17,7 @@
 
 use std::sync::Arc;
 
-use metrics_core::{
+use tally_core::{
     CollectError, Collected, Collector, Desc, LabelDesc, LabelSet, Metric, MetricKind, Registry,
     RegistryError, Series, Unit, Value,
 };
@@ -27,8 +27,8 @@ use metrics_core::{
 /// default, see [`ServerBuilder::process_metrics`](crate::ServerBuilder::process_metrics)).
 ///
 /// ```
-/// let registry = metrics_core::Registry::new();
-/// metrics_export::register_process_metrics(&registry).unwrap();
+/// let registry = tally_core::Registry::new();
+/// tally_export::register_process_metrics(&registry).unwrap();
 /// let names: Vec<String> = registry.snapshot().families.into_iter().map(|f| f.name).collect();
 /// if cfg!(target_os = "linux") {
 ///     assert!(names.contains(&"process_resident_memory_bytes".to_string()));

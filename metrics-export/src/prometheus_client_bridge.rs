@@ -13,13 +13,13 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! let registry = Arc::new(metrics_core::Registry::new());
+//! let registry = Arc::new(tally_core::Registry::new());
 //! let hits = registry
-//!     .register(metrics_core::Desc::new("hits_total", "Hits."), metrics_core::Counter::<()>::new())
+//!     .register(tally_core::Desc::new("hits_total", "Hits."), tally_core::Counter::<()>::new())
 //!     .unwrap();
 //! hits.add(2);
 //! let mut prom = prometheus_client::registry::Registry::default();
-//! prom.register_collector(Box::new(metrics_export::TallyCollector::new(registry)));
+//! prom.register_collector(Box::new(tally_export::TallyCollector::new(registry)));
 //! let mut text = String::new();
 //! prometheus_client::encoding::text::encode(&mut text, &prom).unwrap();
 //! assert!(text.contains("hits_total 2"));
@@ -27,10 +27,10 @@
 
 use std::sync::Arc;
 
-use metrics_core::{MetricKind, Registry, Value};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, NoLabelSet};
 use prometheus_client::metrics::MetricType;
+use tally_core::{MetricKind, Registry, Value};
 
 use crate::encode::buckets::Classic;
 

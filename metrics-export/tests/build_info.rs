@@ -4,9 +4,9 @@
 
 mod support;
 
-use metrics_core::Registry;
-use metrics_export::{encode, register_build_info, Format, RUSTC_VERSION};
 use support::{run_tool, script, skip_interop};
+use tally_core::Registry;
+use tally_export::{encode, register_build_info, Format, RUSTC_VERSION};
 
 fn registry() -> Registry {
     let registry = Registry::new();

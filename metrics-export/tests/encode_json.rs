@@ -5,9 +5,9 @@ mod support;
 
 use base64::Engine;
 use hdrhistogram::serialization::Deserializer;
-use metrics_export::{encode, Format};
 use serde_json::{json, Value as Json};
 use support::{fixture, get_latencies, Method, AWKWARD_HELP};
+use tally_export::{encode, Format};
 
 fn document() -> (support::Fixture, Json, String) {
     let f = fixture();
@@ -28,7 +28,7 @@ fn every_family_in_registration_order() {
         .families
         .iter()
         .map(|fam| {
-            let suffix = if fam.kind == metrics_core::MetricKind::Counter {
+            let suffix = if fam.kind == tally_core::MetricKind::Counter {
                 "_total"
             } else {
                 ""
@@ -141,7 +141,7 @@ fn histogram_statistics_and_hdr_payload() {
 
 #[test]
 fn empty_registry() {
-    let registry = metrics_core::Registry::new();
+    let registry = tally_core::Registry::new();
     let mut out = Vec::new();
     encode(Format::Json, &registry.snapshot(), &mut out);
     assert_eq!(

@@ -4,10 +4,10 @@
 
 mod support;
 
-use metrics_core::{Counter, Desc, Registry};
-use metrics_export::{encode, encode_with, process_start, EncodeOptions, Format};
 use support::expo::{check_histogram, families};
 use support::fixture;
+use tally_core::{Counter, Desc, Registry};
+use tally_export::{encode, encode_with, process_start, EncodeOptions, Format};
 
 const CREATED: f64 = 1_700_000_000.5;
 
@@ -219,9 +219,9 @@ fn an_over_long_exemplar_is_counted_not_exposed() {
     let c = registry
         .register(Desc::new("jobs_total", "Jobs."), Counter::<()>::new())
         .unwrap();
-    let before = metrics_core::exemplars_rejected();
+    let before = tally_core::exemplars_rejected();
     c.with(()).add_with_exemplar(2, &"f".repeat(121), "");
-    assert_eq!(metrics_core::exemplars_rejected(), before + 1);
+    assert_eq!(tally_core::exemplars_rejected(), before + 1);
     assert_eq!(c.get(), 2);
     assert!(!openmetrics(&registry, None).contains(" # {"));
 }

@@ -5,14 +5,14 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use metrics_core::{Desc, Histogram, HistogramConfig, Registry, RegistrySnapshot, Value};
-use metrics_export::proto::{self, MetricFamily, MetricType};
-use metrics_export::{
+use prost::Message;
+use support::{fixture, get_latencies, AWKWARD_HELP};
+use tally_core::{Desc, Histogram, HistogramConfig, Registry, RegistrySnapshot, Value};
+use tally_export::proto::{self, MetricFamily, MetricType};
+use tally_export::{
     encode, encode_protobuf, encode_protobuf_prost, encode_with, expand_native, native_schema,
     EncodeOptions, Format, ZERO_THRESHOLD,
 };
-use prost::Message;
-use support::{fixture, get_latencies, AWKWARD_HELP};
 
 fn decode_all(mut bytes: &[u8]) -> Vec<MetricFamily> {
     let mut families = Vec::new();
@@ -48,7 +48,7 @@ fn native_index(v: f64, schema: i32) -> i32 {
 }
 
 /// Native (index -> count) from the HDR cells, independently of the encoder.
-fn expected_native(h: &metrics_core::HistogramSnapshot) -> (u64, BTreeMap<i32, u64>) {
+fn expected_native(h: &tally_core::HistogramSnapshot) -> (u64, BTreeMap<i32, u64>) {
     let schema = native_schema(&h.config());
     let scale = h.config().scale_factor();
     let mut zero = 0;
@@ -64,7 +64,7 @@ fn expected_native(h: &metrics_core::HistogramSnapshot) -> (u64, BTreeMap<i32, u
     (zero, map)
 }
 
-fn check_native(h: &metrics_core::HistogramSnapshot, p: &proto::Histogram) {
+fn check_native(h: &tally_core::HistogramSnapshot, p: &proto::Histogram) {
     assert_eq!(p.schema, Some(native_schema(&h.config())));
     assert!(
         p.zero_threshold.unwrap() > 0.0,

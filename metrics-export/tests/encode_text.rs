@@ -4,10 +4,10 @@
 
 mod support;
 
-use metrics_core::{Counter, Desc, Histogram, HistogramConfig, LabelValue, Registry, Unit};
-use metrics_export::{encode, Format};
 use support::expo::{check_histogram, families, parse_sample};
 use support::{fixture, Method, AWKWARD_HELP};
+use tally_core::{Counter, Desc, Histogram, HistogramConfig, LabelValue, Registry, Unit};
+use tally_export::{encode, Format};
 
 fn text(registry: &Registry) -> String {
     let mut out = Vec::new();

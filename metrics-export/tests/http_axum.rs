@@ -7,8 +7,8 @@ mod http_support;
 use std::sync::Arc;
 
 use http_support::*;
-use metrics_core::{Counter, Desc, Registry};
-use metrics_export::{axum_router, Auth, Handler, HandlerConfig};
+use tally_core::{Counter, Desc, Registry};
+use tally_export::{axum_router, Auth, Handler, HandlerConfig};
 
 #[test]
 fn axum_router_serves_the_handler_next_to_application_routes() {

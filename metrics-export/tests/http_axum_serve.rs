@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use http_support::hostile::{try_get, Tally};
 use http_support::*;
-use metrics_core::{Counter, Desc, Registry};
-use metrics_export::{axum_router, serve_axum, Handler, ServeError, ServeOptions};
+use tally_core::{Counter, Desc, Registry};
+use tally_export::{axum_router, serve_axum, Handler, ServeError, ServeOptions};
 
 /// An application (`/hello`, `/slow` taking 30 s, and the metrics
 /// routes) served by `serve_axum` on its own runtime thread; `stop()`

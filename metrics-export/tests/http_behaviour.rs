@@ -11,11 +11,11 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use http_support::*;
-use metrics_core::{
+use tally_core::{
     CollectError, Collected, Computed, Counter, Desc, Histogram, HistogramConfig, LabelDesc,
     LabelSet, Metric, MetricKind, Registry, RegistryError,
 };
-use metrics_export::{Auth, Handler, HandlerConfig, Server, ServerHandle};
+use tally_export::{Auth, Handler, HandlerConfig, Server, ServerHandle};
 
 /// A registry with `demo_requests_total` = 7.
 fn demo_registry() -> Arc<Registry> {

@@ -9,8 +9,8 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use http_support::*;
-use metrics_core::{Desc, MetricKind, Registry};
-use metrics_export::{Handler, Server};
+use tally_core::{Desc, MetricKind, Registry};
+use tally_export::{Handler, Server};
 
 const SCRAPERS: usize = 50;
 const ROUNDS: usize = 6;

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use http_support::hostile::threads_named;
 use http_support::*;
-use metrics_core::{Counter, Desc, Registry};
-use metrics_export::{Handler, HandlerConfig, ServeError, Server, ServerBuilder, MAX_TIMEOUT};
+use tally_core::{Counter, Desc, Registry};
+use tally_export::{Handler, HandlerConfig, ServeError, Server, ServerBuilder, MAX_TIMEOUT};
 
 fn handler(config: HandlerConfig) -> Handler {
     let registry = Arc::new(Registry::new());
@@ -31,7 +31,7 @@ fn builder() -> ServerBuilder {
 }
 
 #[track_caller]
-fn assert_config_err(result: Result<metrics_export::ServerHandle, ServeError>, setting: &str) {
+fn assert_config_err(result: Result<tally_export::ServerHandle, ServeError>, setting: &str) {
     match result {
         Err(ServeError::Config { setting: s, .. }) if s == setting => {}
         Err(other) => panic!("{setting}: wrong error {other}"),

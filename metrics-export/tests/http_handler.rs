@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use hyper::http::{HeaderMap, HeaderValue, Method, StatusCode};
-use metrics_core::{Counter, Desc, Registry};
-use metrics_export::{Auth, Handler, HandlerConfig};
+use tally_core::{Counter, Desc, Registry};
+use tally_export::{Auth, Handler, HandlerConfig};
 
 #[test]
 fn handle_is_transport_agnostic() {

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use http_support::*;
-use metrics_core::{Computed, Counter, Desc, Registry};
-use metrics_export::{Handler, Server};
+use tally_core::{Computed, Counter, Desc, Registry};
+use tally_export::{Handler, Server};
 
 /// A registry with a counter and a computed gauge that counts its reads
 /// (one per snapshot).
@@ -107,7 +107,7 @@ fn head_through_the_server_has_get_headers_and_encodes_nothing() {
 #[test]
 fn head_through_the_axum_router_has_get_headers_and_encodes_nothing() {
     let (registry, reads) = registry();
-    let app: axum::Router = axum::Router::new().merge(metrics_export::axum_router(Arc::new(
+    let app: axum::Router = axum::Router::new().merge(tally_export::axum_router(Arc::new(
         Handler::new(registry).unwrap(),
     )));
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -124,7 +124,7 @@ fn head_through_the_axum_router_has_get_headers_and_encodes_nothing() {
             let stop = async move {
                 let _ = stopped.await;
             };
-            metrics_export::serve_axum(listener, app, Default::default(), stop)
+            tally_export::serve_axum(listener, app, Default::default(), stop)
                 .await
                 .unwrap();
         });

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use http_support::hostile::*;
-use metrics_core::{Counter, Desc, Registry};
-use metrics_export::{Handler, Server, ServerHandle, OVERFLOW_CONNECTIONS};
+use tally_core::{Counter, Desc, Registry};
+use tally_export::{Handler, Server, ServerHandle, OVERFLOW_CONNECTIONS};
 
 /// The default connection cap of the server.
 const MAX_CONNECTIONS: usize = 64;

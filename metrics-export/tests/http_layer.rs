@@ -12,8 +12,8 @@ use std::time::Duration;
 use axum::routing;
 use axum::Router;
 use http_support::*;
-use metrics_core::{dynamic_label, Registry};
-use metrics_export::{axum_router, encode, Format, Handler, HttpMetricsLayer};
+use tally_core::{dynamic_label, Registry};
+use tally_export::{axum_router, encode, Format, Handler, HttpMetricsLayer};
 
 fn app(layer: HttpMetricsLayer, registry: Arc<Registry>) -> Router {
     Router::new()

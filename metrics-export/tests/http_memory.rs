@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http_support::*;
-use metrics_core::{Desc, MetricKind, Registry};
-use metrics_export::{Handler, Server};
+use tally_core::{Desc, MetricKind, Registry};
+use tally_export::{Handler, Server};
 
 const CHILD_ENV: &str = "TALLY_HTTP_MEMORY_CHILD";
 

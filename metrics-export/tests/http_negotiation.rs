@@ -7,8 +7,8 @@ mod http_support;
 use std::sync::Arc;
 
 use http_support::*;
-use metrics_core::{Counter, Desc, Registry};
-use metrics_export::{Handler, Server};
+use tally_core::{Counter, Desc, Registry};
+use tally_export::{Handler, Server};
 
 /// Prometheus 3.x releases, default scrape protocols.
 const PROMETHEUS_3: &str = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.3,text/plain;version=0.0.4;q=0.2,*/*;q=0.1";

@@ -5,8 +5,8 @@ mod http_support;
 use std::net::SocketAddr;
 
 use http_support::get;
-use metrics_core::{Counter, Desc, Registry};
-use metrics_export::{serve, ServeError, DEFAULT_ADDR};
+use tally_core::{Counter, Desc, Registry};
+use tally_export::{serve, ServeError, DEFAULT_ADDR};
 
 #[test]
 fn serve_exposes_the_global_registry_once() {
@@ -43,12 +43,12 @@ fn the_default_address_is_loopback() {
 fn bind_errors_are_reported() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap();
-    let handler = metrics_export::Handler::with_config(
+    let handler = tally_export::Handler::with_config(
         std::sync::Arc::new(Registry::new()),
         Default::default(),
     )
     .unwrap();
-    let err = metrics_export::Server::builder()
+    let err = tally_export::Server::builder()
         .bind(addr)
         .handler(handler)
         .start()

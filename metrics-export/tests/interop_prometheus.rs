@@ -14,9 +14,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use metrics_export::{encode, Format};
 use serde_json::Value as Json;
 use support::{fixture, get_latencies, skip_interop};
+use tally_export::{encode, Format};
 
 /// Kills the Prometheus this test started (and only it) when dropped.
 struct Server(Child, std::path::PathBuf);

@@ -6,8 +6,8 @@
 
 mod support;
 
-use metrics_export::{encode, Format};
 use support::{fixture, run_tool, skip_interop};
+use tally_export::{encode, Format};
 
 #[test]
 fn promtool_accepts_text_format_without_lint_problems() {

@@ -8,11 +8,11 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use metrics_core::{MetricKind, Value};
-use metrics_export::{
+use support::{fixture, run_tool, script, skip_interop, Method, Weird, AWKWARD_HELP, QUANTILES};
+use tally_core::{MetricKind, Value};
+use tally_export::{
     bucket_bounds, encode_with, quantile_family_name, quantile_value, EncodeOptions, Format,
 };
-use support::{fixture, run_tool, script, skip_interop, Method, Weird, AWKWARD_HELP, QUANTILES};
 
 /// (sample name, sorted labels) -> value.
 type Samples = BTreeMap<(String, Vec<(String, String)>), f64>;
@@ -42,7 +42,7 @@ fn key(name: String, mut labels: Vec<(String, String)>) -> (String, Vec<(String,
 }
 
 /// What the parser should find, computed from the snapshot.
-fn expected(snapshot: &metrics_core::RegistrySnapshot) -> Samples {
+fn expected(snapshot: &tally_core::RegistrySnapshot) -> Samples {
     let mut want = Samples::new();
     let le = |b: f64| {
         let s = format!("{b:?}");

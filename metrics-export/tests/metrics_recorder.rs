@@ -7,9 +7,9 @@
 
 mod support;
 
-use metrics_core::{FamilySnapshot, Registry, RegistrySnapshot, Value};
-use metrics_export::{encode, DroppedReason, Format, TallyRecorder};
 use support::{run_tool, skip_interop};
+use tally_core::{FamilySnapshot, Registry, RegistrySnapshot, Value};
+use tally_export::{encode, DroppedReason, Format, TallyRecorder};
 
 fn leaked_registry() -> &'static Registry {
     Box::leak(Box::default())
@@ -53,7 +53,7 @@ fn metrics_process_reports_into_the_registry() {
     assert!(start > 1.6e9, "start time {start}");
     // A counter named `..._total` is exposed as a counter.
     let cpu = family(&snapshot, "process_cpu_seconds");
-    assert_eq!(cpu.kind, metrics_core::MetricKind::Counter);
+    assert_eq!(cpu.kind, tally_core::MetricKind::Counter);
     for reason in [
         DroppedReason::InvalidName,
         DroppedReason::Refused,

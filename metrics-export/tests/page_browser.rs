@@ -7,11 +7,11 @@ mod page_support;
 
 use std::time::Duration;
 
-use metrics_core::{RegistrySnapshot, Value};
-use metrics_export::quantile_value;
 use page_support::demo::{Demo, Route};
 use page_support::{artifacts_dir, skip_browser, Browser};
 use serde_json::{json, Value as Json};
+use tally_core::{RegistrySnapshot, Value};
+use tally_export::quantile_value;
 
 /// Every card: family, kind, charts, shown values (`data-role` and
 /// `data-q` elements: raw value and text), visibility, legend.
@@ -60,7 +60,7 @@ fn page_names(snapshot: &RegistrySnapshot) -> Vec<String> {
         .families
         .iter()
         .map(|f| match f.kind {
-            metrics_core::MetricKind::Counter => format!("{}_total", f.name),
+            tally_core::MetricKind::Counter => format!("{}_total", f.name),
             _ => f.name.clone(),
         })
         .collect()
@@ -119,7 +119,7 @@ fn the_page_charts_every_family_with_the_registry_numbers() {
     let legend = latency["legend"].as_str().unwrap();
     let route = [Route::Items, Route::Slow]
         .into_iter()
-        .find(|r| legend.contains(<Route as metrics_core::LabelValue>::VALUES[*r as usize]))
+        .find(|r| legend.contains(<Route as tally_core::LabelValue>::VALUES[*r as usize]))
         .unwrap_or_else(|| panic!("legend {legend:?}"));
     let series = demo.stats.latency.with(route).snapshot();
     for (q, key) in [(0.5, "p50"), (0.9, "p90"), (0.99, "p99")] {

@@ -6,8 +6,8 @@ mod http_support;
 use std::sync::Arc;
 
 use http_support::*;
-use metrics_core::{Counter, Desc, Registry};
-use metrics_export::{
+use tally_core::{Counter, Desc, Registry};
+use tally_export::{
     Auth, Handler, HandlerConfig, PagePathError, Server, ServerHandle, PAGE_JSON_PATH, PAGE_PATH,
 };
 
@@ -123,7 +123,7 @@ fn the_axum_router_serves_the_page_and_leaves_the_index_to_the_app() {
     let handler = Arc::new(Handler::new(registry).unwrap());
     let app: axum::Router = axum::Router::new()
         .route("/", axum::routing::get(|| async { "the app's own index" }))
-        .merge(metrics_export::axum_router(handler));
+        .merge(tally_export::axum_router(handler));
     let server = Serving::start(app);
     let addr = server.addr;
     assert!(get(addr, PAGE_PATH, &[]).text().contains("tallyPage"));

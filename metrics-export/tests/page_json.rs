@@ -4,12 +4,12 @@
 
 mod support;
 
-use metrics_core::{
+use serde_json::Value as Json;
+use tally_core::{
     Counter, Desc, Histogram, HistogramConfig, Registry, RegistrySnapshot, Value, Window,
     WindowedHistogram,
 };
-use metrics_export::{encode_page_json, page_quantiles, quantile_value, PAGE_QUANTILES};
-use serde_json::Value as Json;
+use tally_export::{encode_page_json, page_quantiles, quantile_value, PAGE_QUANTILES};
 
 fn page_json(snapshot: &RegistrySnapshot) -> Json {
     let mut out = Vec::new();
@@ -153,7 +153,7 @@ fn windowed_histograms_are_summaries_and_counters_carry_total() {
     let window = registry
         .register(
             Desc::new("recent_latency", "Over the last minute.")
-                .with_unit(metrics_core::Unit::SECONDS),
+                .with_unit(tally_core::Unit::SECONDS),
             WindowedHistogram::<()>::new(
                 Window::new(std::time::Duration::from_secs(60), 6).unwrap(),
                 HistogramConfig::seconds(),

@@ -8,9 +8,9 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use metrics_core::{Registry, RegistrySnapshot};
-use metrics_export::{encode, register_process_metrics, Format, Handler, Server};
 use support::{run_tool, skip_interop};
+use tally_core::{Registry, RegistrySnapshot};
+use tally_export::{encode, register_process_metrics, Format, Handler, Server};
 
 fn value(snapshot: &RegistrySnapshot, name: &str) -> f64 {
     let family = snapshot
@@ -135,7 +135,7 @@ fn values_match_this_process() {
         started <= now && started > now - 600.0,
         "start {started}, now {now}"
     );
-    assert_eq!(Some(started), metrics_export::process_start_time());
+    assert_eq!(Some(started), tally_export::process_start_time());
 }
 
 #[test]

@@ -8,12 +8,12 @@ mod support;
 
 use std::sync::Arc;
 
-use metrics_core::{
-    dynamic_label, Counter, Desc, FloatGauge, Gauge, Histogram, HistogramConfig, Registry, Unit,
-};
-use metrics_export::TallyCollector;
 use prometheus_client::metrics::counter::Counter as PromCounter;
 use support::{run_tool, skip_interop};
+use tally_core::{
+    dynamic_label, Counter, Desc, FloatGauge, Gauge, Histogram, HistogramConfig, Registry, Unit,
+};
+use tally_export::TallyCollector;
 
 dynamic_label!(Tenant, name = "tenant", capacity = 2);
 

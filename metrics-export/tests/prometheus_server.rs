@@ -24,9 +24,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use http_support::get;
-use metrics_core::{Counter, Desc, Histogram, HistogramConfig, Registry, Unit};
-use metrics_export::{Handler, Server, ServerHandle};
 use serde_json::Value;
+use tally_core::{Counter, Desc, Histogram, HistogramConfig, Registry, Unit};
+use tally_export::{Handler, Server, ServerHandle};
 
 /// How long Prometheus gets to start, scrape and answer, per test.
 const DEADLINE: Duration = Duration::from_secs(60);

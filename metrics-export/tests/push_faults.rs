@@ -13,9 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use metrics_core::{Counter, Desc, Registry};
-use metrics_export::{Otlp, PushConfigError, PushError, Pusher, Pushgateway, VictoriaMetrics};
 use push_support::{free_port, wait_for, Mode, Receiver};
+use tally_core::{Counter, Desc, Registry};
+use tally_export::{Otlp, PushConfigError, PushError, Pusher, Pushgateway, VictoriaMetrics};
 
 /// A registry with `fault_events_total` and its handle.
 fn registry() -> (Arc<Registry>, Arc<Counter>) {
@@ -69,7 +69,7 @@ fn sample(body: &[u8], series: &str) -> Option<u64> {
 /// The pusher's own count of `outcome` pushes, read from the registry.
 fn pushes(registry: &Registry, outcome: &str) -> u64 {
     let mut text = Vec::new();
-    metrics_export::encode_prometheus_text(&registry.snapshot(), &mut text);
+    tally_export::encode_prometheus_text(&registry.snapshot(), &mut text);
     sample(
         &text,
         &format!(r#"tally_push_total{{target="victoriametrics",outcome="{outcome}"}}"#),

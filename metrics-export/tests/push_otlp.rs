@@ -18,15 +18,15 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use metrics_core::{
-    Counter, Desc, FloatCounter, Gauge, Histogram, HistogramConfig, LabelValue, Registry, Unit,
-    Window, WindowedHistogram,
-};
-use metrics_export::otlp_proto::{ExportMetricsPartialSuccess, ExportMetricsServiceResponse};
-use metrics_export::{Otlp, OtlpHistograms, PushError, Pusher};
 use prost::Message;
 use push_support::{skip, Mode, Receiver};
 use serde_json::Value;
+use tally_core::{
+    Counter, Desc, FloatCounter, Gauge, Histogram, HistogramConfig, LabelValue, Registry, Unit,
+    Window, WindowedHistogram,
+};
+use tally_export::otlp_proto::{ExportMetricsPartialSuccess, ExportMetricsServiceResponse};
+use tally_export::{Otlp, OtlpHistograms, PushError, Pusher};
 
 /// Decodes the request in argv[1] with opentelemetry-proto and prints the
 /// parts the test checks as JSON.
@@ -402,7 +402,7 @@ fn partial_success_is_reported_and_counted() {
     assert_eq!(partial.rejected_data_points, 3);
     assert_eq!(partial.error_message, "3 points out of order");
     let mut text = Vec::new();
-    metrics_export::encode_prometheus_text(&registry.snapshot(), &mut text);
+    tally_export::encode_prometheus_text(&registry.snapshot(), &mut text);
     let text = String::from_utf8(text).unwrap();
     assert!(
         text.contains(r#"tally_push_total{region="eu-1",target="otlp",outcome="partial"} 1"#),

@@ -13,9 +13,9 @@ mod push_support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use metrics_core::{Counter, Desc, Gauge, Histogram, HistogramConfig, Registry, Unit};
-use metrics_export::{PushFormat, PushMethod, Pusher, Pushgateway};
 use push_support::{binary, free_port, http_get, skip, temp_dir, wait_for, Process};
+use tally_core::{Counter, Desc, Gauge, Histogram, HistogramConfig, Registry, Unit};
+use tally_export::{PushFormat, PushMethod, Pusher, Pushgateway};
 
 const BOUNDS: &[f64] = &[0.1, 0.2, 0.5, 1.0];
 

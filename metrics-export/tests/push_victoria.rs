@@ -20,10 +20,10 @@ use std::fs;
 use std::sync::Arc;
 use std::time::Duration;
 
-use metrics_core::{Counter, Desc, Histogram, HistogramConfig, Registry, Unit};
-use metrics_export::{Handler, Pusher, Server, VictoriaMetrics};
 use push_support::{binary, free_port, http_get, skip, temp_dir, url_encode, wait_for, Process};
 use serde_json::Value;
+use tally_core::{Counter, Desc, Histogram, HistogramConfig, Registry, Unit};
+use tally_export::{Handler, Pusher, Server, VictoriaMetrics};
 
 const BOUNDS: &[f64] = &[0.1, 0.2, 0.5, 1.0];
 const QUANTILES: &[f64] = &[0.5, 0.99];

@@ -20,7 +20,7 @@
 //! series once something resolved to it.
 //!
 //! ```
-//! use metrics_core::{dynamic_label, Counter, Registry, Desc};
+//! use tally_core::{dynamic_label, Counter, Registry, Desc};
 //! dynamic_label!(
 //!     /// The customer a request is for.
 //!     pub Tenant, name = "tenant", capacity = 2
@@ -148,7 +148,7 @@ pub const fn __placeholders<const M: usize>() -> [&'static str; M] {
 /// behaviour.
 ///
 /// ```
-/// metrics_core::dynamic_label!(
+/// tally_core::dynamic_label!(
 ///     /// An upstream host.
 ///     pub Upstream, name = "upstream", capacity = 16
 /// );
@@ -201,6 +201,7 @@ macro_rules! dynamic_label {
             static HASHED: [Slot; BUCKETS] = [Slot::EMPTY; BUCKETS];
             static TABLE: DynamicValues = DynamicValues::__new($name, &BY_ORDINAL, &HASHED);
 
+            #[diagnostic::do_not_recommend]
             impl $crate::LabelValue for $ty {
                 const NAME: &'static ::core::primitive::str = $name;
                 const VALUES: &'static [&'static ::core::primitive::str] =

@@ -59,6 +59,7 @@ impl Collector for OverflowTelemetry {
 #[derive(Clone, Copy)]
 pub(crate) struct Reason(Rejection);
 
+#[diagnostic::do_not_recommend]
 impl LabelValue for Reason {
     const NAME: &'static str = "reason";
     const VALUES: &'static [&'static str] = &[

@@ -68,7 +68,7 @@ impl Block for SeriesTable {
 /// `24 * H + (H + 1) * S * (24 + 128 * ceil((P + 1) / 16) + 256 * P)`
 ///
 /// ```
-/// use metrics_core::Histogram;
+/// use tally_core::Histogram;
 /// use std::time::Duration;
 /// let latency: Histogram = Histogram::new();
 /// latency.record_duration(Duration::from_micros(250));

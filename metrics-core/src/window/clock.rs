@@ -82,7 +82,7 @@ fn coarse_now() -> u64 {
 /// (more if that thread is starved) to the previous time bucket.
 ///
 /// ```
-/// use metrics_core::{RecentClock, Window, WindowedCounter};
+/// use tally_core::{RecentClock, Window, WindowedCounter};
 /// let clock = RecentClock::start().expect("the clock thread started");
 /// let recent = WindowedCounter::<(), _>::with_clock(Window::default(), clock);
 /// recent.inc();

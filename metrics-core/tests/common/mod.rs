@@ -2,7 +2,7 @@
 //! from `metrics-derive`, which depends on nothing here).
 #![allow(dead_code)]
 
-use metrics_core::LabelValue;
+use tally_core::LabelValue;
 
 /// Declares a fieldless enum and its `LabelValue` impl.
 macro_rules! label_enum {

@@ -7,7 +7,7 @@ use syn::{
     Data, DeriveInput, Expr, Fields, GenericArgument, Ident, LitInt, LitStr, PathArguments, Type,
 };
 
-use metrics_core::MetricKind;
+use tally_core::MetricKind;
 
 use crate::attr::{doc_text, Attrs};
 use crate::ctxt::Ctxt;

@@ -15,8 +15,8 @@ use syn::{Expr, ExprLit, Lit, LitInt};
 use super::ast::{Field, Input, Kind};
 use super::duration::parse_nanos;
 use crate::ctxt::Ctxt;
-use metrics_core::name::{self, UnitError};
-use metrics_core::{HistogramConfig, HistogramConfigError, MetricKind, Window, WindowError};
+use tally_core::name::{self, UnitError};
+use tally_core::{HistogramConfig, HistogramConfigError, MetricKind, Window, WindowError};
 
 /// The series budget of a field without `max_series`: generous for a
 /// dashboard, small enough that a mistaken label cannot take a process's

@@ -18,7 +18,7 @@
 //! (as `hdrhistogram`'s `count_between` does), so it may include values
 //! up to one cell width (the configured precision) above `b`.
 
-use metrics_core::{HistogramConfig, HistogramSnapshot, Unit};
+use tally_core::{HistogramConfig, HistogramSnapshot, Unit};
 
 use super::number::write_canonical;
 
@@ -186,7 +186,7 @@ mod tests {
 
     #[test]
     fn bounds_below_zero_count_nothing_and_the_rest_are_cumulative() {
-        let h = metrics_core::Histogram::<()>::with_config(
+        let h = tally_core::Histogram::<()>::with_config(
             HistogramConfig::raw(1, 1000).buckets(&[-2.0, -1.0, 3.0, 10.0, 2000.0]),
         )
         .unwrap();

@@ -4,7 +4,7 @@
 //! and, for native histograms, `Histogram.exemplars`). Prometheus text
 //! 0.0.4 and JSON have no place for them.
 
-use metrics_core::Exemplar;
+use tally_core::Exemplar;
 
 use super::escape::label_value;
 use super::number::write_f64;

@@ -94,7 +94,7 @@ impl Format {
     /// here, gets Prometheus text 0.0.4, which every scraper understands.
     ///
     /// ```
-    /// use metrics_export::{Format, CONTENT_TYPE_OPENMETRICS};
+    /// use tally_export::{Format, CONTENT_TYPE_OPENMETRICS};
     /// // Prometheus 3.x, default scrape protocols.
     /// let accept = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,\
     ///     application/openmetrics-text;version=0.0.1;q=0.4,\

@@ -32,9 +32,9 @@
 
 use base64::Engine;
 use hdrhistogram::serialization::{Serializer as _, V2Serializer};
-use metrics_core::{HistogramSnapshot, MetricKind, RegistrySnapshot, Value};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
+use tally_core::{HistogramSnapshot, MetricKind, RegistrySnapshot, Value};
 
 use super::plan::Plan;
 use super::quantiles::quantile_value;

@@ -9,7 +9,7 @@
 //! current series is kept: a histogram's many lines, or the next series
 //! (usually differing in its last label only), reuse most of it.
 
-use metrics_core::LabelDesc;
+use tally_core::LabelDesc;
 
 use super::escape::label_value;
 
@@ -58,7 +58,7 @@ impl<'a> Labels<'a> {
     /// The label writer, with the escaped constant labels, set to an
     /// unlabeled family.
     pub(crate) fn new(consts: &'a [u8]) -> Self {
-        let desc = <() as metrics_core::LabelSet>::DESC;
+        let desc = <() as tally_core::LabelSet>::DESC;
         let mut labels = Labels {
             consts,
             desc,

@@ -66,7 +66,7 @@ pub use protobuf::encode_protobuf;
 pub use protobuf_prost::encode_protobuf_prost;
 pub use quantiles::{quantile_family_name, quantile_value};
 
-use metrics_core::RegistrySnapshot;
+use tally_core::RegistrySnapshot;
 
 /// Appends the encoding of `snapshot` in `format` to `out`, with the
 /// default [`EncodeOptions`].

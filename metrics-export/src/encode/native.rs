@@ -13,7 +13,7 @@
 //!   zero is what makes Prometheus 2.42 recognize a histogram without
 //!   buckets (e.g. empty) as native.
 
-use metrics_core::{HistogramConfig, HistogramSnapshot};
+use tally_core::{HistogramConfig, HistogramSnapshot};
 
 /// The zero bucket's width: 2^-128, Prometheus' default.
 pub const ZERO_THRESHOLD: f64 = 2.938_735_877_055_719e-39;

@@ -1,7 +1,7 @@
 //! OpenMetrics 1.0 text: the text walker in its OpenMetrics dialect,
 //! closed by `# EOF`, with `_created` from [`EncodeOptions`].
 
-use metrics_core::RegistrySnapshot;
+use tally_core::RegistrySnapshot;
 
 use super::options::EncodeOptions;
 use super::text::{encode_text, Dialect};

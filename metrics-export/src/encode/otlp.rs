@@ -25,8 +25,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use metrics_core::{FamilySnapshot, HistogramSnapshot, MetricKind, RegistrySnapshot, Unit, Value};
 use prost::Message;
+use tally_core::{FamilySnapshot, HistogramSnapshot, MetricKind, RegistrySnapshot, Unit, Value};
 
 use super::buckets::Classic;
 use super::native::{native_buckets_into, native_schema, Bounds, NativeBuckets};

@@ -27,7 +27,7 @@
 //!
 //! [`quantile_value`]: super::quantile_value
 
-use metrics_core::{HistogramSnapshot, LabelDesc, MetricKind, RegistrySnapshot, Value};
+use tally_core::{HistogramSnapshot, LabelDesc, MetricKind, RegistrySnapshot, Value};
 
 use super::number::{write_f64, write_i64, write_u64};
 

@@ -22,11 +22,11 @@
 
 use std::borrow::Cow;
 
-use metrics_core::{
+use tally_core::{
     FamilySnapshot, HistogramConfig, HistogramSnapshot, LabelDesc, MetricKind, Series, Value,
 };
 
-use metrics_core::name;
+use tally_core::name;
 
 use super::quantiles::{quantile_family_name, quantiles, summary_quantiles};
 

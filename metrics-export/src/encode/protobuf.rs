@@ -19,7 +19,7 @@
 //! Prometheus without native histograms still gets buckets. Opt-in
 //! quantiles become a separate `SUMMARY` family, as in the text formats.
 
-use metrics_core::{Exemplar, HistogramSnapshot, LabelDesc, MetricKind, RegistrySnapshot, Value};
+use tally_core::{Exemplar, HistogramSnapshot, LabelDesc, MetricKind, RegistrySnapshot, Value};
 
 use super::buckets::Classic;
 use super::exemplars;

@@ -4,8 +4,8 @@
 //! [`encode_protobuf`](super::encode_protobuf) writes the same bytes
 //! directly (the tests check they are identical).
 
-use metrics_core::{Exemplar, HistogramSnapshot, MetricKind, RegistrySnapshot};
 use prost::Message;
+use tally_core::{Exemplar, HistogramSnapshot, MetricKind, RegistrySnapshot};
 
 use super::buckets::Classic;
 use super::exemplars;

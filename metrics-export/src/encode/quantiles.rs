@@ -11,12 +11,12 @@
 //! A summary, rather than gauges, because `quantile` is the label name
 //! promtool's lint and OpenMetrics parsers reserve for summaries.
 
-use metrics_core::{HistogramConfig, HistogramSnapshot, Unit, DEFAULT_SUMMARY_QUANTILES};
+use tally_core::{HistogramConfig, HistogramSnapshot, Unit, DEFAULT_SUMMARY_QUANTILES};
 
 /// The name of the summary family of a histogram family `name`.
 pub fn quantile_family_name(name: &str, unit: Option<Unit>) -> String {
     if let Some(unit) = unit {
-        if let Some(stem) = metrics_core::name::unit_stem(name, unit.as_str()) {
+        if let Some(stem) = tally_core::name::unit_stem(name, unit.as_str()) {
             return format!("{stem}_quantiles_{}", unit.as_str());
         }
     }

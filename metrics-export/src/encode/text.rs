@@ -1,7 +1,7 @@
 //! The two text formats, Prometheus 0.0.4 and OpenMetrics 1.0, written
 //! by one walker over the snapshot; [`Dialect`] holds what differs.
 
-use metrics_core::{HistogramSnapshot, MetricKind, RegistrySnapshot, Value};
+use tally_core::{HistogramSnapshot, MetricKind, RegistrySnapshot, Value};
 
 use super::buckets::Classic;
 use super::escape::{help_openmetrics, help_text};
@@ -29,7 +29,7 @@ pub(crate) enum Dialect {
 #[derive(Default)]
 struct Scratch<'a> {
     classic: Classic,
-    exemplars: Vec<Option<&'a metrics_core::Exemplar>>,
+    exemplars: Vec<Option<&'a tally_core::Exemplar>>,
     quantile_strs: Vec<u8>,
     quantile_ends: Vec<usize>,
 }

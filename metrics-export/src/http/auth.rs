@@ -14,7 +14,7 @@ use subtle::ConstantTimeEq;
 /// comparison of unequal-length strings).
 ///
 /// ```
-/// use metrics_export::Auth;
+/// use tally_export::Auth;
 /// let auth = Auth::bearer("s3cret").with_basic("prometheus", "hunter2");
 /// assert!(auth.accepts(Some("Bearer s3cret")));
 /// assert!(auth.accepts(Some("Basic cHJvbWV0aGV1czpodW50ZXIy")));

@@ -30,8 +30,8 @@ use super::server::{Options, ServeError, MAX_TIMEOUT};
 ///
 /// ```
 /// use std::sync::Arc;
-/// use metrics_export::{axum_router, Handler};
-/// let registry = Arc::new(metrics_core::Registry::new());
+/// use tally_export::{axum_router, Handler};
+/// let registry = Arc::new(tally_core::Registry::new());
 /// let app: axum::Router = axum::Router::new()
 ///     .merge(axum_router(Arc::new(Handler::new(registry).unwrap())));
 /// ```
@@ -159,8 +159,8 @@ impl ServeOptions {
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// use std::sync::Arc;
-/// use metrics_export::{axum_router, serve_axum, Handler, ServeOptions};
-/// let registry = Arc::new(metrics_core::Registry::new());
+/// use tally_export::{axum_router, serve_axum, Handler, ServeOptions};
+/// let registry = Arc::new(tally_core::Registry::new());
 /// let app = axum::Router::new().merge(axum_router(Arc::new(Handler::new(registry)?)));
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 /// let ctrl_c = async { let _ = tokio::signal::ctrl_c().await; };

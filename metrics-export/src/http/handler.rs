@@ -10,7 +10,7 @@ use hyper::http::header::{
     RETRY_AFTER, VARY, WWW_AUTHENTICATE,
 };
 use hyper::http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
-use metrics_core::{Registry, RegistryError};
+use tally_core::{Registry, RegistryError};
 
 use super::auth::Auth;
 use super::coalesce::{Budget, Flights, Variant};
@@ -61,7 +61,7 @@ impl From<Arc<Registry>> for RegistrySource {
 /// How a [`Handler`] serves: authentication, scrape cap, self-telemetry.
 ///
 /// ```
-/// use metrics_export::{Auth, HandlerConfig};
+/// use tally_export::{Auth, HandlerConfig};
 /// let config = HandlerConfig::default().auth(Auth::bearer("s3cret")).max_concurrent_scrapes(2);
 /// ```
 #[derive(Clone, Debug)]
@@ -231,6 +231,7 @@ impl Handler {
     }
 
     /// The live page's path and its JSON's, unless disabled.
+    #[cfg(feature = "axum")]
     pub(crate) fn page_paths(&self) -> Option<(&str, &str)> {
         self.config
             .page

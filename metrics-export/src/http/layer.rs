@@ -38,18 +38,18 @@ use axum::extract::MatchedPath;
 use bytes::Buf;
 use http_body::{Body, Frame, SizeHint};
 use hyper::http::{Method, Request, Response};
-use metrics_core::{
+use pin_project_lite::pin_project;
+use tally_core::{
     Collector, Counter, Desc, DynamicLabel, DynamicLabelError, Gauge, Histogram, HistogramConfig,
     HistogramConfigError, LabelValue, Metric, Registry, RegistryError, Unit,
 };
-use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 
-metrics_core::dynamic_label!(
+tally_core::dynamic_label!(
     /// The default route label of [`HttpMetricsLayer`]: axum's matched
     /// route template, up to 64 routes (plus `unmatched`, which takes one
     /// place, and the counted overflow value). Declare your own with
-    /// [`dynamic_label!`](metrics_core::dynamic_label!) (`name = "route"`)
+    /// [`dynamic_label!`](tally_core::dynamic_label!) (`name = "route"`)
     /// for another capacity.
     pub Route, name = "route", capacity = 64
 );
@@ -108,6 +108,7 @@ impl HttpMethod {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl LabelValue for HttpMethod {
     const NAME: &'static str = "method";
     const VALUES: &'static [&'static str] = &[
@@ -160,6 +161,7 @@ impl StatusClass {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl LabelValue for StatusClass {
     const NAME: &'static str = "status";
     const VALUES: &'static [&'static str] = &["1xx", "2xx", "3xx", "4xx", "5xx"];
@@ -248,7 +250,7 @@ impl<R: DynamicLabel> Collector for HttpMetrics<R> {
 /// and the request and response body sizes) for every request of the
 /// service it wraps. `R` is the
 /// route label: [`Route`] (64 routes) by default, or any
-/// [`dynamic_label!`](metrics_core::dynamic_label!) type for another
+/// [`dynamic_label!`](tally_core::dynamic_label!) type for another
 /// capacity. Cloning it is cheap (the families are shared).
 ///
 /// Apply it with [`axum::Router::layer`], *last*: axum gives a layer the
@@ -259,8 +261,8 @@ impl<R: DynamicLabel> Collector for HttpMetrics<R> {
 /// ```
 /// use std::sync::Arc;
 /// use axum::{routing::get, Router};
-/// use metrics_core::Registry;
-/// use metrics_export::{axum_router, Handler, HttpMetricsLayer};
+/// use tally_core::Registry;
+/// use tally_export::{axum_router, Handler, HttpMetricsLayer};
 ///
 /// let registry = Arc::new(Registry::new());
 /// let http = HttpMetricsLayer::new(&registry).unwrap();

@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use hyper::body::Incoming;
 use hyper::http::{Request, Response};
-use metrics_core::{Registry, RegistryError};
+use tally_core::{Registry, RegistryError};
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::watch;
 
@@ -80,7 +80,7 @@ pub enum ServeError {
 /// [`ServerHandle::detach`]).
 ///
 /// ```no_run
-/// let server = metrics_export::serve("127.0.0.1:9464").unwrap();
+/// let server = tally_export::serve("127.0.0.1:9464").unwrap();
 /// println!("metrics at http://{}/metrics", server.local_addr());
 /// ```
 pub fn serve(addr: impl ToSocketAddrs) -> Result<ServerHandle, ServeError> {
@@ -103,8 +103,8 @@ impl Server {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use metrics_export::{Handler, Server};
-    /// let registry = Arc::new(metrics_core::Registry::new());
+    /// use tally_export::{Handler, Server};
+    /// let registry = Arc::new(tally_core::Registry::new());
     /// let server = Server::builder()
     ///     .bind("127.0.0.1:0")
     ///     .handler(Handler::new(registry).unwrap())

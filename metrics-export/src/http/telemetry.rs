@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use metrics_core::{
+use tally_core::{
     Counter, Desc, Gauge, Histogram, HistogramConfig, LabelValue, Registry, RegistryError,
     RegistrySnapshot, Unit,
 };
@@ -40,6 +40,7 @@ impl From<Format> for ScrapeFormat {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl LabelValue for ScrapeFormat {
     const NAME: &'static str = "format";
     const VALUES: &'static [&'static str] = &["prometheus_text", "openmetrics", "protobuf", "json"];
@@ -73,6 +74,7 @@ pub(crate) enum ScrapeOutcome {
     Failed,
 }
 
+#[diagnostic::do_not_recommend]
 impl LabelValue for ScrapeOutcome {
     const NAME: &'static str = "code";
     const VALUES: &'static [&'static str] = &["200", "401", "503", "500"];

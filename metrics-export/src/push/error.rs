@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use metrics_core::RegistryError;
+use tally_core::RegistryError;
 
 /// A push configuration that cannot work: reported by the builders,
 /// before anything is sent.

@@ -16,8 +16,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use metrics_core::Registry;
 use prost::Message;
+use tally_core::Registry;
 use tokio::sync::{mpsc, watch};
 use tokio::time::{sleep, sleep_until, Instant};
 
@@ -63,8 +63,8 @@ impl Pusher {
     /// ```no_run
     /// use std::sync::Arc;
     /// use std::time::Duration;
-    /// use metrics_export::{Otlp, Pusher};
-    /// let registry = Arc::new(metrics_core::Registry::new());
+    /// use tally_export::{Otlp, Pusher};
+    /// let registry = Arc::new(tally_core::Registry::new());
     /// let target = Otlp::new("http://127.0.0.1:4318").unwrap().service_name("checkout");
     /// let pusher = Pusher::builder(registry, target)
     ///     .interval(Some(Duration::from_secs(10)))

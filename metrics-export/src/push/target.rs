@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use metrics_core::RegistrySnapshot;
+use tally_core::RegistrySnapshot;
 
 use super::error::PushConfigError;
 use super::grouping::{grouping_path, percent_encode, valid_label_name};

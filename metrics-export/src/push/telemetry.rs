@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use metrics_core::{Counter, Desc, Gauge, LabelValue, Registry, RegistryError, Unit};
+use tally_core::{Counter, Desc, Gauge, LabelValue, Registry, RegistryError, Unit};
 
 use super::error::PushError;
 use super::target::Target;
@@ -37,6 +37,7 @@ impl TargetKind {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl LabelValue for TargetKind {
     const NAME: &'static str = "target";
     const VALUES: &'static [&'static str] = &["pushgateway", "victoriametrics", "otlp"];
@@ -84,6 +85,7 @@ impl Outcome {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl LabelValue for Outcome {
     const NAME: &'static str = "outcome";
     const VALUES: &'static [&'static str] = &[

@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, RwLock};
 
 use metrics::{CounterFn, GaugeFn, HistogramFn, Key, Unit};
-use metrics_core::dynamic_label::{DynamicValues, OVERFLOW_VALUE};
-use metrics_core::{
+use tally_core::dynamic_label::{DynamicValues, OVERFLOW_VALUE};
+use tally_core::{
     name, CollectError, Collected, Collector, Desc, Histogram, HistogramConfig, LabelDesc, Metric,
     MetricKind, Series, Value,
 };

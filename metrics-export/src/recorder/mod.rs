@@ -20,8 +20,8 @@
 //!   or as plain numbers when described with `Unit::Bytes`/`Count`.
 //!
 //! ```
-//! let registry: &'static metrics_core::Registry = Box::leak(Box::default());
-//! let recorder = metrics_export::TallyRecorder::new(registry);
+//! let registry: &'static tally_core::Registry = Box::leak(Box::default());
+//! let recorder = tally_export::TallyRecorder::new(registry);
 //! metrics::with_local_recorder(&recorder, || {
 //!     metrics::counter!("jobs_total", "queue" => "mail").increment(3);
 //! });
@@ -37,7 +37,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, SharedString, Unit};
-use metrics_core::{MetricKind, Registry};
+use tally_core::{MetricKind, Registry};
 
 use family::{Family, FamilySpec};
 use telemetry::{Dropped, Telemetry};

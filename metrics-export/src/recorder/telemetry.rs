@@ -3,12 +3,12 @@
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use metrics_core::{
+use tally_core::{
     CollectError, Collected, Collector, Desc, LabelDesc, LabelSet, LabelValue, Metric, MetricKind,
     Series, Value,
 };
 
-metrics_core::dynamic_label!(
+tally_core::dynamic_label!(
     /// A `metrics` name, as the `metric` label of the series-overflow
     /// family (bounded too: past 256 names, overflow).
     pub(super) MetricName, name = "metric", capacity = 256
@@ -43,6 +43,7 @@ impl Dropped {
     ];
 }
 
+#[diagnostic::do_not_recommend]
 impl LabelValue for Dropped {
     const NAME: &'static str = "reason";
     const VALUES: &'static [&'static str] = &[

@@ -131,13 +131,13 @@ pub fn gunzip(body: &[u8]) -> String {
 /// must be `'static`, as derived label sets are), for tests that need a
 /// large exposition.
 pub struct Wide {
-    desc: &'static metrics_core::LabelDesc,
-    kind: metrics_core::MetricKind,
+    desc: &'static tally_core::LabelDesc,
+    kind: tally_core::MetricKind,
 }
 
 impl Wide {
     /// `a x b` counters (series `i` at `7 i`) or gauges (at `i`).
-    pub fn new(kind: metrics_core::MetricKind, a: usize, b: usize) -> Self {
+    pub fn new(kind: tally_core::MetricKind, a: usize, b: usize) -> Self {
         let values = |prefix: &str, n: usize| -> &'static [&'static str] {
             let list: Vec<&'static str> = (0..n)
                 .map(|i| &*Box::leak(format!("{prefix}{i}").into_boxed_str()))
@@ -146,7 +146,7 @@ impl Wide {
         };
         let values: &'static [&'static [&'static str]] =
             Box::leak(vec![values("a", a), values("b", b)].into_boxed_slice());
-        let desc = Box::leak(Box::new(metrics_core::LabelDesc {
+        let desc = Box::leak(Box::new(tally_core::LabelDesc {
             names: &["shard", "slot"],
             values,
             dynamic: &[],
@@ -155,22 +155,22 @@ impl Wide {
     }
 }
 
-impl metrics_core::Metric for Wide {
-    fn kind(&self) -> metrics_core::MetricKind {
+impl tally_core::Metric for Wide {
+    fn kind(&self) -> tally_core::MetricKind {
         self.kind
     }
 
-    fn labels(&self) -> &'static metrics_core::LabelDesc {
+    fn labels(&self) -> &'static tally_core::LabelDesc {
         self.desc
     }
 
-    fn collect(&self) -> Result<metrics_core::Collected, metrics_core::CollectError> {
-        use metrics_core::{MetricKind, Series, Value};
+    fn collect(&self) -> Result<tally_core::Collected, tally_core::CollectError> {
+        use tally_core::{MetricKind, Series, Value};
         let value = |i: usize| match self.kind {
             MetricKind::Counter => Value::Counter(i as u64 * 7),
             _ => Value::Gauge(i as i64),
         };
-        Ok(metrics_core::Collected {
+        Ok(tally_core::Collected {
             series: (0..self.desc.cardinality())
                 .map(|i| Series::new(i, value(i)))
                 .collect(),

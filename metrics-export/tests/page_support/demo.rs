@@ -10,11 +10,11 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use metrics_core::{
+use tally_core::{
     Counter, Desc, FloatGauge, Gauge, Histogram, HistogramConfig, LabelValue, Registry, Unit,
     Window, WindowedHistogram,
 };
-use metrics_export::{Handler, HandlerConfig, Server, ServerHandle};
+use tally_export::{Handler, HandlerConfig, Server, ServerHandle};
 
 macro_rules! label {
     ($ty:ident, $name:literal, [$($variant:ident = $value:literal),+ $(,)?]) => {

@@ -8,7 +8,7 @@ pub mod expo;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
-use metrics_core::{
+use tally_core::{
     Computed, Counter, Desc, FloatCounter, FloatGauge, Gauge, Histogram, HistogramConfig,
     LabelValue, MaxGauge, MinGauge, Registry, Unit,
 };
@@ -86,7 +86,7 @@ pub struct Fixture {
 pub const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 /// The span id of the fixture's exemplars.
 pub const SPAN_ID: &str = "00f067aa0ba902b7";
-metrics_core::dynamic_label!(
+tally_core::dynamic_label!(
     /// A peer, admitted at run time (capacity 4: the fifth overflows).
     pub Peer, name = "peer", capacity = 4
 );
