@@ -135,14 +135,16 @@ impl Telemetry {
                 Desc::new(
                     "tally_push_total",
                     "Push attempts, by receiver kind and outcome.",
-                ),
+                )
+                .standard(),
                 Counter::new(),
             )?,
             rejected: registry.register(
                 Desc::new(
                     "tally_push_rejected_points_total",
                     "Data points an OTLP receiver reported refusing (partial success).",
-                ),
+                )
+                .standard(),
                 Counter::new(),
             )?,
             last_success: registry.register(
@@ -150,6 +152,7 @@ impl Telemetry {
                     "tally_push_last_success_timestamp",
                     "Unix time of the last push the receiver accepted.",
                 )
+                .standard()
                 .with_unit(Unit::SECONDS),
                 Gauge::new(),
             )?,
