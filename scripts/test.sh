@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
 # Runs tally's whole test suite on a fresh Debian machine: installs what the
 # interoperability tests run against (Debian's prometheus 2.42 for promtool
-# and a real server, the Python prometheus_client parser, cargo-nextest),
-# then unit, integration, UI (trybuild), doc and loom model-checking tests.
+# and a real server, the Pushgateway, VictoriaMetrics, chromium, the Python
+# prometheus_client parser and opentelemetry-proto, cargo-nextest and
+# cargo-hack), then:
+#   1. the feature matrix, as a user meets it: the facade with no default
+#      features, each feature alone, default features: build every
+#      target, test (unit, integration, examples, doc) and document, with
+#      warnings as errors; every other crate checked with each feature;
+#   2. every crate's unit, integration and UI tests with all features;
+#   3. the doc tests with all features;
+#   4. `cargo package` of every published crate (each built from its own
+#      tarball);
+#   5. the loom model checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,12 +45,31 @@ if ! cargo nextest --version >/dev/null 2>&1; then
   echo "== installing cargo-nextest =="
   cargo install -q cargo-nextest --locked
 fi
+if ! cargo hack --version >/dev/null 2>&1; then
+  echo "== installing cargo-hack =="
+  cargo install -q cargo-hack --locked
+fi
+
+# No warning anywhere: every build, test and doc below fails on one.
+export RUSTFLAGS="-D warnings"
+export RUSTDOCFLAGS="-D warnings"
+
+echo "== feature matrix: the facade (no default features, each feature alone, default) =="
+# `cargo test` builds every target (examples included) and runs the unit,
+# integration and doc tests: what a user types first, per feature set.
+cargo hack test -p tally-metrics --each-feature
+cargo hack doc -p tally-metrics --each-feature --no-deps
+echo "== feature matrix: the other crates, each feature alone =="
+cargo hack check --workspace --exclude tally-metrics --each-feature --all-targets
 
 echo "== unit, integration and UI tests =="
 cargo nextest run --workspace --all-features --no-fail-fast
 
 echo "== doc tests =="
 cargo test --workspace --all-features --doc
+
+echo "== cargo package: every published crate, built from its own tarball =="
+cargo package --workspace --exclude tally-benches --allow-dirty
 
 echo "== loom model checks (thread-slot handoff) =="
 RUSTFLAGS="--cfg tally_loom" CARGO_TARGET_DIR=target/loom \

@@ -98,8 +98,10 @@ pub use tally_core::{
 };
 pub use tally_derive::{LabelSet, LabelValue, Metrics};
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use tally_export::{axum_router, HttpMetricsLayer};
 #[cfg(feature = "serve")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serve")))]
 pub use tally_export::{serve, ServeError};
 
 #[cfg(any(feature = "metrics-recorder", feature = "prometheus-client"))]

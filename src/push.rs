@@ -1,7 +1,7 @@
 //! Pushing a registry instead of being scraped: to a Prometheus
 //! Pushgateway, VictoriaMetrics' import endpoint or an OTLP/HTTP
 //! receiver, from a background thread ([`Pusher`]) or once
-//! ([`PushHandle::push_now`]).
+//! ([`PushHandle::push`]).
 //!
 //! A push never blocks recording: it encodes a snapshot on its own
 //! thread, and each attempt's outcome is counted in the registry.

@@ -11,9 +11,9 @@
 //! fresh instance into a fresh [`Registry`](crate::Registry), exercise
 //! the code, then read the registry's
 //! [`snapshot`](crate::Registry::snapshot) with
-//! [`find`](crate::RegistrySnapshot::find),
-//! [`value`](crate::RegistrySnapshot::value) and
-//! [`sum`](crate::RegistrySnapshot::sum). Nothing global is touched, so
+//! [`find`](crate::snapshot::RegistrySnapshot::find),
+//! [`value`](crate::snapshot::RegistrySnapshot::value) and
+//! [`sum`](crate::snapshot::RegistrySnapshot::sum). Nothing global is touched, so
 //! the tests can run in any order and in parallel.
 //!
 //! ```

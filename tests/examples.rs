@@ -176,6 +176,32 @@ fn get(addr: SocketAddr, path: &str) -> (u16, String) {
     (status, body.to_string())
 }
 
+/// `promtool check metrics` (Prometheus 2.42's parser and its lints,
+/// none ignored) accepts `text` with exit status 0.
+fn assert_promtool_accepts(text: &str) {
+    let mut child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool is installed (scripts/test.sh installs it)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "promtool check metrics exited {:?}: {}{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// The address in a line's first `http://ADDR` URL.
 fn url_addr(line: &str) -> SocketAddr {
     let rest = &line[line.find("http://").expect("a URL") + "http://".len()..];
@@ -235,6 +261,7 @@ fn http_service_serves_its_api_and_its_metrics() {
     run.wait_for("load:");
     let (status, text) = get(addr, "/metrics");
     assert_eq!(status, 200);
+    assert_promtool_accepts(&text);
     let requests = r#"http_server_requests_total{method="GET",status="#;
     assert!(sample(&text, &format!(r#"{requests}"2xx",route="/api/items"}}"#)) > 0.0);
     assert!(
@@ -295,6 +322,7 @@ fn circuit_breaker_trips_probes_and_recovers() {
     let addr = url_addr(&run.wait_for("metrics at http://"));
     let (status, text) = get(addr, "/metrics");
     assert_eq!(status, 200);
+    assert_promtool_accepts(&text);
     let states: f64 = ["closed", "open", "half_open"]
         .iter()
         .map(|s| sample(&text, &format!(r#"breaker_state{{state="{s}"}}"#)))
@@ -396,6 +424,7 @@ fn quick_start_serves_or_reports_a_busy_port() {
             assert_eq!(status, 200);
             // Another process may own the port: check it is this one.
             if text.contains("cache_lookups_total") {
+                assert_promtool_accepts(&text);
                 assert_eq!(sample(&text, r#"cache_lookups_total{outcome="miss"}"#), 1.0);
                 assert!(text.contains("# TYPE cache_latency_seconds histogram"));
             }

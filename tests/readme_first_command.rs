@@ -48,14 +48,31 @@ fn get(addr: &str, path: &str) -> String {
     response
 }
 
-/// Stops the process group when the test ends, however it ends.
-struct Group(u32);
+/// Stops the process group (sh, cargo and the example) when the test
+/// ends, however it ends: SIGTERM (the example shuts down gracefully),
+/// then SIGKILL for anything still there a few seconds later.
+struct Group(std::process::Child);
 
 impl Drop for Group {
     fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        for _ in 0..50 {
+            if Command::new("kill")
+                .args(["-0", "--", &group])
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| !s.success())
+            {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
         let _ = Command::new("kill")
-            .args(["-TERM", &format!("-{}", self.0)])
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
             .status();
+        let _ = self.0.wait();
     }
 }
 
@@ -86,10 +103,9 @@ fn readme_first_command_serves_metrics() {
         .process_group(0)
         .spawn()
         .expect("sh runs");
-    let _group = Group(child.id());
-
     // The example prints `http://ADDR/metrics` among its URLs.
     let stdout = child.stdout.take().unwrap();
+    let _group = Group(child);
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {

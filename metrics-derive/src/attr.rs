@@ -174,34 +174,6 @@ pub fn stub_generics(generics: &syn::Generics) -> syn::Generics {
     generics
 }
 
-/// `errors` plus a stub `LabelValue` impl for `input`: the stub keeps the
-/// type usable as a label elsewhere, so its uses do not add errors to the
-/// real one. Shared by the enum and the dynamic-label derives.
-pub fn label_value_stub(
-    krate: &syn::Path,
-    input: &syn::DeriveInput,
-    errors: proc_macro2::TokenStream,
-) -> proc_macro2::TokenStream {
-    let p = quote::quote!(#krate::__private);
-    let ident = &input.ident;
-    let generics = stub_generics(&input.generics);
-    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
-    quote::quote! {
-        #errors
-        #[automatically_derived]
-        impl #impl_generics #p::LabelValue for #ident #ty_generics #where_clause {
-            const NAME: &'static ::core::primitive::str = "";
-            const VALUES: &'static [&'static ::core::primitive::str] = &[];
-            fn ordinal(&self) -> ::core::primitive::usize {
-                ::core::unreachable!()
-            }
-            fn from_ordinal(_: ::core::primitive::usize) -> ::core::option::Option<Self> {
-                ::core::option::Option::None
-            }
-        }
-    }
-}
-
 /// `::tally`.
 pub fn default_crate() -> syn::Path {
     syn::parse_quote!(::tally)

@@ -37,13 +37,10 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
                     let mut fattrs = Attrs::parse(&cx, &f.attrs, "label", &["rename"]);
                     let field = f.ident.as_ref().expect("named field");
                     let name = match fattrs.string(&cx, "rename") {
-                        Some(lit) => {
-                            let name = lit.value();
-                            if let Err(reason) = tally_core::name::check_label_name(&name) {
-                                cx.error_spanned_by(&lit, format!("invalid label name \"{name}\": {reason}"));
-                            }
-                            (name, quote!(#lit))
-                        }
+                        Some(lit) => (
+                            crate::label_value::explicit_label_name(&cx, &lit),
+                            quote!(#lit),
+                        ),
                         None => {
                             let name = field.to_string();
                             let name = name.strip_prefix("r#").unwrap_or(&name).to_owned();

@@ -14,7 +14,6 @@
 mod attr;
 mod case;
 mod ctxt;
-mod dynamic_label;
 mod label_set;
 mod label_value;
 mod metrics;

@@ -29,21 +29,32 @@ fn a_registry_prefix_leaves_standard_names_alone() {
     let names: Vec<&str> = snapshot.families.iter().map(|f| f.name.as_str()).collect();
     assert!(names.contains(&"app_orders"), "{names:?}");
     assert!(names.contains(&"tally_scrapes"), "{names:?}");
-    assert!(names.contains(&"tally_scrape_duration_seconds"), "{names:?}");
+    assert!(
+        names.contains(&"tally_scrape_duration_seconds"),
+        "{names:?}"
+    );
     if cfg!(target_os = "linux") {
         assert!(names.contains(&"process_start_time_seconds"), "{names:?}");
         assert!(names.contains(&"process_cpu_seconds"), "{names:?}");
     }
     assert!(
-        !names.iter().any(|n| n.starts_with("app_process") || n.starts_with("app_tally")),
+        !names
+            .iter()
+            .any(|n| n.starts_with("app_process") || n.starts_with("app_tally")),
         "{names:?}"
     );
 
     let mut text = Vec::new();
     encode_prometheus_text(&snapshot, &mut text);
     let text = String::from_utf8(text).unwrap();
-    assert!(text.contains("app_orders_total{region=\"eu\"} 1\n"), "{text}");
+    assert!(
+        text.contains("app_orders_total{region=\"eu\"} 1\n"),
+        "{text}"
+    );
     if cfg!(target_os = "linux") {
-        assert!(text.contains("process_cpu_seconds_total{region=\"eu\"} "), "{text}");
+        assert!(
+            text.contains("process_cpu_seconds_total{region=\"eu\"} "),
+            "{text}"
+        );
     }
 }
