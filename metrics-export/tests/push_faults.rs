@@ -380,3 +380,97 @@ fn memory_stays_flat_while_the_receiver_is_down() {
     let grown = rss().saturating_sub(warm);
     assert!(grown < 4 << 20, "resident memory grew by {grown} bytes");
 }
+
+/// A pusher for one-shot pushes to `receiver` with 2 quick retries.
+fn one_shot(registry: &Arc<Registry>, receiver: &Receiver) -> tally_export::PushHandle {
+    Pusher::builder(
+        registry.clone(),
+        VictoriaMetrics::new(&receiver.url()).unwrap(),
+    )
+    .interval(None)
+    .timeout(Duration::from_secs(5))
+    .retries(2, Duration::from_millis(10), Duration::from_millis(40))
+    .final_push(false, Duration::ZERO)
+    .start()
+    .unwrap()
+}
+
+/// A 200 whose body is far over what the client reads is still an
+/// accepted push: reported as such, counted as a success and never sent
+/// again.
+#[test]
+fn an_accepted_push_with_a_huge_answer_is_a_success_sent_once() {
+    let receiver = Receiver::start(
+        "127.0.0.1:0".parse().unwrap(),
+        Mode::Answer(200, vec![b'x'; 1 << 20]),
+    );
+    let (registry, events) = registry();
+    events.add(7);
+    let pusher = one_shot(&registry, &receiver);
+    let report = pusher.push().expect("accepted");
+    assert_eq!((report.status, report.attempts), (200, 1));
+    assert_eq!(
+        receiver.requests().len(),
+        1,
+        "the accepted push was re-sent"
+    );
+    assert_eq!(pushes(&registry, "success"), 1);
+    assert_eq!(pushes(&registry, "http_error"), 0);
+}
+
+/// A 500 with a huge body keeps its status (and the start of the body),
+/// and is retried as a 500.
+#[test]
+fn a_five_hundred_with_a_huge_body_keeps_its_status() {
+    let mut body = b"overloaded: ".to_vec();
+    body.resize(1 << 20, b'y');
+    let receiver = Receiver::start("127.0.0.1:0".parse().unwrap(), Mode::Answer(500, body));
+    let (registry, _) = registry();
+    let pusher = one_shot(&registry, &receiver);
+    match pusher.push() {
+        Err(PushError::Status { status: 500, body }) => {
+            assert!(body.starts_with("overloaded: yyy"), "{body:.40}");
+            assert!(body.len() <= 512);
+        }
+        other => panic!("expected a 500, got {other:?}"),
+    }
+    assert_eq!(receiver.requests().len(), 3, "one attempt and two retries");
+    assert_eq!(pushes(&registry, "status_5xx"), 3);
+    assert_eq!(pushes(&registry, "http_error"), 0);
+}
+
+/// A redirect is reported as a redirect (with where it points), counted
+/// as `redirect`, and not retried.
+#[test]
+fn redirects_are_reported_as_such_and_not_retried() {
+    for status in [301, 307, 308] {
+        let receiver = Receiver::start(
+            "127.0.0.1:0".parse().unwrap(),
+            Mode::Redirect(status, "http://elsewhere.example/api/v1/import".into()),
+        );
+        let (registry, _) = registry();
+        let pusher = one_shot(&registry, &receiver);
+        match pusher.push() {
+            Err(e @ PushError::Redirect { .. }) => {
+                let PushError::Redirect {
+                    status: s,
+                    location,
+                } = &e
+                else {
+                    unreachable!()
+                };
+                assert_eq!(*s, status);
+                assert_eq!(
+                    location.as_deref(),
+                    Some("http://elsewhere.example/api/v1/import")
+                );
+                assert!(!e.is_retryable());
+                assert!(e.to_string().contains("elsewhere.example"), "{e}");
+            }
+            other => panic!("expected a redirect, got {other:?}"),
+        }
+        assert_eq!(receiver.requests().len(), 1);
+        assert_eq!(pushes(&registry, "redirect"), 1);
+        assert_eq!(pushes(&registry, "status_4xx"), 0);
+    }
+}

@@ -411,7 +411,12 @@ impl Worker {
     ) -> Result<PushReport, PushError> {
         let bytes = body.len();
         let gzip = self.options.gzip && !body.is_empty();
-        let Answer { status, body } = exchange(
+        let Answer {
+            status,
+            location,
+            body,
+            complete,
+        } = exchange(
             self.target.endpoint(),
             request,
             body,
@@ -419,6 +424,10 @@ impl Worker {
             self.options.timeout,
         )
         .await?;
+        // The status decides, whatever became of the body.
+        if (300..400).contains(&status) {
+            return Err(PushError::Redirect { status, location });
+        }
         if !(200..300).contains(&status) {
             let text = String::from_utf8_lossy(&body[..body.len().min(512)])
                 .trim()
@@ -427,6 +436,12 @@ impl Worker {
         }
         let mut partial_success = None;
         if self.target.is_otlp() && request.method == hyper::Method::POST {
+            if !complete {
+                // Accepted: never re-sent, but what was refused is unknown.
+                return Err(PushError::BadResponse(
+                    "the answer was cut short (too long, too slow or broken off)".into(),
+                ));
+            }
             let response = ExportMetricsServiceResponse::decode(body)
                 .map_err(|e| PushError::BadResponse(e.to_string()))?;
             partial_success = response

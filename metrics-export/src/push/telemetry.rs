@@ -68,6 +68,7 @@ pub(crate) enum Outcome {
     Status4xx,
     Status5xx,
     BadResponse,
+    Redirect,
 }
 
 impl Outcome {
@@ -81,6 +82,7 @@ impl Outcome {
             PushError::Status { status, .. } if *status >= 500 => Outcome::Status5xx,
             PushError::Status { .. } => Outcome::Status4xx,
             PushError::BadResponse(_) => Outcome::BadResponse,
+            PushError::Redirect { .. } => Outcome::Redirect,
         }
     }
 }
@@ -97,6 +99,7 @@ impl LabelValue for Outcome {
         "status_4xx",
         "status_5xx",
         "bad_response",
+        "redirect",
     ];
 
     fn ordinal(&self) -> usize {
@@ -113,6 +116,7 @@ impl LabelValue for Outcome {
             Outcome::Status4xx,
             Outcome::Status5xx,
             Outcome::BadResponse,
+            Outcome::Redirect,
         ]
         .get(ordinal)
         .copied()
