@@ -301,3 +301,43 @@ fn the_page_keeps_its_data_while_polls_fail_and_survives_a_restart() {
         "{banner}"
     );
 }
+
+/// A crafted link cannot stop the page: a fragment with a malformed
+/// percent escape is taken as typed and the page polls on.
+#[test]
+fn a_malformed_fragment_neither_throws_nor_stops_polling() {
+    if skip_browser() {
+        return;
+    }
+    let demo = Demo::start("127.0.0.1:0".parse().unwrap());
+    demo.stats.record_known();
+    let browser = Browser::start(1024, 768);
+    for (fragment, shown) in [
+        ("%", "%"),
+        ("%E0%A4%A", "%E0%A4%A"),
+        ("http%5Fin", "http_in"),
+    ] {
+        // A fresh document each time (a fragment change alone does not
+        // reload the page).
+        browser.open("about:blank");
+        browser.open(&format!("{}#{fragment}", demo.page_url(0.25)));
+        browser.wait_for(
+            &format!("two polls with #{fragment}"),
+            Duration::from_secs(10),
+            "return !!window.tallyPage && window.tallyPage.polls >= 2",
+        );
+        let state = browser.eval(
+            "return {filter: document.getElementById('filter').value, errors: window.tallyPage.errors}",
+            json!([]),
+        );
+        assert_eq!(state["filter"], shown, "{state}");
+        assert_eq!(state["errors"], 0, "{state}");
+    }
+    // The decoded filter applies: only the in-flight gauge matches.
+    let visible = browser.eval(
+        r#"return [...document.querySelectorAll('section.card')]
+             .filter(c => !c.hidden && !c.closest('details').hidden).map(c => c.dataset.family);"#,
+        json!([]),
+    );
+    assert_eq!(visible, json!(["http_in_flight"]));
+}
