@@ -69,9 +69,9 @@ fn the_page_its_json_and_the_index_are_served() {
     assert_eq!(index.status, 200);
     let index = index.text();
     for link in [
-        "href=\"-/metrics\"",
-        "href=\"metrics\"",
-        "href=\"debug/vars\"",
+        "href=\"./-/metrics\"",
+        "href=\"./metrics\"",
+        "href=\"./debug/vars\"",
     ] {
         assert!(index.contains(link), "{link}: {index}");
     }
@@ -97,14 +97,14 @@ fn the_page_moves_or_goes_when_configured() {
     assert_eq!(get(addr, "/ops/live", &[]).status, 200);
     assert_eq!(get(addr, "/ops/live.json", &[]).status, 200);
     assert_eq!(get(addr, PAGE_PATH, &[]).status, 404);
-    assert!(get(addr, "/", &[]).text().contains("href=\"ops/live\""));
+    assert!(get(addr, "/", &[]).text().contains("href=\"./ops/live\""));
 
     let (_server, addr) = start(HandlerConfig::default().page(false));
     assert_eq!(get(addr, PAGE_PATH, &[]).status, 404);
     assert_eq!(get(addr, PAGE_JSON_PATH, &[]).status, 404);
     let index = get(addr, "/", &[]).text();
     assert!(!index.contains("-/metrics"), "{index}");
-    assert!(index.contains("href=\"metrics\""), "{index}");
+    assert!(index.contains("href=\"./metrics\""), "{index}");
 
     assert!(matches!(
         HandlerConfig::default().page_path("/metrics"),
@@ -114,6 +114,33 @@ fn the_page_moves_or_goes_when_configured() {
         HandlerConfig::default().page_path("live"),
         Err(PagePathError::NotAbsolute(_))
     ));
+}
+
+/// A page path that would inject markup into the index is refused; what
+/// the index prints of an accepted one is escaped.
+#[test]
+fn page_paths_hold_path_characters_only_and_the_index_escapes_them() {
+    for hostile in [
+        "/x\"><script>alert(1)</script><a",
+        "/x\"onmouseover=\"alert(1)",
+        "/a b",
+        "/a<b>",
+        "//evil.example/x",
+        "/ops/../metrics",
+    ] {
+        assert!(
+            matches!(
+                HandlerConfig::default().page_path(hostile),
+                Err(PagePathError::BadCharacter(_))
+            ),
+            "{hostile}"
+        );
+    }
+    let (_server, addr) = start(HandlerConfig::default().page_path("/ops/a&b").unwrap());
+    assert_eq!(get(addr, "/ops/a&b", &[]).status, 200);
+    let index = get(addr, "/", &[]).text();
+    assert!(index.contains("href=\"./ops/a&amp;b\""), "{index}");
+    assert!(index.contains("<code>/ops/a&amp;b</code>"), "{index}");
 }
 
 #[cfg(feature = "axum")]

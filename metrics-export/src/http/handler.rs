@@ -149,8 +149,9 @@ impl HandlerConfig {
 
     /// Serve the live page at `path` (and its JSON at `path` + `.json`)
     /// instead of [`PAGE_PATH`](crate::PAGE_PATH); enables the page. An
-    /// `Err` unless `path` is absolute, visible ASCII without `?`, `#`,
-    /// `%` or a trailing `/`, and free.
+    /// `Err` unless `path` is absolute, holds only path characters (ASCII
+    /// letters, digits and `-._~!$&'()*+,;=:@/`) without an empty, `.` or
+    /// `..` segment or a trailing `/`, and is free.
     pub fn page_path(mut self, path: &str) -> Result<Self, PagePathError> {
         self.page = Some(PagePaths::new(path)?);
         Ok(self)

@@ -33,8 +33,13 @@ pub enum PagePathError {
     /// The path must start with `/` and hold more than `/`.
     #[error("the live page path {0:?} must start with '/' and not be '/' alone")]
     NotAbsolute(String),
-    /// Only visible ASCII other than `?`, `#` and `%`, no trailing `/`.
-    #[error("the live page path {0:?} may hold only visible ASCII without '?', '#', '%' or a trailing '/'")]
+    /// Only path characters: ASCII letters, digits and
+    /// `-._~!$&'()*+,;=:@/` (RFC 3986's `pchar` without percent escapes),
+    /// no empty, `.` or `..` segment, no trailing `/`.
+    #[error(
+        "the live page path {0:?} may hold only ASCII letters, digits and -._~!$&'()*+,;=:@/, \
+         without an empty, '.' or '..' segment or a trailing '/'"
+    )]
     BadCharacter(String),
     /// The path (or its `.json`) is another endpoint's.
     #[error("the live page path {0:?} collides with another endpoint")]
@@ -63,8 +68,12 @@ impl PagePaths {
         if !path.starts_with('/') || path == "/" {
             return Err(PagePathError::NotAbsolute(path.to_owned()));
         }
-        let bad = |b: u8| !b.is_ascii_graphic() || matches!(b, b'?' | b'#' | b'%');
-        if path.bytes().any(bad) || path.ends_with('/') {
+        // RFC 3986 `pchar` (less percent escapes) and `/`: nothing that
+        // needs escaping in a URL, and nothing that ends an HTML
+        // attribute or starts a tag (the index still escapes it).
+        let path_char = |b: u8| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/".contains(&b);
+        let bad_segment = |s: &str| matches!(s, "" | "." | "..");
+        if !path.bytes().all(path_char) || path[1..].split('/').any(bad_segment) {
             return Err(PagePathError::BadCharacter(path.to_owned()));
         }
         let json = format!("{path}.json");
@@ -131,11 +140,13 @@ fn index_html(page: Option<&PagePaths>) -> Bytes {
          margin:2em auto;max-width:40em;padding:0 1em;color:#222}a{color:#1f6feb}\
          code{color:#666}</style></head><body><h1>tally metrics</h1><ul>",
     );
-    // Relative links, so the index works behind a path prefix too.
+    // Relative links, so the index works behind a path prefix too; `./`
+    // keeps a first segment with a `:` a path, not a scheme.
     let mut link = |path: &str, what: &str| {
-        let rel = path.trim_start_matches('/');
+        let rel = escape_html(path.trim_start_matches('/'));
+        let path = escape_html(path);
         html.push_str(&format!(
-            "<li><a href=\"{rel}\">{what}</a> <code>{path}</code></li>"
+            "<li><a href=\"./{rel}\">{what}</a> <code>{path}</code></li>"
         ));
     };
     if let Some(page) = page {
@@ -149,6 +160,23 @@ fn index_html(page: Option<&PagePaths>) -> Bytes {
     link(HEALTH_PATH, "Health check");
     html.push_str("</ul></body></html>\n");
     Bytes::from(html)
+}
+
+/// `text` with `&`, `<`, `>`, `"` and `'` as character references, safe
+/// in element content and quoted attributes.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -167,7 +195,22 @@ mod tests {
             PagePaths::new("/"),
             Err(PagePathError::NotAbsolute(_))
         ));
-        for bad in ["/a b", "/a?b", "/a/", "/a%20", "/é"] {
+        for bad in [
+            "/a b",
+            "/a?b",
+            "/a/",
+            "/a%20",
+            "/é",
+            "/x\"><script>alert(1)</script><a",
+            "/a<b",
+            "/a\\b",
+            "/a`b",
+            "/a//b",
+            "//evil.example",
+            "/a/./b",
+            "/a/../b",
+            "/..",
+        ] {
             assert!(
                 matches!(PagePaths::new(bad), Err(PagePathError::BadCharacter(_))),
                 "{bad}"
@@ -179,6 +222,22 @@ mod tests {
                 "{taken}"
             );
         }
+    }
+
+    #[test]
+    fn the_index_escapes_what_it_prints() {
+        let page = PagePaths::new("/ops/a&b'c:d").unwrap();
+        let html = String::from_utf8(index_html(Some(&page)).to_vec()).unwrap();
+        assert!(
+            html.contains("<a href=\"./ops/a&amp;b&#39;c:d\">"),
+            "{html}"
+        );
+        assert!(html.contains("<code>/ops/a&amp;b&#39;c:d</code>"), "{html}");
+        // A first segment with a colon stays a relative path.
+        let page = PagePaths::new("/javascript:alert(1)").unwrap();
+        let html = String::from_utf8(index_html(Some(&page)).to_vec()).unwrap();
+        assert!(html.contains("href=\"./javascript:alert(1)\""), "{html}");
+        assert!(!html.contains("href=\"javascript:"), "{html}");
     }
 
     #[test]
