@@ -341,3 +341,50 @@ fn a_malformed_fragment_neither_throws_nor_stops_polling() {
     );
     assert_eq!(visible, json!(["http_in_flight"]));
 }
+
+/// Under its strict policy the page's own script and style run (it polls,
+/// it is styled) while a script or style injected into it does not.
+#[test]
+fn the_page_runs_under_a_policy_that_refuses_injected_script_and_style() {
+    if skip_browser() {
+        return;
+    }
+    let demo = Demo::start("127.0.0.1:0".parse().unwrap());
+    let browser = Browser::start(1024, 768);
+    browser.open(&demo.page_url(0.25));
+    browser.wait_for(
+        "two polls",
+        Duration::from_secs(10),
+        "return !!window.tallyPage && window.tallyPage.polls >= 2",
+    );
+    let probe = browser.eval(
+        r#"const violations = [];
+           document.addEventListener('securitypolicyviolation', e => violations.push(e.violatedDirective));
+           const s = document.createElement('script');
+           s.textContent = 'window.injected = 1';
+           document.body.appendChild(s);
+           const st = document.createElement('style');
+           st.textContent = 'body { background: rgb(1, 2, 3) !important }';
+           document.head.appendChild(st);
+           return new Promise(done => setTimeout(() => done({
+             injected: window.injected === 1,
+             background: getComputedStyle(document.body).backgroundColor,
+             header: getComputedStyle(document.querySelector('header')).position,
+             violations,
+           }), 200));"#,
+        json!([]),
+    );
+    assert_eq!(probe["injected"], false, "{probe}");
+    assert_eq!(probe["background"], "rgb(246, 247, 249)", "{probe}");
+    assert_eq!(probe["header"], "sticky", "{probe}");
+    let violations = probe["violations"].as_array().unwrap();
+    assert!(
+        violations
+            .iter()
+            .any(|v| v.as_str().unwrap().starts_with("script-src"))
+            && violations
+                .iter()
+                .any(|v| v.as_str().unwrap().starts_with("style-src")),
+        "{probe}"
+    );
+}

@@ -158,3 +158,53 @@ fn the_axum_router_serves_the_page_and_leaves_the_index_to_the_app() {
     assert_eq!(get(addr, "/", &[]).text(), "the app's own index");
     drop(server);
 }
+
+/// Every response says `X-Content-Type-Options: nosniff`, not only the
+/// HTML ones: a browser never reads exposition text as a script or a
+/// page.
+#[test]
+fn every_response_says_nosniff() {
+    let (_server, addr) = start(HandlerConfig::default().auth(Auth::bearer("t")));
+    let bearer = [("Authorization", "Bearer t")];
+    let cases: Vec<(&str, &str, &[(&str, &str)], u16)> = vec![
+        ("GET", "/metrics", &bearer, 200),
+        ("GET", "/metrics", &[], 401),
+        ("HEAD", "/metrics", &bearer, 200),
+        ("GET", "/debug/vars", &bearer, 200),
+        ("GET", PAGE_JSON_PATH, &bearer, 200),
+        ("GET", PAGE_PATH, &bearer, 200),
+        ("GET", "/", &[], 200),
+        ("GET", "/-/healthy", &[], 200),
+        ("GET", "/nowhere", &[], 404),
+        ("POST", "/metrics", &bearer, 405),
+    ];
+    for (method, path, headers, status) in cases {
+        let reply = request(addr, method, path, headers);
+        assert_eq!(reply.status, status, "{method} {path}");
+        assert_eq!(
+            reply.header("x-content-type-options"),
+            Some("nosniff"),
+            "{method} {path}"
+        );
+    }
+}
+
+/// The page's and the index's policies allow their own inline script and
+/// style by hash, never `'unsafe-inline'`.
+#[test]
+fn the_content_security_policy_has_hashes_not_unsafe_inline() {
+    let (_server, addr) = start(HandlerConfig::default());
+    for path in [PAGE_PATH, "/"] {
+        let csp = get(addr, path, &[])
+            .header("content-security-policy")
+            .unwrap()
+            .to_owned();
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(csp.contains("style-src 'sha256-"), "{path}: {csp}");
+    }
+    let csp = get(addr, PAGE_PATH, &[]);
+    assert!(csp
+        .header("content-security-policy")
+        .unwrap()
+        .contains("script-src 'sha256-"));
+}

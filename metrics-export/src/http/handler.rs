@@ -7,7 +7,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use hyper::http::header::{
     ACCEPT, ACCEPT_ENCODING, ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE,
-    RETRY_AFTER, VARY, WWW_AUTHENTICATE,
+    RETRY_AFTER, VARY, WWW_AUTHENTICATE, X_CONTENT_TYPE_OPTIONS,
 };
 use hyper::http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 use tally_core::{Registry, RegistryError};
@@ -367,6 +367,7 @@ impl Drop for Slot {
 /// The headers of a scrape's response, for GET and HEAD alike.
 pub(super) fn scrape_headers(variant: Variant, h: &mut HeaderMap) {
     h.insert(CONTENT_TYPE, HeaderValue::from_static(variant.content_type));
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(VARY, HeaderValue::from_static("Accept, Accept-Encoding"));
     if variant.gzip {
         h.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
@@ -424,9 +425,11 @@ fn unauthorized(auth: &Auth) -> Response<Bytes> {
 pub(crate) fn plain(status: StatusCode, body: &'static str) -> Response<Bytes> {
     let mut response = Response::new(Bytes::from_static(body.as_bytes()));
     *response.status_mut() = status;
-    response.headers_mut().insert(
+    let h = response.headers_mut();
+    h.insert(
         CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     response
 }
