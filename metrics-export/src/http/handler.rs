@@ -1,7 +1,7 @@
 //! The transport-agnostic handler: routing, authentication, the
 //! concurrent-scrape cap, format negotiation, encoding and gzip.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -15,6 +15,7 @@ use tally_core::{Registry, RegistryError};
 use super::auth::Auth;
 use super::coalesce::{Budget, Flights, Variant};
 use super::gzip;
+use super::host::{AllowedHostError, HostPolicy};
 use super::page::{self, PagePathError, PagePaths, INDEX_PATH};
 use super::telemetry::{ScrapeOutcome, Telemetry};
 use crate::encode::Format;
@@ -72,6 +73,7 @@ pub struct HandlerConfig {
     /// Where the live page and its JSON are served; `None`: disabled.
     page: Option<PagePaths>,
     max_held_response_bytes: usize,
+    hosts: HostPolicy,
 }
 
 /// Default of [`HandlerConfig::max_held_response_bytes`]: 16 MiB.
@@ -88,6 +90,7 @@ impl Default for HandlerConfig {
             telemetry: true,
             page: Some(PagePaths::default()),
             max_held_response_bytes: DEFAULT_MAX_HELD_RESPONSE_BYTES,
+            hosts: HostPolicy::Auto,
         }
     }
 }
@@ -156,6 +159,41 @@ impl HandlerConfig {
         self.page = Some(PagePaths::new(path)?);
         Ok(self)
     }
+
+    /// Answer requests whose `Host` is one of `hosts` (besides loopback
+    /// names and IP literals), and no other, wherever the server is
+    /// bound: the guard against DNS rebinding for a server reached by
+    /// name. An entry is a host name (`metrics.internal`), or `*.` and a
+    /// name for any of its subdomains; compared without case or port.
+    /// An `Err` for anything else (a port, a path, a scheme, a space).
+    ///
+    /// By default, the standalone [`Server`](crate::Server) bound to a
+    /// loopback address answers only loopback names (`localhost`,
+    /// `*.localhost`) and IP literals, so a web page that rebinds its
+    /// own name to 127.0.0.1 cannot read the metrics; bound elsewhere it
+    /// answers any `Host`. Other requests get `403 Forbidden`.
+    ///
+    /// ```
+    /// use tally_export::HandlerConfig;
+    /// let config = HandlerConfig::default().allowed_hosts(["metrics.internal"]).unwrap();
+    /// assert!(HandlerConfig::default().allowed_hosts(["metrics.internal:9464"]).is_err());
+    /// ```
+    pub fn allowed_hosts<I, S>(mut self, hosts: I) -> Result<Self, AllowedHostError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.hosts = HostPolicy::list(hosts)?;
+        Ok(self)
+    }
+
+    /// Answer any `Host`, even bound to loopback: for a server behind a
+    /// proxy that checks the host itself (see
+    /// [`allowed_hosts`](Self::allowed_hosts)).
+    pub fn any_host(mut self) -> Self {
+        self.hosts = HostPolicy::Any;
+        self
+    }
 }
 
 /// Serves a registry over HTTP, independent of any transport: give it a
@@ -180,6 +218,8 @@ pub struct Handler {
     pub(super) telemetry: Option<Telemetry>,
     pub(super) flights: Arc<Flights>,
     pub(super) budget: Arc<Budget>,
+    /// Served by a server bound to a loopback address (the `Host` check).
+    loopback: AtomicBool,
 }
 
 /// A request after routing, method check, authentication and
@@ -218,6 +258,7 @@ impl Handler {
             telemetry,
             flights: Arc::default(),
             budget,
+            loopback: AtomicBool::new(false),
         })
     }
 
@@ -240,6 +281,14 @@ impl Handler {
             .map(|p| (p.html.as_str(), p.json.as_str()))
     }
 
+    /// Notes that a server bound to `addr` serves this handler: bound to
+    /// loopback, only loopback `Host` names are answered by default.
+    pub(crate) fn bound_to(&self, addr: std::net::SocketAddr) {
+        if addr.ip().is_loopback() {
+            self.loopback.store(true, Ordering::Relaxed);
+        }
+    }
+
     /// Answers one request. `path` may carry a query string (ignored).
     pub fn handle(&self, method: &Method, path: &str, headers: &HeaderMap) -> Response<Bytes> {
         match self.prepare(method, path, headers) {
@@ -252,6 +301,16 @@ impl Handler {
     /// left is a scrape to run (a GET on a metrics path). Cheap: async
     /// transports call it on their own task.
     pub(crate) fn prepare(&self, method: &Method, path: &str, headers: &HeaderMap) -> Prepared {
+        if !self
+            .config
+            .hosts
+            .allows(headers, self.loopback.load(Ordering::Relaxed))
+        {
+            return Prepared::Ready(plain(
+                StatusCode::FORBIDDEN,
+                "this server does not answer that Host (see HandlerConfig::allowed_hosts)\n",
+            ));
+        }
         let path = path.split('?').next().unwrap_or(path);
         let page = self.config.page.as_ref();
         let (json, page_json) = match path {

@@ -243,6 +243,7 @@ impl ServerBuilder {
             listen(&addrs).map_err(ServeError::Bind)?
         };
         let local_addr = listener.local_addr().map_err(ServeError::Bind)?;
+        handler.bound_to(local_addr);
         // After binding, so a failed bind can be retried on another port.
         if self.process_metrics {
             crate::register_process_metrics(handler.registry())?;
