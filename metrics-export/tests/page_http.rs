@@ -166,7 +166,9 @@ fn the_axum_router_serves_the_page_and_leaves_the_index_to_the_app() {
 fn every_response_says_nosniff() {
     let (_server, addr) = start(HandlerConfig::default().auth(Auth::bearer("t")));
     let bearer = [("Authorization", "Bearer t")];
-    let cases: Vec<(&str, &str, &[(&str, &str)], u16)> = vec![
+    /// Method, path, headers, expected status.
+    type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], u16);
+    let cases: Vec<Case> = vec![
         ("GET", "/metrics", &bearer, 200),
         ("GET", "/metrics", &[], 401),
         ("HEAD", "/metrics", &bearer, 200),

@@ -14,7 +14,7 @@ use tally_core::{Registry, RegistryError};
 
 use super::auth::Auth;
 use super::coalesce::{Budget, Flights, Variant};
-use super::gzip;
+use super::gzip::{self, Coding};
 use super::host::{AllowedHostError, HostPolicy};
 use super::page::{self, PagePathError, PagePaths, INDEX_PATH};
 use super::telemetry::{ScrapeOutcome, Telemetry};
@@ -227,8 +227,9 @@ pub struct Handler {
 pub(crate) enum Prepared {
     /// The complete response (errors, health, answers to HEAD).
     Ready(Response<Bytes>),
-    /// A GET scrape of this variant.
-    Scrape(Variant),
+    /// A GET scrape of this variant, of every family or of the named ones
+    /// (`name[]=` query parameters).
+    Scrape(Variant, Option<Arc<[String]>>),
 }
 
 impl Handler {
@@ -293,7 +294,7 @@ impl Handler {
     pub fn handle(&self, method: &Method, path: &str, headers: &HeaderMap) -> Response<Bytes> {
         match self.prepare(method, path, headers) {
             Prepared::Ready(response) => response,
-            Prepared::Scrape(variant) => self.scrape_blocking(variant),
+            Prepared::Scrape(variant, names) => self.scrape_blocking(variant, names),
         }
     }
 
@@ -311,7 +312,7 @@ impl Handler {
                 "this server does not answer that Host (see HandlerConfig::allowed_hosts)\n",
             ));
         }
-        let path = path.split('?').next().unwrap_or(path);
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
         let page = self.config.page.as_ref();
         let (json, page_json) = match path {
             HEALTH_PATH => {
@@ -340,12 +341,11 @@ impl Handler {
                 return Prepared::Ready(unauthorized(auth));
             }
         }
-        let gzip = gzip::accepts_gzip(header(headers, ACCEPT_ENCODING.as_str()));
         let variant = Variant {
             format: negotiated.format,
             content_type: negotiated.content_type,
             page_json,
-            gzip,
+            coding: Coding::negotiate(header(headers, ACCEPT_ENCODING.as_str())),
         };
         if method == Method::HEAD {
             // The headers a GET would get, with nothing snapshotted or
@@ -354,7 +354,7 @@ impl Handler {
             scrape_headers(variant, response.headers_mut());
             return Prepared::Ready(response);
         }
-        Prepared::Scrape(variant)
+        Prepared::Scrape(variant, family_names(query))
     }
 
     /// Counts one scrape in `tally_scrapes_total`.
@@ -428,8 +428,8 @@ pub(super) fn scrape_headers(variant: Variant, h: &mut HeaderMap) {
     h.insert(CONTENT_TYPE, HeaderValue::from_static(variant.content_type));
     h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(VARY, HeaderValue::from_static("Accept, Accept-Encoding"));
-    if variant.gzip {
-        h.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    if let Some(coding) = variant.coding.header() {
+        h.insert(CONTENT_ENCODING, HeaderValue::from_static(coding));
     }
     if variant.page_json {
         h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -443,6 +443,47 @@ pub(super) fn overloaded(body: &'static str) -> Response<Bytes> {
         .headers_mut()
         .insert(RETRY_AFTER, HeaderValue::from_static("1"));
     response
+}
+
+/// The family names asked for by `name[]=` query parameters (as
+/// client_golang's handler takes them), if any: a counter by its family
+/// name or with `_total`. Percent escapes are decoded; other parameters
+/// are ignored.
+fn family_names(query: &str) -> Option<Arc<[String]>> {
+    let names: Vec<String> = query
+        .split('&')
+        .filter_map(|pair| {
+            let (key, value) = pair.split_once('=')?;
+            (percent_decode(key) == "name[]").then(|| percent_decode(value))
+        })
+        .filter(|name| !name.is_empty())
+        .collect();
+    (!names.is_empty()).then(|| names.into())
+}
+
+/// `s` with `%XX` escapes and `+` decoded (lossy UTF-8; a malformed
+/// escape stays as it is).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A header's value as text, if present and visible ASCII.
@@ -491,4 +532,18 @@ pub(crate) fn plain(status: StatusCode, body: &'static str) -> Response<Bytes> {
     );
     h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::family_names;
+
+    #[test]
+    fn name_parameters_are_read_and_decoded() {
+        assert!(family_names("").is_none());
+        assert!(family_names("x=1&name=foo").is_none());
+        assert!(family_names("name[]=").is_none());
+        let names = family_names("name[]=a_total&x=1&name%5B%5D=b%3Ac&name[]=%zz").unwrap();
+        assert_eq!(&*names, ["a_total", "b:c", "%zz"]);
+    }
 }

@@ -364,7 +364,7 @@ impl Responder for HandlerResponder {
         async move {
             let (parts, _body) = request.into_parts();
             handler
-                .serve(&parts.method, parts.uri.path(), &parts.headers)
+                .serve(&parts.method, path_and_query(&parts.uri), &parts.headers)
                 .await
         }
     }
@@ -378,11 +378,17 @@ impl Responder for HandlerResponder {
             let (parts, _body) = request.into_parts();
             if parts.uri.path() == HEALTH_PATH {
                 handler
-                    .serve(&parts.method, parts.uri.path(), &parts.headers)
+                    .serve(&parts.method, path_and_query(&parts.uri), &parts.headers)
                     .await
             } else {
                 overloaded("too many connections\n").map(ServedBody::full)
             }
         }
     }
+}
+
+/// The request target's path and query (the query carries `name[]=`).
+pub(crate) fn path_and_query(uri: &hyper::http::Uri) -> &str {
+    uri.path_and_query()
+        .map_or_else(|| uri.path(), |p| p.as_str())
 }
