@@ -474,3 +474,49 @@ fn redirects_are_reported_as_such_and_not_retried() {
         assert_eq!(pushes(&registry, "status_4xx"), 0);
     }
 }
+
+/// Each registry exposes only the push telemetry that belongs to it: the
+/// series of its own pusher's receiver kind, none for kinds never used
+/// there, and nothing at all without a pusher.
+#[test]
+fn push_telemetry_shows_only_the_receiver_kinds_used_in_that_registry() {
+    let receiver = Receiver::start(
+        "127.0.0.1:0".parse().unwrap(),
+        Mode::Answer(200, Vec::new()),
+    );
+    let text = |registry: &Registry| {
+        let mut text = Vec::new();
+        tally_export::encode_prometheus_text(&registry.snapshot(), &mut text);
+        String::from_utf8(text).unwrap()
+    };
+    let (gateway_registry, _) = registry();
+    let gateway = Pusher::builder(
+        gateway_registry.clone(),
+        Pushgateway::new(&receiver.url(), "job").unwrap(),
+    )
+    .interval(None)
+    .final_push(false, Duration::ZERO)
+    .start()
+    .unwrap();
+    let (victoria_registry, _) = registry();
+    let victoria = one_shot(&victoria_registry, &receiver);
+    gateway.push().unwrap();
+    victoria.push().unwrap();
+
+    let shown = text(&gateway_registry);
+    assert!(
+        shown.contains(r#"tally_push_total{target="pushgateway",outcome="success"} 1"#),
+        "{shown}"
+    );
+    assert!(shown.contains(r#"tally_push_last_success_timestamp_seconds{target="pushgateway"}"#));
+    for other in [r#"target="otlp""#, r#"target="victoriametrics""#] {
+        assert!(!shown.contains(other), "{other} in\n{shown}");
+    }
+    let shown = text(&victoria_registry);
+    assert!(shown.contains(r#"tally_push_total{target="victoriametrics",outcome="success"} 1"#));
+    for other in [r#"target="otlp""#, r#"target="pushgateway""#] {
+        assert!(!shown.contains(other), "{other} in\n{shown}");
+    }
+    let (plain, _) = registry();
+    assert!(!text(&plain).contains("tally_push"));
+}

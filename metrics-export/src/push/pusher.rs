@@ -181,8 +181,9 @@ impl PusherBuilder {
         if o.final_push && o.shutdown_timeout.is_zero() {
             return Err(PushConfigError::ZeroDuration("final push deadline"));
         }
+        let kind = TargetKind::of(&self.target);
         let telemetry = if self.telemetry {
-            Some(Telemetry::register(&self.registry)?)
+            Some(Telemetry::register(&self.registry, kind)?)
         } else {
             None
         };
@@ -192,7 +193,6 @@ impl PusherBuilder {
             .map_err(PushConfigError::Start)?;
         let (commands, command_rx) = mpsc::unbounded_channel();
         let (stop, stop_rx) = watch::channel(false);
-        let kind = TargetKind::of(&self.target);
         let mut worker = Worker {
             registry: self.registry,
             target: self.target,
