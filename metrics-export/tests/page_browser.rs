@@ -388,3 +388,90 @@ fn the_page_runs_under_a_policy_that_refuses_injected_script_and_style() {
         "{probe}"
     );
 }
+
+/// What a service's page shows at a glance reads as meant: a start time
+/// as a date and an age (not "1,796,284,728 s"), a long family name whole
+/// (wrapped, not cut to "http_server_request_…"), an info family's labels.
+#[test]
+fn timestamps_read_as_dates_long_names_wrap_and_info_labels_show() {
+    if skip_browser() {
+        return;
+    }
+    let demo = Demo::start("127.0.0.1:0".parse().unwrap());
+    demo.stats.record_known();
+    const LONG: &str = "background_reindexing_pipeline_documents_waiting_for_embedding";
+    demo.registry
+        .register(
+            tally_core::Desc::new(LONG, "Documents queued."),
+            tally_core::Gauge::<()>::new(),
+        )
+        .unwrap()
+        .set(12);
+    static BUILD: tally_core::LabelDesc = tally_core::LabelDesc {
+        names: &["version", "revision"],
+        values: &[&["1.4.2"], &["abc123"]],
+        dynamic: &[],
+    };
+    demo.registry
+        .register(
+            tally_core::Desc::new("app_build_info", "Build."),
+            tally_core::Info::new(&BUILD).unwrap(),
+        )
+        .unwrap();
+    let browser = Browser::start(1280, 900);
+    browser.open(&demo.page_url(0.25));
+    browser.wait_for(
+        "two polls",
+        Duration::from_secs(10),
+        "return !!window.tallyPage && window.tallyPage.polls >= 2",
+    );
+    let shown = cards(&browser);
+
+    // The process start: a local date and an age.
+    let start = &card(&shown, "process_start_time_seconds")["values"]["value"];
+    let want = tally_export::process_start_time().expect("linux");
+    assert_eq!(start["value"].as_f64(), Some(want));
+    let text = start["text"].as_str().unwrap();
+    let (date, age) = text.split_once(" (").expect(text);
+    let date_ok = date.len() == 19
+        && date.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            10 => b == b' ',
+            13 | 16 => b == b':',
+            _ => b.is_ascii_digit(),
+        });
+    assert!(date_ok, "{text}");
+    assert!(
+        age.ends_with(" s ago)") || age.ends_with(" min ago)"),
+        "{text}"
+    );
+    let shown_date = browser.eval(
+        "const d = new Date(arguments[0] * 1000); return d.getFullYear() * 10000 + (d.getMonth() + 1) * 100 + d.getDate();",
+        json!([want]),
+    );
+    assert_eq!(
+        date[..10].replace('-', ""),
+        shown_date.to_string(),
+        "{text}"
+    );
+
+    // The long name: whole, inside its card.
+    let name = browser.eval(
+        r#"const c = document.querySelector(`section.card[data-family="${arguments[0]}"]`);
+           const n = c.querySelector('.name'), r = n.getBoundingClientRect(), cr = c.getBoundingClientRect();
+           return {text: n.textContent, clipped: n.scrollWidth > n.clientWidth,
+                   inside: r.right <= cr.right + 0.5, lines: Math.round(r.height / 16)};"#,
+        json!([LONG]),
+    );
+    assert_eq!(name["text"], LONG, "{name}");
+    assert_eq!(name["clipped"], false, "{name}");
+    assert_eq!(name["inside"], true, "{name}");
+    assert_eq!(card(&shown, LONG)["values"]["value"]["text"], "12");
+
+    // The info family: its labels, not a bare 1.
+    let info = card(&shown, "app_build_info");
+    let text = info["values"]["info"]["text"].as_str().unwrap();
+    assert_eq!(text, "version=1.4.2 revision=abc123", "{info}");
+    browser.eval("window.scrollTo(0, document.body.scrollHeight)", json!([]));
+    browser.screenshot(&artifacts_dir().join("live-page-dates-names-info.png"));
+}
