@@ -49,7 +49,7 @@ pub use prometheus_client_bridge::TallyCollector;
 #[cfg(feature = "push")]
 pub use push::{
     Otlp, PartialSuccess, PushConfigError, PushError, PushFormat, PushHandle, PushMethod,
-    PushReport, Pusher, PusherBuilder, Pushgateway, Target, VictoriaMetrics,
+    PushReport, Pusher, PusherBuilder, Pushgateway, RemoteWrite, Target, VictoriaMetrics,
 };
 #[cfg(feature = "metrics-recorder")]
 pub use recorder::{DroppedReason, RecorderError, TallyRecorder, DEFAULT_MAX_SERIES};

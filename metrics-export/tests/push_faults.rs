@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 
 use push_support::{free_port, wait_for, Mode, Receiver};
 use tally_core::{Counter, Desc, Registry};
-use tally_export::{Otlp, PushConfigError, PushError, Pusher, Pushgateway, VictoriaMetrics};
+use tally_export::{
+    Otlp, PushConfigError, PushError, Pusher, Pushgateway, RemoteWrite, VictoriaMetrics,
+};
 
 /// A registry with `fault_events_total` and its handle.
 fn registry() -> (Arc<Registry>, Arc<Counter>) {
@@ -519,4 +521,88 @@ fn push_telemetry_shows_only_the_receiver_kinds_used_in_that_registry() {
     }
     let (plain, _) = registry();
     assert!(!text(&plain).contains("tally_push"));
+}
+
+/// Remote write under the same faults: receiver down, then answering 500
+/// (retried), then back: the next push carries the cumulative totals as a
+/// snappy-compressed protobuf with the protocol's headers; a 400 is not
+/// retried. Counted under `target="remote_write"`.
+#[test]
+fn remote_write_is_retried_on_faults_and_carries_the_totals() {
+    let addr = free_port();
+    let (registry, events) = registry();
+    let pusher = Pusher::builder(
+        registry.clone(),
+        RemoteWrite::new(&format!("http://{addr}/api/v1/write"))
+            .unwrap()
+            .label("job", "faults")
+            .unwrap(),
+    )
+    .interval(Some(Duration::from_millis(100)))
+    .timeout(Duration::from_millis(500))
+    .retries(1, Duration::from_millis(20), Duration::from_millis(50))
+    .start()
+    .unwrap();
+    let outcome = |outcome: &str| {
+        let mut text = Vec::new();
+        tally_export::encode_prometheus_text(&registry.snapshot(), &mut text);
+        sample(
+            &text,
+            &format!(r#"tally_push_total{{target="remote_write",outcome="{outcome}"}}"#),
+        )
+        .unwrap_or(0)
+    };
+    let slowest = record_for(&events, Duration::from_millis(500));
+    assert!(slowest < BATCH_BOUND, "recording stalled: {slowest:?}");
+    wait_for(Duration::from_secs(5), "connect errors counted", || {
+        (outcome("connect_error") >= 2).then_some(())
+    });
+
+    let receiver = Receiver::start(addr, Mode::Answer(500, b"busy".to_vec()));
+    match pusher.push() {
+        Err(PushError::Status { status: 500, body }) => assert_eq!(body, "busy"),
+        other => panic!("expected a 500, got {other:?}"),
+    }
+    assert!(outcome("status_5xx") >= 2);
+
+    let total = events.get();
+    receiver.set_mode(Mode::Answer(204, Vec::new()));
+    let body = wait_for(Duration::from_secs(10), "the totals after recovery", || {
+        receiver.requests().into_iter().rev().find_map(|r| {
+            assert_eq!(r.method, "POST");
+            assert_eq!(r.path, "/api/v1/write");
+            assert_eq!(r.header("content-encoding"), Some("snappy"));
+            assert_eq!(r.header("content-type"), Some("application/x-protobuf"));
+            assert_eq!(r.header("x-prometheus-remote-write-version"), Some("0.1.0"));
+            let raw = snap::raw::Decoder::new()
+                .decompress_vec(&r.body)
+                .expect("snappy");
+            let text = String::from_utf8_lossy(&raw).into_owned();
+            // The protobuf holds the name and the job label as strings, the
+            // value as a little-endian double after tag 0x09.
+            let mut value = vec![0x09];
+            value.extend_from_slice(&(total as f64).to_le_bytes());
+            (text.contains("fault_events_total")
+                && text.contains("faults")
+                && raw.windows(9).any(|w| w == value.as_slice()))
+            .then_some(raw)
+        })
+    });
+    assert!(!body.is_empty());
+    wait_for(Duration::from_secs(5), "a success counted", || {
+        (outcome("success") >= 1).then_some(())
+    });
+
+    receiver.set_mode(Mode::Answer(400, b"out of order sample".to_vec()));
+    let before = receiver.requests().len();
+    match pusher.push() {
+        Err(e @ PushError::Status { status: 400, .. }) => assert!(!e.is_retryable()),
+        other => panic!("expected a 400, got {other:?}"),
+    }
+    // One attempt for the 400 (a periodic push may add its own).
+    assert!(receiver.requests().len() - before <= 2);
+    assert!(RemoteWrite::new("http://x")
+        .unwrap()
+        .label("__name__", "v")
+        .is_err());
 }

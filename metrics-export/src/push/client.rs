@@ -37,14 +37,14 @@ pub(crate) struct Answer {
     pub(crate) complete: bool,
 }
 
-/// Sends `request` with `body` (already compressed if `gzip`) to
-/// `endpoint`; connecting, sending and reading the answer all end by
-/// `timeout` from now.
+/// Sends `request` with `body` (already in the content coding
+/// `encoding`, if any) to `endpoint`; connecting, sending and reading the
+/// answer all end by `timeout` from now.
 pub(crate) async fn exchange(
     endpoint: &Endpoint,
     request: &Request,
     body: Bytes,
-    gzip: bool,
+    encoding: Option<&'static str>,
     timeout: Duration,
 ) -> Result<Answer, PushError> {
     let deadline = Instant::now() + timeout;
@@ -75,8 +75,11 @@ pub(crate) async fn exchange(
     if let Some(content_type) = request.content_type {
         builder = builder.header(hyper::header::CONTENT_TYPE, content_type);
     }
-    if gzip {
-        builder = builder.header(hyper::header::CONTENT_ENCODING, "gzip");
+    if let Some(encoding) = encoding {
+        builder = builder.header(hyper::header::CONTENT_ENCODING, encoding);
+    }
+    for (name, value) in request.headers {
+        builder = builder.header(*name, *value);
     }
     let http_request = builder
         .body(Full::new(body))

@@ -86,8 +86,8 @@ pub enum PushError {
     /// The pusher has stopped; nothing was sent.
     #[error("the pusher has stopped")]
     Stopped,
-    /// The receiver has no such operation (delete on OTLP or
-    /// VictoriaMetrics); nothing was sent.
+    /// The receiver has no such operation (delete on OTLP,
+    /// VictoriaMetrics or remote write); nothing was sent.
     #[error("{0}")]
     Unsupported(&'static str),
 }

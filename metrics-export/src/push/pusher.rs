@@ -240,7 +240,7 @@ impl PushHandle {
     }
 
     /// Deletes the pushed group from the Pushgateway (retried as a
-    /// push). OTLP and VictoriaMetrics have no delete:
+    /// push). OTLP, VictoriaMetrics and remote write have no delete:
     /// `Err(PushError::Unsupported)` without any request.
     pub fn delete(&self) -> Result<PushReport, PushError> {
         self.ask(Command::Delete)
@@ -385,7 +385,7 @@ impl Worker {
             .target
             .push(&snapshot, SystemTime::now(), &mut self.buffer);
         drop(snapshot);
-        let body = if self.options.gzip {
+        let body = if self.options.gzip && request.content_encoding.is_none() {
             let mut encoder = GzEncoder::new(
                 Vec::with_capacity(self.buffer.len() / 4 + 64),
                 Compression::fast(),
@@ -410,7 +410,9 @@ impl Worker {
         attempt: u32,
     ) -> Result<PushReport, PushError> {
         let bytes = body.len();
-        let gzip = self.options.gzip && !body.is_empty();
+        let encoding = request
+            .content_encoding
+            .or((self.options.gzip && !body.is_empty()).then_some("gzip"));
         let Answer {
             status,
             location,
@@ -420,7 +422,7 @@ impl Worker {
             self.target.endpoint(),
             request,
             body,
-            gzip,
+            encoding,
             self.options.timeout,
         )
         .await?;

@@ -27,6 +27,7 @@ pub(crate) enum TargetKind {
     Pushgateway,
     VictoriaMetrics,
     Otlp,
+    RemoteWrite,
 }
 
 impl TargetKind {
@@ -35,6 +36,7 @@ impl TargetKind {
             Target::Pushgateway(_) => TargetKind::Pushgateway,
             Target::VictoriaMetrics(_) => TargetKind::VictoriaMetrics,
             Target::Otlp(_) => TargetKind::Otlp,
+            Target::RemoteWrite(_) => TargetKind::RemoteWrite,
         }
     }
 
@@ -46,7 +48,8 @@ impl TargetKind {
 #[diagnostic::do_not_recommend]
 impl LabelValue for TargetKind {
     const NAME: &'static str = "target";
-    const VALUES: &'static [&'static str] = &["pushgateway", "victoriametrics", "otlp"];
+    const VALUES: &'static [&'static str] =
+        &["pushgateway", "victoriametrics", "otlp", "remote_write"];
 
     fn ordinal(&self) -> usize {
         *self as usize
@@ -57,6 +60,7 @@ impl LabelValue for TargetKind {
             TargetKind::Pushgateway,
             TargetKind::VictoriaMetrics,
             TargetKind::Otlp,
+            TargetKind::RemoteWrite,
         ]
         .get(ordinal)
         .copied()
