@@ -241,8 +241,16 @@ fn drop_is_bounded_in_time_with_a_dead_receiver() {
 
 #[test]
 fn bad_configurations_are_errors_at_build() {
+    // https:// needs the push-tls feature.
+    assert_eq!(
+        matches!(
+            VictoriaMetrics::new("https://vm.example:8428"),
+            Err(PushConfigError::Scheme(_))
+        ),
+        cfg!(not(feature = "push-tls"))
+    );
     assert!(matches!(
-        VictoriaMetrics::new("https://vm.example:8428"),
+        VictoriaMetrics::new("ftp://vm.example:8428"),
         Err(PushConfigError::Scheme(_))
     ));
     assert!(matches!(

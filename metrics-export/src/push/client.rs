@@ -18,6 +18,7 @@ use tokio::time::{timeout_at, Instant};
 
 use super::error::PushError;
 use super::target::{Endpoint, Request};
+use super::tls::TlsConfig;
 
 /// The most of an answer's body read (OTLP responses and error texts
 /// are small); the rest of a longer body is left unread.
@@ -38,13 +39,15 @@ pub(crate) struct Answer {
 }
 
 /// Sends `request` with `body` (already in the content coding
-/// `encoding`, if any) to `endpoint`; connecting, sending and reading the
-/// answer all end by `timeout` from now.
+/// `encoding`, if any) to `endpoint`, over TLS for an `https://` one;
+/// connecting, the TLS handshake, sending and reading the answer all end
+/// by `timeout` from now.
 pub(crate) async fn exchange(
     endpoint: &Endpoint,
     request: &Request,
     body: Bytes,
     encoding: Option<&'static str>,
+    tls: Option<&TlsConfig>,
     timeout: Duration,
 ) -> Result<Answer, PushError> {
     let deadline = Instant::now() + timeout;
@@ -60,7 +63,52 @@ pub(crate) async fn exchange(
         reason: e.to_string(),
     })?;
     let _ = stream.set_nodelay(true);
-    let (mut sender, connection) = timeout_at(deadline, http1::handshake(TokioIo::new(stream)))
+    if endpoint.tls {
+        let Some(tls) = tls else {
+            return Err(PushError::Tls("no TLS configuration".into()));
+        };
+        let stream = timeout_at(deadline, tls.connect(&endpoint.host, stream))
+            .await
+            .map_err(|_| timed_out())??;
+        return over(
+            TokioIo::new(stream),
+            endpoint,
+            request,
+            body,
+            encoding,
+            deadline,
+            timeout,
+        )
+        .await;
+    }
+    let _ = tls;
+    over(
+        TokioIo::new(stream),
+        endpoint,
+        request,
+        body,
+        encoding,
+        deadline,
+        timeout,
+    )
+    .await
+}
+
+/// The HTTP/1.1 exchange over an open connection `io`.
+async fn over<IO>(
+    io: IO,
+    endpoint: &Endpoint,
+    request: &Request,
+    body: Bytes,
+    encoding: Option<&'static str>,
+    deadline: Instant,
+    timeout: Duration,
+) -> Result<Answer, PushError>
+where
+    IO: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let timed_out = || PushError::Timeout(timeout);
+    let (mut sender, connection) = timeout_at(deadline, http1::handshake(io))
         .await
         .map_err(|_| timed_out())?
         .map_err(|e| PushError::Http(e.to_string()))?;

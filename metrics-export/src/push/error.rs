@@ -16,10 +16,16 @@ pub enum PushConfigError {
         /// What is wrong with it.
         reason: String,
     },
-    /// Only `http://` is supported (no TLS client is built in: push to a
-    /// local agent or collector, or through a TLS-terminating proxy).
-    #[error("unsupported scheme in push URL {0:?}: only http:// is supported")]
+    /// Only `http://`, and `https://` with the `push-tls` feature.
+    #[error(
+        "unsupported scheme in push URL {0:?}: http://, or https:// with tally's push-tls feature"
+    )]
     Scheme(String),
+    /// The TLS configuration cannot be built (feature `push-tls`): a CA
+    /// PEM without a usable certificate, or no root certificates on the
+    /// platform.
+    #[error("cannot set up TLS for the push: {0}")]
+    Tls(String),
     /// A label name (grouping key or extra label) is not a valid
     /// Prometheus label name.
     #[error("invalid label name {0:?}: it must match [a-zA-Z_][a-zA-Z0-9_]*")]
@@ -74,6 +80,10 @@ pub enum PushError {
         /// The `Location` header, if any.
         location: Option<String>,
     },
+    /// The TLS handshake failed (an untrusted or mismatched certificate,
+    /// a receiver that does not speak TLS).
+    #[error("TLS handshake failed: {0}")]
+    Tls(String),
     /// The exchange broke off before an answer's status arrived
     /// (connection reset, malformed HTTP).
     #[error("HTTP exchange failed: {0}")]
@@ -101,6 +111,7 @@ impl PushError {
             PushError::Connect { .. } | PushError::Timeout(_) | PushError::Http(_) => true,
             PushError::Status { status, .. } => *status >= 500 || *status == 429,
             PushError::Redirect { .. }
+            | PushError::Tls(_)
             | PushError::BadResponse(_)
             | PushError::Stopped
             | PushError::Unsupported(_) => false,

@@ -17,8 +17,9 @@
 //! - Outcomes are counted in `tally_push_total{target, outcome}` (and
 //!   friends) in the pushed registry and logged to stderr once per change
 //!   of outcome. OTLP `partial_success` is read and reported.
-//! - Plain `http://` only: push to a local agent or collector, or through
-//!   a TLS-terminating proxy.
+//! - `http://`, and `https://` with the `push-tls` feature (rustls; the
+//!   platform's roots or a given CA,
+//!   [`PusherBuilder::ca_certificate_pem`]).
 
 mod client;
 mod error;
@@ -27,6 +28,7 @@ mod pusher;
 mod remote_write;
 mod target;
 mod telemetry;
+mod tls;
 
 pub use error::{PushConfigError, PushError};
 pub use pusher::{PartialSuccess, PushHandle, PushReport, Pusher, PusherBuilder};

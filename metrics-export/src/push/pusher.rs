@@ -25,6 +25,7 @@ use super::client::{exchange, Answer};
 use super::error::{PushConfigError, PushError};
 use super::target::{Request, Target};
 use super::telemetry::{Outcome, TargetKind, Telemetry};
+use super::tls::TlsConfig;
 use crate::encode::otlp_proto::ExportMetricsServiceResponse;
 
 /// What an OTLP receiver refused of an accepted request
@@ -88,6 +89,7 @@ impl Pusher {
                 shutdown_timeout: Duration::from_secs(5),
             },
             telemetry: true,
+            ca_pem: None,
         }
     }
 }
@@ -98,6 +100,8 @@ pub struct PusherBuilder {
     target: Target,
     options: Options,
     telemetry: bool,
+    /// The CA certificates to trust for `https://` (feature `push-tls`).
+    ca_pem: Option<Vec<u8>>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -168,6 +172,16 @@ impl PusherBuilder {
         self
     }
 
+    /// Trust the CA certificates in `pem` (one or more PEM
+    /// `CERTIFICATE` blocks) for an `https://` receiver, instead of the
+    /// platform's roots (feature `push-tls`). An unusable PEM is an `Err`
+    /// at [`start`](Self::start).
+    #[cfg(feature = "push-tls")]
+    pub fn ca_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.ca_pem = Some(pem.into());
+        self
+    }
+
     /// Checks the configuration and starts the push thread; the first
     /// periodic push goes one interval from now.
     pub fn start(self) -> Result<PushHandle, PushConfigError> {
@@ -181,6 +195,11 @@ impl PusherBuilder {
         if o.final_push && o.shutdown_timeout.is_zero() {
             return Err(PushConfigError::ZeroDuration("final push deadline"));
         }
+        let tls = if self.target.endpoint().tls {
+            Some(tls_config(self.ca_pem.as_deref())?)
+        } else {
+            None
+        };
         let kind = TargetKind::of(&self.target);
         let telemetry = if self.telemetry {
             Some(Telemetry::register(&self.registry, kind)?)
@@ -202,6 +221,7 @@ impl PusherBuilder {
             logged: None,
             rng: seed(),
             buffer: Vec::new(),
+            tls,
         };
         let thread = std::thread::Builder::new()
             .name("tally-push".into())
@@ -291,6 +311,8 @@ struct Worker {
     rng: u64,
     /// The encoding buffer, reused between pushes.
     buffer: Vec<u8>,
+    /// For an `https://` receiver.
+    tls: Option<TlsConfig>,
 }
 
 impl Worker {
@@ -423,6 +445,7 @@ impl Worker {
             request,
             body,
             encoding,
+            self.tls.as_ref(),
             self.options.timeout,
         )
         .await?;
@@ -515,6 +538,18 @@ impl Worker {
         let fraction = (self.rng >> 11) as f64 / (1u64 << 53) as f64;
         base.mul_f64(0.5 + fraction / 2.0)
     }
+}
+
+/// The TLS configuration of an `https://` receiver.
+#[cfg(feature = "push-tls")]
+fn tls_config(ca_pem: Option<&[u8]>) -> Result<TlsConfig, PushConfigError> {
+    TlsConfig::new(ca_pem)
+}
+
+/// Without the feature no endpoint is `https://`.
+#[cfg(not(feature = "push-tls"))]
+fn tls_config(_: Option<&[u8]>) -> Result<TlsConfig, PushConfigError> {
+    Err(PushConfigError::Scheme("https".into()))
 }
 
 /// A jitter seed that differs between processes and pushers.

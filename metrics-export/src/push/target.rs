@@ -13,9 +13,11 @@ use crate::encode::{
     OtlpOptions, CONTENT_TYPE_OTLP, CONTENT_TYPE_PROTOBUF, CONTENT_TYPE_TEXT,
 };
 
-/// A receiver's address: `http://host[:port][/base/path]`.
+/// A receiver's address: `http[s]://host[:port][/base/path]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Endpoint {
+    /// `https://` (feature `push-tls`).
+    pub(crate) tls: bool,
     /// `host:port`, for the `Host` header and error messages.
     pub(crate) authority: String,
     pub(crate) host: String,
@@ -25,8 +27,8 @@ pub(crate) struct Endpoint {
 }
 
 impl Endpoint {
-    /// Parses `url`; an `Err` unless it is `http://` with a host and
-    /// neither query nor fragment.
+    /// Parses `url`; an `Err` unless it is `http://` (or `https://` with
+    /// the `push-tls` feature) with a host and neither query nor fragment.
     pub(crate) fn parse(url: &str) -> Result<Endpoint, PushConfigError> {
         let bad = |reason: &str| PushConfigError::Url {
             url: url.to_owned(),
@@ -38,11 +40,13 @@ impl Endpoint {
         let uri: hyper::Uri = url
             .parse()
             .map_err(|e: hyper::http::uri::InvalidUri| bad(&e.to_string()))?;
-        match uri.scheme_str() {
-            Some("http") => {}
+        let tls = match uri.scheme_str() {
+            Some("http") => false,
+            #[cfg(feature = "push-tls")]
+            Some("https") => true,
             Some(other) => return Err(PushConfigError::Scheme(other.to_owned())),
             None => return Err(bad("no scheme (expected http://host:port)")),
-        }
+        };
         let host = uri
             .host()
             .filter(|h| !h.is_empty())
@@ -64,6 +68,7 @@ impl Endpoint {
                 .ok()
                 .filter(|&p| p != 0)
                 .ok_or_else(|| bad("the port must be 1 to 65535"))?,
+            None if tls => 443,
             None => 80,
         };
         let host = host
@@ -76,6 +81,7 @@ impl Endpoint {
             format!("{host}:{port}")
         };
         Ok(Endpoint {
+            tls,
             authority,
             host,
             port,
@@ -495,9 +501,20 @@ mod tests {
                 Endpoint::parse(url)
             );
         }
+        #[cfg(not(feature = "push-tls"))]
         assert!(matches!(
             Endpoint::parse("https://x"),
             Err(PushConfigError::Scheme(s)) if s == "https"
+        ));
+        #[cfg(feature = "push-tls")]
+        {
+            let e = Endpoint::parse("https://gw.example").unwrap();
+            assert!(e.tls);
+            assert_eq!(e.authority, "gw.example:443");
+        }
+        assert!(matches!(
+            Endpoint::parse("ftp://x"),
+            Err(PushConfigError::Scheme(s)) if s == "ftp"
         ));
     }
 

@@ -79,6 +79,7 @@ pub(crate) enum Outcome {
     Status5xx,
     BadResponse,
     Redirect,
+    TlsError,
 }
 
 impl Outcome {
@@ -93,6 +94,7 @@ impl Outcome {
             PushError::Status { .. } => Outcome::Status4xx,
             PushError::BadResponse(_) => Outcome::BadResponse,
             PushError::Redirect { .. } => Outcome::Redirect,
+            PushError::Tls(_) => Outcome::TlsError,
         }
     }
 }
@@ -110,6 +112,7 @@ impl LabelValue for Outcome {
         "status_5xx",
         "bad_response",
         "redirect",
+        "tls_error",
     ];
 
     fn ordinal(&self) -> usize {
@@ -127,6 +130,7 @@ impl LabelValue for Outcome {
             Outcome::Status5xx,
             Outcome::BadResponse,
             Outcome::Redirect,
+            Outcome::TlsError,
         ]
         .get(ordinal)
         .copied()
