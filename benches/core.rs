@@ -30,9 +30,9 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use divan::{black_box, Bencher};
+use tally::family::RecentClock;
 use tally::{
-    Counter, Histogram, HistogramConfig, LabelValue, RecentClock, Window, WindowedCounter,
-    WindowedHistogram,
+    Counter, Histogram, HistogramConfig, LabelValue, Window, WindowedCounter, WindowedHistogram,
 };
 
 fn main() {

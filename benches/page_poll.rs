@@ -31,9 +31,13 @@ static REGISTRY: LazyLock<Tally> = LazyLock::new(|| registries::tally(100, true,
 fn main() {
     let snapshot = REGISTRY.registry.snapshot();
     let (mut text, mut page, mut vars) = (Vec::new(), Vec::new(), Vec::new());
-    tally::encode(tally::Format::PrometheusText, &snapshot, &mut text);
-    tally::encode_page_json(&snapshot, &mut page);
-    tally::encode(tally::Format::Json, &snapshot, &mut vars);
+    tally::encoding::encode(
+        tally::encoding::Format::PrometheusText,
+        &snapshot,
+        &mut text,
+    );
+    tally::encoding::encode_page_json(&snapshot, &mut page);
+    tally::encoding::encode(tally::encoding::Format::Json, &snapshot, &mut vars);
     let series: usize = snapshot.families.iter().map(|f| f.series.len()).sum();
     eprintln!(
         "{series} series; output bytes: text {}, page JSON {}, /debug/vars JSON {}",
@@ -49,8 +53,8 @@ fn scrape_text(bencher: Bencher) {
     let mut out = Vec::with_capacity(4 << 20);
     bencher.bench_local(|| {
         out.clear();
-        tally::encode(
-            tally::Format::PrometheusText,
+        tally::encoding::encode(
+            tally::encoding::Format::PrometheusText,
             &REGISTRY.registry.snapshot(),
             &mut out,
         );
@@ -63,7 +67,7 @@ fn poll_page_json(bencher: Bencher) {
     let mut out = Vec::with_capacity(4 << 20);
     bencher.bench_local(|| {
         out.clear();
-        tally::encode_page_json(&REGISTRY.registry.snapshot(), &mut out);
+        tally::encoding::encode_page_json(&REGISTRY.registry.snapshot(), &mut out);
         out.len()
     });
 }
@@ -73,7 +77,11 @@ fn poll_debug_vars(bencher: Bencher) {
     let mut out = Vec::with_capacity(4 << 20);
     bencher.bench_local(|| {
         out.clear();
-        tally::encode(tally::Format::Json, &REGISTRY.registry.snapshot(), &mut out);
+        tally::encoding::encode(
+            tally::encoding::Format::Json,
+            &REGISTRY.registry.snapshot(),
+            &mut out,
+        );
         out.len()
     });
 }
@@ -84,7 +92,7 @@ fn scrape_text_encode_only(bencher: Bencher) {
     let mut out = Vec::with_capacity(4 << 20);
     bencher.bench_local(|| {
         out.clear();
-        tally::encode(tally::Format::PrometheusText, &snapshot, &mut out);
+        tally::encoding::encode(tally::encoding::Format::PrometheusText, &snapshot, &mut out);
         out.len()
     });
 }
@@ -95,7 +103,7 @@ fn poll_page_json_encode_only(bencher: Bencher) {
     let mut out = Vec::with_capacity(4 << 20);
     bencher.bench_local(|| {
         out.clear();
-        tally::encode_page_json(&snapshot, &mut out);
+        tally::encoding::encode_page_json(&snapshot, &mut out);
         out.len()
     });
 }

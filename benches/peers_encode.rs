@@ -114,7 +114,7 @@ fn tally_text_only(bencher: Bencher, r: &Registries) {
     let mut out = Vec::with_capacity(4 << 20);
     bencher.bench_local(|| {
         out.clear();
-        tally::encode(tally::Format::PrometheusText, &snapshot, &mut out);
+        tally::encoding::encode(tally::encoding::Format::PrometheusText, &snapshot, &mut out);
         out.len()
     });
 }
@@ -297,28 +297,28 @@ mod histograms {
 mod tally_formats {
     use super::*;
 
-    fn format(bencher: Bencher, format: tally::Format) {
+    fn format(bencher: Bencher, format: tally::encoding::Format) {
         let snapshot = ALL.tally.registry.snapshot();
         let mut out = Vec::with_capacity(4 << 20);
         bencher.bench_local(|| {
             out.clear();
-            tally::encode(format, &snapshot, &mut out);
+            tally::encoding::encode(format, &snapshot, &mut out);
             out.len()
         });
     }
 
     #[divan::bench]
     fn openmetrics(b: Bencher) {
-        format(b, tally::Format::OpenMetrics)
+        format(b, tally::encoding::Format::OpenMetrics)
     }
 
     #[divan::bench]
     fn protobuf(b: Bencher) {
-        format(b, tally::Format::Protobuf)
+        format(b, tally::encoding::Format::Protobuf)
     }
 
     #[divan::bench]
     fn json(b: Bencher) {
-        format(b, tally::Format::Json)
+        format(b, tally::encoding::Format::Json)
     }
 }

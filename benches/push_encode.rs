@@ -34,14 +34,14 @@ fn main() {
     let snapshot = r.registry.snapshot();
     let series: usize = snapshot.families.iter().map(|f| f.series.len()).sum();
     let mut otlp = Vec::new();
-    tally::encode_otlp(
+    tally::encoding::encode_otlp(
         &snapshot,
-        &tally::OtlpOptions::default(),
+        &tally::encoding::OtlpOptions::default(),
         SystemTime::now(),
         &mut otlp,
     );
     let mut text = Vec::new();
-    tally::encode_prometheus_text(&snapshot, &mut text);
+    tally::encoding::encode_prometheus_text(&snapshot, &mut text);
     eprintln!(
         "series {series}; bytes: otlp {}, text {}",
         otlp.len(),
@@ -50,29 +50,29 @@ fn main() {
     divan::main();
 }
 
-fn otlp(bencher: Bencher, histograms: tally::OtlpHistograms) {
-    let options = tally::OtlpOptions {
+fn otlp(bencher: Bencher, histograms: tally::encoding::OtlpHistograms) {
+    let options = tally::encoding::OtlpOptions {
         resource: vec![("service.name".into(), "bench".into())],
         histograms,
-        ..tally::OtlpOptions::default()
+        ..tally::encoding::OtlpOptions::default()
     };
     let mut out = Vec::with_capacity(4 << 20);
     bencher.bench_local(|| {
         out.clear();
         let snapshot = ALL.registry.snapshot();
-        tally::encode_otlp(&snapshot, &options, SystemTime::now(), &mut out);
+        tally::encoding::encode_otlp(&snapshot, &options, SystemTime::now(), &mut out);
         out.len()
     });
 }
 
 #[divan::bench(sample_count = 50, sample_size = 1)]
 fn otlp_exponential(bencher: Bencher) {
-    otlp(bencher, tally::OtlpHistograms::Exponential);
+    otlp(bencher, tally::encoding::OtlpHistograms::Exponential);
 }
 
 #[divan::bench(sample_count = 50, sample_size = 1)]
 fn otlp_explicit(bencher: Bencher) {
-    otlp(bencher, tally::OtlpHistograms::Explicit);
+    otlp(bencher, tally::encoding::OtlpHistograms::Explicit);
 }
 
 #[divan::bench(sample_count = 50, sample_size = 1)]
@@ -81,19 +81,19 @@ fn text_import(bencher: Bencher) {
     bencher.bench_local(|| {
         out.clear();
         let snapshot = ALL.registry.snapshot();
-        tally::encode_prometheus_text(&snapshot, &mut out);
+        tally::encoding::encode_prometheus_text(&snapshot, &mut out);
         out.len()
     });
 }
 
 #[divan::bench(sample_count = 50, sample_size = 1)]
 fn protobuf_pushgateway(bencher: Bencher) {
-    let options = tally::EncodeOptions { created: None };
+    let options = tally::encoding::EncodeOptions { created: None };
     let mut out = Vec::with_capacity(4 << 20);
     bencher.bench_local(|| {
         out.clear();
         let snapshot = ALL.registry.snapshot();
-        tally::encode_protobuf(&snapshot, &options, &mut out);
+        tally::encoding::encode_protobuf(&snapshot, &options, &mut out);
         out.len()
     });
 }

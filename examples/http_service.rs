@@ -24,7 +24,7 @@
 //! - `summary_line`: the values read back from a registry snapshot by
 //!   name and labels (what a test does too).
 //! - `main`: the application's router and `tally::axum_router`, served by
-//!   `tally::serve_axum` (timeouts, connection cap, bounded graceful
+//!   `tally::http::serve_axum` (timeouts, connection cap, bounded graceful
 //!   shutdown).
 //!
 //! Flags: `--addr HOST:PORT` (default `127.0.0.1:8080`; port 0 picks a
@@ -50,7 +50,8 @@ use hyper_util::rt::TokioIo;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
-use tally::{Handler, Registry};
+use tally::http::Handler;
+use tally::Registry;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
@@ -134,8 +135,8 @@ fn app() -> Result<Router, Box<dyn Error>> {
     let http = tally::HttpMetricsLayer::new(registry)?;
     // process_* (CPU, memory, file descriptors, threads, start time) and
     // http_service_build_info{version, revision, rustc}.
-    tally::register_process_metrics(registry)?;
-    tally::register_build_info!(registry, "http_service")?;
+    tally::collectors::register_process_metrics(registry)?;
+    tally::collectors::register_build_info!(registry, "http_service")?;
     // `/metrics`, `/debug/vars` and `/-/healthy`.
     let metrics = tally::axum_router(Arc::new(Handler::new(registry)?));
     Ok(Router::new()
@@ -375,7 +376,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     };
     // Timeouts, a connection cap and a bounded graceful shutdown: a
     // client that never finishes its request cannot hold the exit.
-    tally::serve_axum(listener, app, tally::ServeOptions::default(), stop).await?;
+    tally::http::serve_axum(listener, app, tally::http::ServeOptions::default(), stop).await?;
     // A connection task drops the request its (aborted) client left a
     // moment after the server returns.
     for _ in 0..100 {

@@ -1,64 +1,134 @@
-//! # tally
+//! Declarative, compile-time bounded, per-thread sharded metrics for Rust
+//! services.
 //!
-//! Declarative, compile-time bounded, per-thread sharded metrics.
+//! Describe a service's stats as a plain struct; each field becomes a
+//! metric family. Labels are fieldless enums, so the compiler bounds
+//! every family's series count; counters, gauges and HDR histograms
+//! record into cache-padded per-thread shards with no lock, allocation or
+//! hashing; one call serves the registry to Prometheus (text, OpenMetrics,
+//! protobuf with native histograms), as JSON and as a live page.
 //!
-//! Describe a service's stats as a plain struct of metric families whose
-//! labels are fieldless enums; tally checks the labels and names at compile
-//! time, stores each family densely in cache-padded per-thread shards, and
-//! exposes the registry through ready exporters.
+//! ```no_run
+//! use std::time::Instant;
+//! use tally::{Counter, Gauge, Histogram, LabelValue, Metrics};
 //!
-//! The facade re-exports everything a service needs: the families and the
-//! registry from `metrics-core`, the derives from `metrics-derive` and,
-//! with the default feature `serve`, the exporters from `metrics-export`.
-//! `default-features = false` leaves the derives and the core, for a
-//! library crate that only records into its caller's registry.
+//! #[derive(LabelValue, Clone, Copy)]
+//! enum Outcome {
+//!     Hit,
+//!     Miss,
+//! }
+//!
+//! #[derive(Metrics)]
+//! #[metrics(prefix = "cache")]
+//! struct CacheStats {
+//!     /// Cache lookups, by outcome.
+//!     lookups: Counter<Outcome>, // cache_lookups_total{outcome="hit"|"miss"}
+//!     /// Time to look a key up.
+//!     #[metric(unit = "seconds")]
+//!     latency: Histogram, // cache_latency_seconds, HDR
+//!     /// Entries held.
+//!     entries: Gauge, // cache_entries
+//! }
+//!
+//! fn main() -> Result<(), tally::ServeError> {
+//!     let stats = CacheStats::global(); // registered in Registry::global()
+//!     let start = Instant::now();
+//!     stats.lookups.with(Outcome::Miss).inc();
+//!     stats.entries.set(1);
+//!     stats.latency.record_duration(start.elapsed());
+//!
+//!     // /metrics, /debug/vars, /-/metrics (live page), /-/healthy
+//!     let server = tally::serve("127.0.0.1:9464")?;
+//!     println!("curl http://{}/metrics", server.local_addr());
+//!     loop {
+//!         std::thread::park(); // serve until killed
+//!     }
+//! }
+//! ```
+//!
+//! A derived struct gets `new()`, `register(&Registry)` (all its
+//! families or none), `global()` (registered into [`Registry::global`]
+//! on first use; never panics) and `try_global()`. The attributes, with
+//! every compile error they can give, are documented on [`Metrics`],
+//! [`LabelValue`] and [`LabelSet`].
+//!
+//! # What is where
+//!
+//! The root holds what a service author types: the derives, the family
+//! types, [`Registry`], [`serve`] and the label macros. The rest sits in
+//! a module per job:
+//!
+//! | module | for |
+//! |---|---|
+//! | [`family`] | the families' handles (`CounterRef`, ...), exemplars, clocks and configuration errors |
+//! | [`registry`] | extending a registry by hand: [`registry::Collector`], [`registry::Metric`], descriptors and the naming rules |
+//! | [`snapshot`] | reading a registry's values: [`snapshot::RegistrySnapshot`] and what it holds |
+//! | [`encoding`] | turning a snapshot into Prometheus text, OpenMetrics, protobuf, JSON or OTLP bytes |
+//! | [`http`] | the handler, the standalone server, axum integration and the tower layer for HTTP server metrics |
+//! | [`push`] | pushing to a Pushgateway, VictoriaMetrics or an OTLP receiver |
+//! | [`collectors`] | process and build-info metrics |
+//! | [`bridge`] | the `metrics` facade and prometheus-client, into and out of a tally registry |
+//! | [`testing`] | reading values back in tests, by name and labels |
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `serve` | yes | [`encoding`], [`serve`], [`http`], [`collectors`], [`testing`] (hyper, tokio, flate2, prost) |
+//! | `axum` | yes | [`axum_router`], [`HttpMetricsLayer`], [`http::serve_axum`] (axum, tower) |
+//! | `push` | no | [`push`]: Pushgateway, VictoriaMetrics, OTLP/HTTP |
+//! | `metrics-recorder` | no | [`bridge::TallyRecorder`]: the `metrics` 0.24 facade into a tally registry |
+//! | `prometheus-client` | no | [`bridge::TallyCollector`]: a tally registry inside a prometheus-client one |
+//!
+//! Without default features, tally is the derives and the core (families,
+//! registry, snapshots): what a library that records into its caller's
+//! registry needs, with no HTTP or async stack.
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+// The derives name `::tally::__private`; inside this crate's own doc
+// tests and examples that is this crate.
+extern crate self as tally;
 
 pub use tally_core::{
-    dynamic_label, exemplars_rejected, name, Bucket, Clock, CoarseClock, CollectError, Collected,
-    Collector, Computed, Counter, CounterRef, Desc, Described, DynamicLabel, DynamicLabelError,
-    Exemplar, FamilySnapshot, FloatCounter, FloatCounterRef, FloatGauge, FloatGaugeRef, Found,
-    Gauge, GaugeRef, Histogram, HistogramConfig, HistogramConfigError, HistogramRef,
-    HistogramSnapshot, Info, InfoError, LabelDesc, LabelSet, LabelValue, ManualClock, MaxGauge,
-    MaxGaugeRef, Metric, MetricKind, MinGauge, MinGaugeRef, RecentClock, Registry, RegistryBuilder,
-    RegistryError, RegistrySnapshot, Series, Unit, Value, Window, WindowError, WindowedCounter,
-    WindowedCounterRef, WindowedHistogram, WindowedHistogramRef, DEFAULT_SUMMARY_QUANTILES,
-    EXEMPLAR_LABELS_MAX,
+    dynamic_label, Computed, Counter, DynamicLabel, DynamicLabelError, FloatCounter, FloatGauge,
+    Gauge, Histogram, HistogramConfig, Info, LabelSet, LabelValue, MaxGauge, MinGauge, Registry,
+    RegistryBuilder, RegistryError, Unit, Window, WindowedCounter, WindowedHistogram,
 };
 pub use tally_derive::{LabelSet, LabelValue, Metrics};
-#[cfg(feature = "prometheus-client")]
-pub use tally_export::TallyCollector;
 #[cfg(feature = "axum")]
-pub use tally_export::{
-    axum_router, serve_axum, CountedBody, HttpMetricsError, HttpMetricsLayer, HttpMetricsService,
-    ResponseFuture, Route, ServeOptions, UNMATCHED_ROUTE,
-};
+pub use tally_export::{axum_router, HttpMetricsLayer};
 #[cfg(feature = "serve")]
-pub use tally_export::{
-    bucket_bounds, encode, encode_json, encode_openmetrics, encode_otlp, encode_page_json,
-    encode_prometheus_text, encode_protobuf, encode_with, expand_native, native_schema, otlp_proto,
-    otlp_request, page_quantiles, process_start, process_start_time, proto, quantile_family_name,
-    quantile_value, register_build_info, register_process_metrics, serve, serve_default, ucum_unit,
-    Auth, EncodeOptions, Format, Handler, HandlerConfig, Negotiated, OtlpHistograms, OtlpOptions,
-    PagePathError, ProcessCollector, RegistrySource, ServeError, Server, ServerBuilder,
-    ServerHandle, CONTENT_TYPE_JSON, CONTENT_TYPE_OPENMETRICS, CONTENT_TYPE_OPENMETRICS_0_0_1,
-    CONTENT_TYPE_OTLP, CONTENT_TYPE_PROTOBUF, CONTENT_TYPE_TEXT, CONTENT_TYPE_TEXT_1_0_0,
-    DEBUG_VARS_PATH, DEFAULT_ADDR, DEFAULT_MAX_HELD_RESPONSE_BYTES, DEFAULT_SECONDS_BOUNDS,
-    HEALTH_PATH, INDEX_PATH, MAX_TIMEOUT, METRICS_PATH, OVERFLOW_CONNECTIONS, PAGE_JSON_PATH,
-    PAGE_PATH, PAGE_QUANTILES, RUSTC_VERSION, ZERO_THRESHOLD,
-};
-#[cfg(feature = "metrics-recorder")]
-pub use tally_export::{DroppedReason, RecorderError, TallyRecorder, DEFAULT_MAX_SERIES};
+pub use tally_export::{serve, ServeError};
+
+#[cfg(any(feature = "metrics-recorder", feature = "prometheus-client"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "metrics-recorder", feature = "prometheus-client")))
+)]
+pub mod bridge;
+#[cfg(feature = "serve")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serve")))]
+pub mod collectors;
+#[cfg(feature = "serve")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serve")))]
+pub mod encoding;
+pub mod family;
+#[cfg(feature = "serve")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serve")))]
+pub mod http;
 #[cfg(feature = "push")]
-pub use tally_export::{
-    Otlp, PartialSuccess, PushConfigError, PushError, PushFormat, PushHandle, PushMethod,
-    PushReport, Pusher, PusherBuilder, Pushgateway, Target, VictoriaMetrics,
-};
+#[cfg_attr(docsrs, doc(cfg(feature = "push")))]
+pub mod push;
+pub mod registry;
+pub mod snapshot;
+#[cfg(feature = "serve")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serve")))]
+pub mod testing;
 
 mod derive_support;
-#[cfg(feature = "serve")]
-pub mod testing;
+mod docs;
 
 /// Paths the derive macros' generated code uses. Not a public API: it may
 /// change in any release.

@@ -60,6 +60,7 @@ struct Stats {
     budgeted: Counter<Request>,
 }
 
+#[cfg(feature = "serve")]
 #[test]
 fn dynamic_label_in_every_family_kind() {
     assert_eq!(<Request as LabelSet>::CARDINALITY, 5 * 2 * 2);
@@ -99,7 +100,7 @@ fn dynamic_label_in_every_family_kind() {
     stats.requests.with(over).add(7);
 
     let mut out = Vec::new();
-    tally::encode_prometheus_text(&registry.snapshot(), &mut out);
+    tally::encoding::encode_prometheus_text(&registry.snapshot(), &mut out);
     let text = String::from_utf8(out).unwrap();
     for line in [
         "svc_requests_total{tenant=\"acme\"} 1",

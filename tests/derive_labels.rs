@@ -2,7 +2,8 @@
 //! ordinals, and a struct label set indexing exactly like the equivalent
 //! tuple (mixed radix, first field most significant).
 
-use tally::{Counter, LabelSet, LabelValue, Metric};
+use tally::registry::Metric;
+use tally::{Counter, LabelSet, LabelValue};
 
 #[derive(LabelValue, Clone, Copy, Debug, PartialEq)]
 enum HTTPMethod {

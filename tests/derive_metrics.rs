@@ -3,9 +3,11 @@
 
 use std::time::Duration;
 
+use tally::registry::MetricKind;
+use tally::snapshot::Value;
 use tally::{
-    Counter, FloatCounter, FloatGauge, Gauge, Histogram, LabelSet, LabelValue, MaxGauge,
-    MetricKind, MinGauge, Registry, RegistryError, Unit, Value,
+    Counter, FloatCounter, FloatGauge, Gauge, Histogram, LabelSet, LabelValue, MaxGauge, MinGauge,
+    Registry, RegistryError, Unit,
 };
 
 #[derive(LabelValue, Clone, Copy, Debug, PartialEq)]
@@ -49,7 +51,10 @@ struct HttpStats {
     db: DbStats,
 }
 
-fn family<'a>(snapshot: &'a tally::RegistrySnapshot, name: &str) -> &'a tally::FamilySnapshot {
+fn family<'a>(
+    snapshot: &'a tally::snapshot::RegistrySnapshot,
+    name: &str,
+) -> &'a tally::snapshot::FamilySnapshot {
     snapshot
         .families
         .iter()
@@ -158,7 +163,7 @@ fn registration_is_all_or_nothing() {
     // Take one name the struct needs; the struct registers nothing.
     registry
         .register(
-            tally::Desc::new("http_in_flight", "squatter"),
+            tally::registry::Desc::new("http_in_flight", "squatter"),
             Gauge::<()>::new(),
         )
         .unwrap();

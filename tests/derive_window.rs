@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use tally::{LabelValue, MetricKind, Metrics, Registry, Value, WindowedCounter, WindowedHistogram};
+use tally::registry::MetricKind;
+use tally::snapshot::Value;
+use tally::{LabelValue, Metrics, Registry, WindowedCounter, WindowedHistogram};
 
 #[derive(Clone, Copy, LabelValue)]
 enum Route {

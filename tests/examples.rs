@@ -435,7 +435,7 @@ fn readme_quick_start_is_the_example() {
         .expect("markers in examples/quick_start.rs")
         .0;
     assert!(
-        readme.contains(&format!("```rust\n{code}```")),
+        readme.contains(&format!("```rust,no_run\n{code}```")),
         "README's quick start differs from examples/quick_start.rs; paste:\n{code}"
     );
 }

@@ -135,16 +135,16 @@ fn derives_work_without_prelude() {
     // (Post, Get): index 1 * 2 + 0.
     ::core::assert!(::core::matches!(
         requests.series[2].value,
-        ::tally::Value::Counter(3)
+        ::tally::snapshot::Value::Counter(3)
     ));
     ::core::assert_eq!(requests.labels.names, &["method", "index"]);
     ::core::assert!(::core::matches!(
         snapshot.families[3].series[0].value,
-        ::tally::Value::Gauge(-4)
+        ::tally::snapshot::Value::Gauge(-4)
     ));
     ::core::assert!(::core::matches!(
         snapshot.families[4].series[0].value,
-        ::tally::Value::Counter(1)
+        ::tally::snapshot::Value::Counter(1)
     ));
     ::core::assert_eq!(<Labels as ::tally::LabelSet>::CARDINALITY, 4);
     ::core::assert!(::core::option::Option::is_some(

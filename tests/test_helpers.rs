@@ -50,14 +50,15 @@ fn parallel_tests_with_their_own_registries_do_not_share_values() {
     });
 }
 
+#[cfg(feature = "serve")]
 #[test]
 fn build_info_through_the_facade() {
     let registry = Registry::new();
-    tally::register_build_info!(&registry, "store").unwrap();
+    tally::collectors::register_build_info!(&registry, "store").unwrap();
     let snapshot = registry.snapshot();
     let info = snapshot.find("store_build_info", &[]).unwrap();
     assert_eq!(info.value(), Some(1.0));
     let labels: Vec<_> = info.labels().collect();
     assert_eq!(labels[0], ("version", env!("CARGO_PKG_VERSION")));
-    assert_eq!(labels[2], ("rustc", tally::RUSTC_VERSION));
+    assert_eq!(labels[2], ("rustc", tally::collectors::RUSTC_VERSION));
 }

@@ -176,7 +176,7 @@ pub fn tally(families: usize, histograms: bool, observations: usize) -> Tally {
     for f in 0..families {
         let c = registry
             .register(
-                tally::Desc::new(counter_name(f), COUNTER_HELP),
+                tally::registry::Desc::new(counter_name(f), COUNTER_HELP),
                 tally::Counter::<(Route, Code)>::new(),
             )
             .unwrap();
@@ -188,7 +188,8 @@ pub fn tally(families: usize, histograms: bool, observations: usize) -> Tally {
     let histogram = histograms.then(|| {
         let h = registry
             .register(
-                tally::Desc::new("request_latency", HISTOGRAM_HELP).with_unit(tally::Unit::SECONDS),
+                tally::registry::Desc::new("request_latency", HISTOGRAM_HELP)
+                    .with_unit(tally::Unit::SECONDS),
                 tally::Histogram::<(Route, Code)>::with_config(
                     tally::HistogramConfig::seconds().buckets(&BOUNDS),
                 )
@@ -234,8 +235,8 @@ impl Tally {
     /// Snapshot + Prometheus text (0.0.4) into `out`.
     pub fn encode(&self, out: &mut Vec<u8>) {
         out.clear();
-        tally::encode(
-            tally::Format::PrometheusText,
+        tally::encoding::encode(
+            tally::encoding::Format::PrometheusText,
             &self.registry.snapshot(),
             out,
         );

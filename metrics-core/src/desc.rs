@@ -69,6 +69,11 @@ pub struct Desc {
     pub help: Cow<'static, str>,
     /// The unit, if the family has one.
     pub unit: Option<Unit>,
+    /// The name is a convention the ecosystem's dashboards and alerts
+    /// know (`process_cpu_seconds_total`, tally's own `tally_*`
+    /// self-telemetry): a registry's prefix is not put in front of it
+    /// (its constant labels still apply). Set by [`Desc::standard`].
+    pub standard: bool,
 }
 
 impl Desc {
@@ -78,6 +83,7 @@ impl Desc {
             name: name.into(),
             help: help.into(),
             unit: None,
+            standard: false,
         }
     }
 
@@ -87,6 +93,7 @@ impl Desc {
             name: Cow::Borrowed(name),
             help: Cow::Borrowed(help),
             unit,
+            standard: false,
         }
     }
 
@@ -96,13 +103,23 @@ impl Desc {
         self
     }
 
+    /// The same description marked as a standard name, which a
+    /// registry's prefix leaves alone (see [`Desc::standard`](field@Desc::standard)).
+    pub const fn standard(mut self) -> Self {
+        self.standard = true;
+        self
+    }
+
     /// The same description with `prefix_` in front of the name (how a
-    /// nested stats struct's families are named after its parent's).
+    /// nested stats struct's families are named after its parent's, and
+    /// what [`Registry::register_with_prefix`](crate::Registry::register_with_prefix)
+    /// asks for explicitly, standard names included).
     pub fn prefixed(&self, prefix: &str) -> Desc {
         Desc {
             name: Cow::Owned(crate::name::join(prefix, &self.name)),
             help: self.help.clone(),
             unit: self.unit,
+            standard: self.standard,
         }
     }
 }

@@ -210,12 +210,8 @@ impl Registry {
     /// `prefix_name_unit`, without a counter's `_total` or an info
     /// family's `_info`.
     fn exposed_name(&self, desc: &Desc, kind: MetricKind) -> String {
-        name::exposed_name(
-            &self.prefix,
-            &desc.name,
-            kind,
-            desc.unit.map(|u| u.as_str()),
-        )
+        let prefix = if desc.standard { "" } else { &self.prefix };
+        name::exposed_name(prefix, &desc.name, kind, desc.unit.map(|u| u.as_str()))
     }
 
     /// Reads every family. Writers are never blocked; a computed metric

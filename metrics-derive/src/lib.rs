@@ -201,7 +201,7 @@ pub fn derive_label_set(input: TokenStream) -> TokenStream {
 /// | `prefix` | flattened fields | an extra prefix for the nested struct's families |
 /// | `lowest` | histograms | the lowest discernible value (default 1 ns, or 1) |
 /// | `highest` | histograms | the highest trackable value; larger values are clamped and counted (default 1 h for `seconds`, 2^40 otherwise) |
-/// | `precision` | histograms | significant decimal digits, 1 to 5 (default 2: 1% error) |
+/// | `precision` | histograms | significant decimal digits, 1 to 5, as HdrHistogram takes them: 1 is 16 cells per power of two (a quantile within 3.1%), 2 is 128 (0.4%), 3 is 1,024 (0.05%); without the key, 32 cells per power of two (within 1.6%) |
 /// | `buckets` | `Histogram` (not windowed: a summary has no buckets) | classic bucket upper bounds in exposed units, e.g. `[0.005, 0.01, 0.1, 1]` (strictly ascending) |
 /// | `quantiles` | histograms | summary quantiles to expose too, e.g. `[0.5, 0.99]` (each in 0..=1, none twice) |
 /// | `window` | windowed families | the span read, a duration: `"5m"`, `"60s"` (default `"5m"`) |

@@ -50,34 +50,40 @@ const CPU: Desc = Desc::from_static(
     "process_cpu_seconds_total",
     "Total user and system CPU time spent in seconds.",
     Some(Unit::SECONDS),
-);
+)
+.standard();
 const RESIDENT: Desc = Desc::from_static(
     "process_resident_memory_bytes",
     "Resident memory size in bytes.",
     Some(Unit::BYTES),
-);
+)
+.standard();
 const VIRTUAL: Desc = Desc::from_static(
     "process_virtual_memory_bytes",
     "Virtual memory size in bytes.",
     Some(Unit::BYTES),
-);
+)
+.standard();
 const OPEN_FDS: Desc =
-    Desc::from_static("process_open_fds", "Number of open file descriptors.", None);
+    Desc::from_static("process_open_fds", "Number of open file descriptors.", None).standard();
 const MAX_FDS: Desc = Desc::from_static(
     "process_max_fds",
     "Maximum number of open file descriptors.",
     None,
-);
+)
+.standard();
 const START: Desc = Desc::from_static(
     "process_start_time_seconds",
     "Start time of the process since unix epoch in seconds.",
     Some(Unit::SECONDS),
-);
+)
+.standard();
 const THREADS: Desc = Desc::from_static(
     "process_threads",
     "Number of OS threads in the process.",
     None,
-);
+)
+.standard();
 
 impl Collector for ProcessCollector {
     #[cfg(target_os = "linux")]

@@ -449,7 +449,7 @@ fn self_telemetry_reports_series_clamps_and_failures() {
     let addr = server.local_addr();
     assert_eq!(get(addr, "/metrics", &[]).status, 200);
     let text = get(addr, "/metrics", &[]).text();
-    assert!(text.contains("tally_histogram_clamped 2\n"), "{text}");
+    assert!(text.contains("tally_clamped_values 2\n"), "{text}");
     assert!(text.contains("tally_computed_failures_total 1\n"), "{text}");
     assert!(
         text.contains("tally_scrape_duration_seconds_count 1\n"),

@@ -33,7 +33,7 @@ impl OverflowTelemetry {
             desc: Desc::new(
                 FAMILY,
                 "Label values that went to a runtime-bounded label's overflow value (__overflow__), by label and reason.",
-            ),
+            ).standard(),
             tables: Mutex::new(Vec::new()),
         }
     }

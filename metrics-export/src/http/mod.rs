@@ -34,7 +34,7 @@
 //! Self-telemetry, registered into the served registry when the handler
 //! is built (see [`HandlerConfig::telemetry`]):
 //! `tally_scrape_duration_seconds`, `tally_scrape_series`,
-//! `tally_histogram_clamped`, `tally_computed_failures_total` and
+//! `tally_clamped_values`, `tally_computed_failures_total` and
 //! `tally_scrapes_total{format, code}`.
 
 mod accept;

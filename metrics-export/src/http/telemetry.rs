@@ -100,7 +100,7 @@ impl LabelValue for ScrapeOutcome {
 /// - `tally_scrape_duration_seconds` (histogram): time to snapshot and
 ///   encode one scrape (compression excluded);
 /// - `tally_scrape_series` (gauge): series exposed by the last scrape;
-/// - `tally_histogram_clamped` (gauge): out-of-range histogram values
+/// - `tally_clamped_values` (gauge): out-of-range histogram values
 ///   clamped since start, summed over every family at the last scrape;
 /// - `tally_computed_failures_total` (counter): computed metrics whose
 ///   closure panicked, summed over scrapes;
@@ -126,30 +126,30 @@ impl Telemetry {
             Histogram::with_config(config).expect("the scrape histogram config is valid");
         Ok(Telemetry {
             duration: registry.register(
-                Desc::new("tally_scrape_duration", "Time to snapshot and encode one scrape.")
+                Desc::new("tally_scrape_duration", "Time to snapshot and encode one scrape.").standard()
                     .with_unit(Unit::SECONDS),
                 histogram,
             )?,
             series: registry.register(
-                Desc::new("tally_scrape_series", "Series exposed by the last scrape."),
+                Desc::new("tally_scrape_series", "Series exposed by the last scrape.").standard(),
                 Gauge::new(),
             )?,
             clamped: registry.register(
                 Desc::new(
-                    "tally_histogram_clamped",
+                    "tally_clamped_values",
                     "Out-of-range histogram values clamped into range since start, over all families, at the last scrape.",
-                ),
+                ).standard(),
                 Gauge::new(),
             )?,
             computed_failures: registry.register(
                 Desc::new(
                     "tally_computed_failures_total",
                     "Computed metrics whose closure panicked during a scrape (left out of it).",
-                ),
+                ).standard(),
                 Counter::new(),
             )?,
             scrapes: registry.register(
-                Desc::new("tally_scrapes_total", "Scrapes served, by format and status code."),
+                Desc::new("tally_scrapes_total", "Scrapes served, by format and status code.").standard(),
                 Counter::new(),
             )?,
         })

@@ -182,7 +182,8 @@ impl Telemetry {
             Desc::new(
                 "tally_push_total",
                 "Push attempts, by receiver kind and outcome.",
-            ),
+            )
+            .standard(),
             OfTarget {
                 metric: pushes.clone(),
                 target,
@@ -193,7 +194,8 @@ impl Telemetry {
             Desc::new(
                 "tally_push_rejected_points_total",
                 "Data points an OTLP receiver reported refusing (partial success).",
-            ),
+            )
+            .standard(),
             OfTarget {
                 metric: rejected.clone(),
                 target,
@@ -205,6 +207,7 @@ impl Telemetry {
                 "tally_push_last_success_timestamp",
                 "Unix time of the last push the receiver accepted.",
             )
+            .standard()
             .with_unit(Unit::SECONDS),
             OfTarget {
                 metric: last_success.clone(),

@@ -85,11 +85,11 @@ impl Telemetry {
             dropped_desc: Desc::new(
                 "tally_metrics_recorder_dropped_total",
                 "`metrics` registrations the recorder dropped (their handles do nothing), by reason.",
-            ),
+            ).standard(),
             overflow_desc: Desc::new(
                 "tally_metrics_recorder_series_overflow_total",
                 "`metrics` label sets past a name's series cap, recorded into its __overflow__ series.",
-            ),
+            ).standard(),
         }
     }
 

@@ -1,0 +1,13 @@
+//! What the family types hand out and take: the per-series handles
+//! (`Counter::with(..)` returns a [`CounterRef`]), exemplars, the clocks of
+//! windowed families, and the errors of their configuration.
+//!
+//! The family types themselves ([`Counter`](crate::Counter),
+//! [`Histogram`](crate::Histogram), ...) are at the crate root.
+
+pub use tally_core::{
+    exemplars_rejected, is_exemplar_id, Clock, CoarseClock, CounterRef, Exemplar, FloatCounterRef,
+    FloatGaugeRef, GaugeRef, HistogramConfigError, HistogramRef, InfoError, ManualClock,
+    MaxGaugeRef, MinGaugeRef, RecentClock, WindowError, WindowedCounterRef, WindowedHistogramRef,
+    EXEMPLAR_LABELS_MAX,
+};
