@@ -6,7 +6,8 @@
 //! [`Histogram`](crate::Histogram), ...) are at the crate root.
 
 pub use tally_core::{
-    exemplars_rejected, Clock, CoarseClock, CounterRef, Exemplar, FloatCounterRef, FloatGaugeRef,
-    GaugeRef, HistogramConfigError, HistogramRef, InfoError, ManualClock, MaxGaugeRef, MinGaugeRef,
-    RecentClock, WindowError, WindowedCounterRef, WindowedHistogramRef, EXEMPLAR_LABELS_MAX,
+    exemplars_rejected, is_exemplar_id, Clock, CoarseClock, CounterRef, Exemplar, FloatCounterRef,
+    FloatGaugeRef, GaugeRef, HistogramConfigError, HistogramRef, InfoError, ManualClock,
+    MaxGaugeRef, MinGaugeRef, RecentClock, WindowError, WindowedCounterRef, WindowedHistogramRef,
+    EXEMPLAR_LABELS_MAX,
 };

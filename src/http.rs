@@ -14,7 +14,8 @@ pub use tally_export::{
     ServeOptions, UNMATCHED_ROUTE,
 };
 pub use tally_export::{
-    serve_default, Auth, Handler, HandlerConfig, PagePathError, RegistrySource, Server,
-    ServerBuilder, ServerHandle, DEBUG_VARS_PATH, DEFAULT_ADDR, DEFAULT_MAX_HELD_RESPONSE_BYTES,
-    HEALTH_PATH, INDEX_PATH, MAX_TIMEOUT, METRICS_PATH, PAGE_JSON_PATH, PAGE_PATH,
+    serve_default, AllowedHostError, Auth, Handler, HandlerConfig, PagePathError, RegistrySource,
+    Server, ServerBuilder, ServerHandle, DEBUG_VARS_PATH, DEFAULT_ADDR,
+    DEFAULT_MAX_HELD_RESPONSE_BYTES, HEALTH_PATH, INDEX_PATH, MAX_TIMEOUT, METRICS_PATH,
+    PAGE_JSON_PATH, PAGE_PATH,
 };

@@ -155,9 +155,10 @@ impl CounterRef<'_> {
 
     /// Adds `n` and keeps an exemplar of it: the trace (and span, or
     /// `""`) it happened in, latest wins. Exposed in OpenMetrics and
-    /// protobuf; an exemplar whose labels exceed
-    /// [`EXEMPLAR_LABELS_MAX`](crate::EXEMPLAR_LABELS_MAX) characters is
-    /// counted in [`exemplars_rejected`](crate::exemplars_rejected) and
+    /// protobuf; an exemplar whose ids hold a character outside
+    /// [`is_exemplar_id`](crate::is_exemplar_id)'s set or whose labels
+    /// exceed [`EXEMPLAR_LABELS_MAX`](crate::EXEMPLAR_LABELS_MAX)
+    /// characters is counted in [`exemplars_rejected`](crate::exemplars_rejected) and
     /// dropped (the increment is kept). [`add`](Self::add) never pays for
     /// exemplars.
     pub fn add_with_exemplar(self, n: u64, trace_id: &str, span_id: &str) {

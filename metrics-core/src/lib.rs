@@ -54,7 +54,7 @@ pub use counter::{Counter, CounterRef, FloatCounter, FloatCounterRef};
 pub use desc::{Desc, MetricKind, Unit};
 pub use dynamic_label::{DynamicLabel, DynamicLabelError};
 pub use error::RegistryError;
-pub use exemplar::{exemplars_rejected, Exemplar, EXEMPLAR_LABELS_MAX};
+pub use exemplar::{exemplars_rejected, is_exemplar_id, Exemplar, EXEMPLAR_LABELS_MAX};
 pub use gauge::{
     FloatGauge, FloatGaugeRef, Gauge, GaugeRef, MaxGauge, MaxGaugeRef, MinGauge, MinGaugeRef,
 };

@@ -38,8 +38,8 @@ pub use http::{
     ResponseFuture, Route, ServeOptions, UNMATCHED_ROUTE,
 };
 pub use http::{
-    serve, serve_default, Auth, Handler, HandlerConfig, PagePathError, RegistrySource, ServeError,
-    Server, ServerBuilder, ServerHandle, DEBUG_VARS_PATH, DEFAULT_ADDR,
+    serve, serve_default, AllowedHostError, Auth, Handler, HandlerConfig, PagePathError,
+    RegistrySource, ServeError, Server, ServerBuilder, ServerHandle, DEBUG_VARS_PATH, DEFAULT_ADDR,
     DEFAULT_MAX_HELD_RESPONSE_BYTES, HEALTH_PATH, INDEX_PATH, MAX_TIMEOUT, METRICS_PATH,
     OVERFLOW_CONNECTIONS, PAGE_JSON_PATH, PAGE_PATH,
 };
@@ -49,7 +49,7 @@ pub use prometheus_client_bridge::TallyCollector;
 #[cfg(feature = "push")]
 pub use push::{
     Otlp, PartialSuccess, PushConfigError, PushError, PushFormat, PushHandle, PushMethod,
-    PushReport, Pusher, PusherBuilder, Pushgateway, Target, VictoriaMetrics,
+    PushReport, Pusher, PusherBuilder, Pushgateway, RemoteWrite, Target, VictoriaMetrics,
 };
 #[cfg(feature = "metrics-recorder")]
 pub use recorder::{DroppedReason, RecorderError, TallyRecorder, DEFAULT_MAX_SERIES};

@@ -277,7 +277,7 @@ fn stalled_and_idle_clients_are_dropped_while_scrapes_go_on() {
     let (_server, addr) = start_default();
     let mut partial = TcpStream::connect(addr).unwrap();
     partial
-        .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n")
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nAccept: */*\r\n")
         .unwrap();
     let mut idle = TcpStream::connect(addr).unwrap();
     let mut trickle = TcpStream::connect(addr).unwrap();
@@ -330,7 +330,7 @@ fn a_client_that_stops_reading_is_dropped_by_the_write_timeout() {
     let server = start(registry, HandlerConfig::default().telemetry(false));
     let addr = server.local_addr();
     let mut slow = TcpStream::connect(addr).unwrap();
-    slow.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+    slow.write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n")
         .unwrap();
     std::thread::sleep(Duration::from_millis(2500));
     assert_eq!(get(addr, "/-/healthy", &[]).status, 200);
@@ -357,7 +357,7 @@ fn malformed_requests_get_400_and_the_server_keeps_serving() {
     for garbage in [
         &b"GARBAGE\r\n\r\n"[..],
         b"GET /metrics HTTP/9.9\r\n\r\n",
-        b"GET /metrics HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+        b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nBad Header\r\n\r\n",
         b"\x00\x01\x02\x03\r\n\r\n",
     ] {
         let reply = raw(addr, garbage);
@@ -370,7 +370,7 @@ fn malformed_requests_get_400_and_the_server_keeps_serving() {
     }
     // A head larger than the limit is refused, not buffered.
     let huge = format!(
-        "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "GET /metrics HTTP/1.1\r\nHost: localhost\r\nX-Big: {}\r\n\r\n",
         "a".repeat(64 * 1024)
     );
     let reply = raw(addr, huge.as_bytes());
@@ -478,7 +478,7 @@ fn shutdown_is_prompt_with_a_keep_alive_connection_open() {
     let (server, addr) = start_default();
     let mut keep_alive = TcpStream::connect(addr).unwrap();
     keep_alive
-        .write_all(b"GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n")
+        .write_all(b"GET /-/healthy HTTP/1.1\r\nHost: localhost\r\n\r\n")
         .unwrap();
     let mut buf = [0u8; 256];
     let n = keep_alive.read(&mut buf).unwrap();

@@ -34,7 +34,7 @@ fn registry() -> (Arc<Registry>, Arc<AtomicUsize>) {
 /// The raw head of a HEAD response (read to EOF: `Connection: close`),
 /// and whatever followed it.
 fn head(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> (Reply, usize) {
-    let mut request = format!("HEAD {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n");
+    let mut request = format!("HEAD {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }

@@ -131,7 +131,7 @@ fn clients_that_never_read_do_not_multiply_memory() {
         .map(|_| {
             let mut stream = TcpStream::connect(addr).unwrap();
             stream
-                .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+                .write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n")
                 .unwrap();
             std::thread::sleep(Duration::from_millis(20));
             stream

@@ -32,6 +32,7 @@ struct Sample {
     name: String,
     labels: BTreeMap<String, String>,
     value: String,
+    exemplar: Option<BTreeMap<String, String>>,
 }
 
 const CREATED: f64 = 1_700_000_000.5;
@@ -237,4 +238,69 @@ fn python_openmetrics_parser_reads_back_every_value() {
     );
     assert_eq!(series("app_gc_runs_total", &[]), 77.0);
     assert_eq!(series("app_uptime_seconds", &[]), 1234.5);
+}
+
+/// An application copying a request header into a trace id cannot break
+/// a Python scraper: hostile ids are refused and counted, the exemplar
+/// admitted before them stays exposed, and the strict parser accepts the
+/// scrape.
+#[test]
+fn python_openmetrics_parser_accepts_a_scrape_after_hostile_exemplar_ids() {
+    if skip_interop() {
+        return;
+    }
+    let registry = tally_core::Registry::new();
+    let jobs = registry
+        .register(
+            tally_core::Desc::new("jobs_total", "Jobs."),
+            tally_core::Counter::<()>::new(),
+        )
+        .unwrap();
+    let jobs = jobs.with(());
+    jobs.add_with_exemplar(1, "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7");
+    let before = tally_core::exemplars_rejected();
+    // The quote last: on a library admitting it, it would be the one exposed.
+    let hostile = [
+        "a\\b",
+        "a\nb",
+        "} 1 2\njobs_total 999",
+        "trace id",
+        "é",
+        "a\"b",
+    ];
+    for id in hostile {
+        jobs.add_with_exemplar(1, id, "");
+        jobs.add_with_exemplar(1, "0af7651916cd43dd8448eb211c80319c", id);
+    }
+    assert_eq!(
+        jobs.get(),
+        1 + 2 * hostile.len() as u64,
+        "increments are kept"
+    );
+
+    let mut out = Vec::new();
+    encode_with(
+        Format::OpenMetrics,
+        &registry.snapshot(),
+        &EncodeOptions::default(),
+        &mut out,
+    );
+    let output = run_tool("python3", &[&script("parse_openmetrics.py")], &out);
+    assert!(
+        output.status.success(),
+        "the OpenMetrics parser refused the scrape:\n{}\n--- input ---\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&out)
+    );
+    let families: Vec<Family> = serde_json::from_slice(&output.stdout).unwrap();
+    let total = families[0]
+        .samples
+        .iter()
+        .find(|s| s.name == "jobs_total_total" || s.name == "jobs_total")
+        .expect("the counter sample");
+    assert_eq!(total.value, format!("{:?}", jobs.get() as f64));
+    let exemplar = total.exemplar.as_ref().expect("the admitted exemplar");
+    assert_eq!(exemplar["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(exemplar["span_id"], "00f067aa0ba902b7");
+    assert!(tally_core::exemplars_rejected() - before >= 2 * hostile.len() as u64);
 }

@@ -301,3 +301,177 @@ fn the_page_keeps_its_data_while_polls_fail_and_survives_a_restart() {
         "{banner}"
     );
 }
+
+/// A crafted link cannot stop the page: a fragment with a malformed
+/// percent escape is taken as typed and the page polls on.
+#[test]
+fn a_malformed_fragment_neither_throws_nor_stops_polling() {
+    if skip_browser() {
+        return;
+    }
+    let demo = Demo::start("127.0.0.1:0".parse().unwrap());
+    demo.stats.record_known();
+    let browser = Browser::start(1024, 768);
+    for (fragment, shown) in [
+        ("%", "%"),
+        ("%E0%A4%A", "%E0%A4%A"),
+        ("http%5Fin", "http_in"),
+    ] {
+        // A fresh document each time (a fragment change alone does not
+        // reload the page).
+        browser.open("about:blank");
+        browser.open(&format!("{}#{fragment}", demo.page_url(0.25)));
+        browser.wait_for(
+            &format!("two polls with #{fragment}"),
+            Duration::from_secs(10),
+            "return !!window.tallyPage && window.tallyPage.polls >= 2",
+        );
+        let state = browser.eval(
+            "return {filter: document.getElementById('filter').value, errors: window.tallyPage.errors}",
+            json!([]),
+        );
+        assert_eq!(state["filter"], shown, "{state}");
+        assert_eq!(state["errors"], 0, "{state}");
+    }
+    // The decoded filter applies: only the in-flight gauge matches.
+    let visible = browser.eval(
+        r#"return [...document.querySelectorAll('section.card')]
+             .filter(c => !c.hidden && !c.closest('details').hidden).map(c => c.dataset.family);"#,
+        json!([]),
+    );
+    assert_eq!(visible, json!(["http_in_flight"]));
+}
+
+/// Under its strict policy the page's own script and style run (it polls,
+/// it is styled) while a script or style injected into it does not.
+#[test]
+fn the_page_runs_under_a_policy_that_refuses_injected_script_and_style() {
+    if skip_browser() {
+        return;
+    }
+    let demo = Demo::start("127.0.0.1:0".parse().unwrap());
+    let browser = Browser::start(1024, 768);
+    browser.open(&demo.page_url(0.25));
+    browser.wait_for(
+        "two polls",
+        Duration::from_secs(10),
+        "return !!window.tallyPage && window.tallyPage.polls >= 2",
+    );
+    let probe = browser.eval(
+        r#"const violations = [];
+           document.addEventListener('securitypolicyviolation', e => violations.push(e.violatedDirective));
+           const s = document.createElement('script');
+           s.textContent = 'window.injected = 1';
+           document.body.appendChild(s);
+           const st = document.createElement('style');
+           st.textContent = 'body { background: rgb(1, 2, 3) !important }';
+           document.head.appendChild(st);
+           return new Promise(done => setTimeout(() => done({
+             injected: window.injected === 1,
+             background: getComputedStyle(document.body).backgroundColor,
+             header: getComputedStyle(document.querySelector('header')).position,
+             violations,
+           }), 200));"#,
+        json!([]),
+    );
+    assert_eq!(probe["injected"], false, "{probe}");
+    assert_eq!(probe["background"], "rgb(246, 247, 249)", "{probe}");
+    assert_eq!(probe["header"], "sticky", "{probe}");
+    let violations = probe["violations"].as_array().unwrap();
+    assert!(
+        violations
+            .iter()
+            .any(|v| v.as_str().unwrap().starts_with("script-src"))
+            && violations
+                .iter()
+                .any(|v| v.as_str().unwrap().starts_with("style-src")),
+        "{probe}"
+    );
+}
+
+/// What a service's page shows at a glance reads as meant: a start time
+/// as a date and an age (not "1,796,284,728 s"), a long family name whole
+/// (wrapped, not cut to "http_server_request_…"), an info family's labels.
+#[test]
+fn timestamps_read_as_dates_long_names_wrap_and_info_labels_show() {
+    if skip_browser() {
+        return;
+    }
+    let demo = Demo::start("127.0.0.1:0".parse().unwrap());
+    demo.stats.record_known();
+    const LONG: &str = "background_reindexing_pipeline_documents_waiting_for_embedding";
+    demo.registry
+        .register(
+            tally_core::Desc::new(LONG, "Documents queued."),
+            tally_core::Gauge::<()>::new(),
+        )
+        .unwrap()
+        .set(12);
+    static BUILD: tally_core::LabelDesc = tally_core::LabelDesc {
+        names: &["version", "revision"],
+        values: &[&["1.4.2"], &["abc123"]],
+        dynamic: &[],
+    };
+    demo.registry
+        .register(
+            tally_core::Desc::new("app_build_info", "Build."),
+            tally_core::Info::new(&BUILD).unwrap(),
+        )
+        .unwrap();
+    let browser = Browser::start(1280, 900);
+    browser.open(&demo.page_url(0.25));
+    browser.wait_for(
+        "two polls",
+        Duration::from_secs(10),
+        "return !!window.tallyPage && window.tallyPage.polls >= 2",
+    );
+    let shown = cards(&browser);
+
+    // The process start: a local date and an age.
+    let start = &card(&shown, "process_start_time_seconds")["values"]["value"];
+    let want = tally_export::process_start_time().expect("linux");
+    assert_eq!(start["value"].as_f64(), Some(want));
+    let text = start["text"].as_str().unwrap();
+    let (date, age) = text.split_once(" (").expect(text);
+    let date_ok = date.len() == 19
+        && date.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            10 => b == b' ',
+            13 | 16 => b == b':',
+            _ => b.is_ascii_digit(),
+        });
+    assert!(date_ok, "{text}");
+    assert!(
+        age.ends_with(" s ago)") || age.ends_with(" min ago)"),
+        "{text}"
+    );
+    let shown_date = browser.eval(
+        "const d = new Date(arguments[0] * 1000); return d.getFullYear() * 10000 + (d.getMonth() + 1) * 100 + d.getDate();",
+        json!([want]),
+    );
+    assert_eq!(
+        date[..10].replace('-', ""),
+        shown_date.to_string(),
+        "{text}"
+    );
+
+    // The long name: whole, inside its card.
+    let name = browser.eval(
+        r#"const c = document.querySelector(`section.card[data-family="${arguments[0]}"]`);
+           const n = c.querySelector('.name'), r = n.getBoundingClientRect(), cr = c.getBoundingClientRect();
+           return {text: n.textContent, clipped: n.scrollWidth > n.clientWidth,
+                   inside: r.right <= cr.right + 0.5, lines: Math.round(r.height / 16)};"#,
+        json!([LONG]),
+    );
+    assert_eq!(name["text"], LONG, "{name}");
+    assert_eq!(name["clipped"], false, "{name}");
+    assert_eq!(name["inside"], true, "{name}");
+    assert_eq!(card(&shown, LONG)["values"]["value"]["text"], "12");
+
+    // The info family: its labels, not a bare 1.
+    let info = card(&shown, "app_build_info");
+    let text = info["values"]["info"]["text"].as_str().unwrap();
+    assert_eq!(text, "version=1.4.2 revision=abc123", "{info}");
+    browser.eval("window.scrollTo(0, document.body.scrollHeight)", json!([]));
+    browser.screenshot(&artifacts_dir().join("live-page-dates-names-info.png"));
+}

@@ -69,9 +69,9 @@ fn the_page_its_json_and_the_index_are_served() {
     assert_eq!(index.status, 200);
     let index = index.text();
     for link in [
-        "href=\"-/metrics\"",
-        "href=\"metrics\"",
-        "href=\"debug/vars\"",
+        "href=\"./-/metrics\"",
+        "href=\"./metrics\"",
+        "href=\"./debug/vars\"",
     ] {
         assert!(index.contains(link), "{link}: {index}");
     }
@@ -97,14 +97,14 @@ fn the_page_moves_or_goes_when_configured() {
     assert_eq!(get(addr, "/ops/live", &[]).status, 200);
     assert_eq!(get(addr, "/ops/live.json", &[]).status, 200);
     assert_eq!(get(addr, PAGE_PATH, &[]).status, 404);
-    assert!(get(addr, "/", &[]).text().contains("href=\"ops/live\""));
+    assert!(get(addr, "/", &[]).text().contains("href=\"./ops/live\""));
 
     let (_server, addr) = start(HandlerConfig::default().page(false));
     assert_eq!(get(addr, PAGE_PATH, &[]).status, 404);
     assert_eq!(get(addr, PAGE_JSON_PATH, &[]).status, 404);
     let index = get(addr, "/", &[]).text();
     assert!(!index.contains("-/metrics"), "{index}");
-    assert!(index.contains("href=\"metrics\""), "{index}");
+    assert!(index.contains("href=\"./metrics\""), "{index}");
 
     assert!(matches!(
         HandlerConfig::default().page_path("/metrics"),
@@ -114,6 +114,33 @@ fn the_page_moves_or_goes_when_configured() {
         HandlerConfig::default().page_path("live"),
         Err(PagePathError::NotAbsolute(_))
     ));
+}
+
+/// A page path that would inject markup into the index is refused; what
+/// the index prints of an accepted one is escaped.
+#[test]
+fn page_paths_hold_path_characters_only_and_the_index_escapes_them() {
+    for hostile in [
+        "/x\"><script>alert(1)</script><a",
+        "/x\"onmouseover=\"alert(1)",
+        "/a b",
+        "/a<b>",
+        "//evil.example/x",
+        "/ops/../metrics",
+    ] {
+        assert!(
+            matches!(
+                HandlerConfig::default().page_path(hostile),
+                Err(PagePathError::BadCharacter(_))
+            ),
+            "{hostile}"
+        );
+    }
+    let (_server, addr) = start(HandlerConfig::default().page_path("/ops/a&b").unwrap());
+    assert_eq!(get(addr, "/ops/a&b", &[]).status, 200);
+    let index = get(addr, "/", &[]).text();
+    assert!(index.contains("href=\"./ops/a&amp;b\""), "{index}");
+    assert!(index.contains("<code>/ops/a&amp;b</code>"), "{index}");
 }
 
 #[cfg(feature = "axum")]
@@ -130,4 +157,56 @@ fn the_axum_router_serves_the_page_and_leaves_the_index_to_the_app() {
     assert_eq!(get(addr, PAGE_JSON_PATH, &[]).status, 200);
     assert_eq!(get(addr, "/", &[]).text(), "the app's own index");
     drop(server);
+}
+
+/// Every response says `X-Content-Type-Options: nosniff`, not only the
+/// HTML ones: a browser never reads exposition text as a script or a
+/// page.
+#[test]
+fn every_response_says_nosniff() {
+    let (_server, addr) = start(HandlerConfig::default().auth(Auth::bearer("t")));
+    let bearer = [("Authorization", "Bearer t")];
+    /// Method, path, headers, expected status.
+    type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], u16);
+    let cases: Vec<Case> = vec![
+        ("GET", "/metrics", &bearer, 200),
+        ("GET", "/metrics", &[], 401),
+        ("HEAD", "/metrics", &bearer, 200),
+        ("GET", "/debug/vars", &bearer, 200),
+        ("GET", PAGE_JSON_PATH, &bearer, 200),
+        ("GET", PAGE_PATH, &bearer, 200),
+        ("GET", "/", &[], 200),
+        ("GET", "/-/healthy", &[], 200),
+        ("GET", "/nowhere", &[], 404),
+        ("POST", "/metrics", &bearer, 405),
+    ];
+    for (method, path, headers, status) in cases {
+        let reply = request(addr, method, path, headers);
+        assert_eq!(reply.status, status, "{method} {path}");
+        assert_eq!(
+            reply.header("x-content-type-options"),
+            Some("nosniff"),
+            "{method} {path}"
+        );
+    }
+}
+
+/// The page's and the index's policies allow their own inline script and
+/// style by hash, never `'unsafe-inline'`.
+#[test]
+fn the_content_security_policy_has_hashes_not_unsafe_inline() {
+    let (_server, addr) = start(HandlerConfig::default());
+    for path in [PAGE_PATH, "/"] {
+        let csp = get(addr, path, &[])
+            .header("content-security-policy")
+            .unwrap()
+            .to_owned();
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(csp.contains("style-src 'sha256-"), "{path}: {csp}");
+    }
+    let csp = get(addr, PAGE_PATH, &[]);
+    assert!(csp
+        .header("content-security-policy")
+        .unwrap()
+        .contains("script-src 'sha256-"));
 }

@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 
 use push_support::{free_port, wait_for, Mode, Receiver};
 use tally_core::{Counter, Desc, Registry};
-use tally_export::{Otlp, PushConfigError, PushError, Pusher, Pushgateway, VictoriaMetrics};
+use tally_export::{
+    Otlp, PushConfigError, PushError, Pusher, Pushgateway, RemoteWrite, VictoriaMetrics,
+};
 
 /// A registry with `fault_events_total` and its handle.
 fn registry() -> (Arc<Registry>, Arc<Counter>) {
@@ -239,8 +241,16 @@ fn drop_is_bounded_in_time_with_a_dead_receiver() {
 
 #[test]
 fn bad_configurations_are_errors_at_build() {
+    // https:// needs the push-tls feature.
+    assert_eq!(
+        matches!(
+            VictoriaMetrics::new("https://vm.example:8428"),
+            Err(PushConfigError::Scheme(_))
+        ),
+        cfg!(not(feature = "push-tls"))
+    );
     assert!(matches!(
-        VictoriaMetrics::new("https://vm.example:8428"),
+        VictoriaMetrics::new("ftp://vm.example:8428"),
         Err(PushConfigError::Scheme(_))
     ));
     assert!(matches!(
@@ -379,4 +389,228 @@ fn memory_stays_flat_while_the_receiver_is_down() {
     }
     let grown = rss().saturating_sub(warm);
     assert!(grown < 4 << 20, "resident memory grew by {grown} bytes");
+}
+
+/// A pusher for one-shot pushes to `receiver` with 2 quick retries.
+fn one_shot(registry: &Arc<Registry>, receiver: &Receiver) -> tally_export::PushHandle {
+    Pusher::builder(
+        registry.clone(),
+        VictoriaMetrics::new(&receiver.url()).unwrap(),
+    )
+    .interval(None)
+    .timeout(Duration::from_secs(5))
+    .retries(2, Duration::from_millis(10), Duration::from_millis(40))
+    .final_push(false, Duration::ZERO)
+    .start()
+    .unwrap()
+}
+
+/// A 200 whose body is far over what the client reads is still an
+/// accepted push: reported as such, counted as a success and never sent
+/// again.
+#[test]
+fn an_accepted_push_with_a_huge_answer_is_a_success_sent_once() {
+    let receiver = Receiver::start(
+        "127.0.0.1:0".parse().unwrap(),
+        Mode::Answer(200, vec![b'x'; 1 << 20]),
+    );
+    let (registry, events) = registry();
+    events.add(7);
+    let pusher = one_shot(&registry, &receiver);
+    let report = pusher.push().expect("accepted");
+    assert_eq!((report.status, report.attempts), (200, 1));
+    assert_eq!(
+        receiver.requests().len(),
+        1,
+        "the accepted push was re-sent"
+    );
+    assert_eq!(pushes(&registry, "success"), 1);
+    assert_eq!(pushes(&registry, "http_error"), 0);
+}
+
+/// A 500 with a huge body keeps its status (and the start of the body),
+/// and is retried as a 500.
+#[test]
+fn a_five_hundred_with_a_huge_body_keeps_its_status() {
+    let mut body = b"overloaded: ".to_vec();
+    body.resize(1 << 20, b'y');
+    let receiver = Receiver::start("127.0.0.1:0".parse().unwrap(), Mode::Answer(500, body));
+    let (registry, _) = registry();
+    let pusher = one_shot(&registry, &receiver);
+    match pusher.push() {
+        Err(PushError::Status { status: 500, body }) => {
+            assert!(body.starts_with("overloaded: yyy"), "{body:.40}");
+            assert!(body.len() <= 512);
+        }
+        other => panic!("expected a 500, got {other:?}"),
+    }
+    assert_eq!(receiver.requests().len(), 3, "one attempt and two retries");
+    assert_eq!(pushes(&registry, "status_5xx"), 3);
+    assert_eq!(pushes(&registry, "http_error"), 0);
+}
+
+/// A redirect is reported as a redirect (with where it points), counted
+/// as `redirect`, and not retried.
+#[test]
+fn redirects_are_reported_as_such_and_not_retried() {
+    for status in [301, 307, 308] {
+        let receiver = Receiver::start(
+            "127.0.0.1:0".parse().unwrap(),
+            Mode::Redirect(status, "http://elsewhere.example/api/v1/import".into()),
+        );
+        let (registry, _) = registry();
+        let pusher = one_shot(&registry, &receiver);
+        match pusher.push() {
+            Err(e @ PushError::Redirect { .. }) => {
+                let PushError::Redirect {
+                    status: s,
+                    location,
+                } = &e
+                else {
+                    unreachable!()
+                };
+                assert_eq!(*s, status);
+                assert_eq!(
+                    location.as_deref(),
+                    Some("http://elsewhere.example/api/v1/import")
+                );
+                assert!(!e.is_retryable());
+                assert!(e.to_string().contains("elsewhere.example"), "{e}");
+            }
+            other => panic!("expected a redirect, got {other:?}"),
+        }
+        assert_eq!(receiver.requests().len(), 1);
+        assert_eq!(pushes(&registry, "redirect"), 1);
+        assert_eq!(pushes(&registry, "status_4xx"), 0);
+    }
+}
+
+/// Each registry exposes only the push telemetry that belongs to it: the
+/// series of its own pusher's receiver kind, none for kinds never used
+/// there, and nothing at all without a pusher.
+#[test]
+fn push_telemetry_shows_only_the_receiver_kinds_used_in_that_registry() {
+    let receiver = Receiver::start(
+        "127.0.0.1:0".parse().unwrap(),
+        Mode::Answer(200, Vec::new()),
+    );
+    let text = |registry: &Registry| {
+        let mut text = Vec::new();
+        tally_export::encode_prometheus_text(&registry.snapshot(), &mut text);
+        String::from_utf8(text).unwrap()
+    };
+    let (gateway_registry, _) = registry();
+    let gateway = Pusher::builder(
+        gateway_registry.clone(),
+        Pushgateway::new(&receiver.url(), "job").unwrap(),
+    )
+    .interval(None)
+    .final_push(false, Duration::ZERO)
+    .start()
+    .unwrap();
+    let (victoria_registry, _) = registry();
+    let victoria = one_shot(&victoria_registry, &receiver);
+    gateway.push().unwrap();
+    victoria.push().unwrap();
+
+    let shown = text(&gateway_registry);
+    assert!(
+        shown.contains(r#"tally_push_total{target="pushgateway",outcome="success"} 1"#),
+        "{shown}"
+    );
+    assert!(shown.contains(r#"tally_push_last_success_timestamp_seconds{target="pushgateway"}"#));
+    for other in [r#"target="otlp""#, r#"target="victoriametrics""#] {
+        assert!(!shown.contains(other), "{other} in\n{shown}");
+    }
+    let shown = text(&victoria_registry);
+    assert!(shown.contains(r#"tally_push_total{target="victoriametrics",outcome="success"} 1"#));
+    for other in [r#"target="otlp""#, r#"target="pushgateway""#] {
+        assert!(!shown.contains(other), "{other} in\n{shown}");
+    }
+    let (plain, _) = registry();
+    assert!(!text(&plain).contains("tally_push"));
+}
+
+/// Remote write under the same faults: receiver down, then answering 500
+/// (retried), then back: the next push carries the cumulative totals as a
+/// snappy-compressed protobuf with the protocol's headers; a 400 is not
+/// retried. Counted under `target="remote_write"`.
+#[test]
+fn remote_write_is_retried_on_faults_and_carries_the_totals() {
+    let addr = free_port();
+    let (registry, events) = registry();
+    let pusher = Pusher::builder(
+        registry.clone(),
+        RemoteWrite::new(&format!("http://{addr}/api/v1/write"))
+            .unwrap()
+            .label("job", "faults")
+            .unwrap(),
+    )
+    .interval(Some(Duration::from_millis(100)))
+    .timeout(Duration::from_millis(500))
+    .retries(1, Duration::from_millis(20), Duration::from_millis(50))
+    .start()
+    .unwrap();
+    let outcome = |outcome: &str| {
+        let mut text = Vec::new();
+        tally_export::encode_prometheus_text(&registry.snapshot(), &mut text);
+        sample(
+            &text,
+            &format!(r#"tally_push_total{{target="remote_write",outcome="{outcome}"}}"#),
+        )
+        .unwrap_or(0)
+    };
+    let slowest = record_for(&events, Duration::from_millis(500));
+    assert!(slowest < BATCH_BOUND, "recording stalled: {slowest:?}");
+    wait_for(Duration::from_secs(5), "connect errors counted", || {
+        (outcome("connect_error") >= 2).then_some(())
+    });
+
+    let receiver = Receiver::start(addr, Mode::Answer(500, b"busy".to_vec()));
+    match pusher.push() {
+        Err(PushError::Status { status: 500, body }) => assert_eq!(body, "busy"),
+        other => panic!("expected a 500, got {other:?}"),
+    }
+    assert!(outcome("status_5xx") >= 2);
+
+    let total = events.get();
+    receiver.set_mode(Mode::Answer(204, Vec::new()));
+    let body = wait_for(Duration::from_secs(10), "the totals after recovery", || {
+        receiver.requests().into_iter().rev().find_map(|r| {
+            assert_eq!(r.method, "POST");
+            assert_eq!(r.path, "/api/v1/write");
+            assert_eq!(r.header("content-encoding"), Some("snappy"));
+            assert_eq!(r.header("content-type"), Some("application/x-protobuf"));
+            assert_eq!(r.header("x-prometheus-remote-write-version"), Some("0.1.0"));
+            let raw = snap::raw::Decoder::new()
+                .decompress_vec(&r.body)
+                .expect("snappy");
+            let text = String::from_utf8_lossy(&raw).into_owned();
+            // The protobuf holds the name and the job label as strings, the
+            // value as a little-endian double after tag 0x09.
+            let mut value = vec![0x09];
+            value.extend_from_slice(&(total as f64).to_le_bytes());
+            (text.contains("fault_events_total")
+                && text.contains("faults")
+                && raw.windows(9).any(|w| w == value.as_slice()))
+            .then_some(raw)
+        })
+    });
+    assert!(!body.is_empty());
+    wait_for(Duration::from_secs(5), "a success counted", || {
+        (outcome("success") >= 1).then_some(())
+    });
+
+    receiver.set_mode(Mode::Answer(400, b"out of order sample".to_vec()));
+    let before = receiver.requests().len();
+    match pusher.push() {
+        Err(e @ PushError::Status { status: 400, .. }) => assert!(!e.is_retryable()),
+        other => panic!("expected a 400, got {other:?}"),
+    }
+    // One attempt for the 400 (a periodic push may add its own).
+    assert!(receiver.requests().len() - before <= 2);
+    assert!(RemoteWrite::new("http://x")
+        .unwrap()
+        .label("__name__", "v")
+        .is_err());
 }

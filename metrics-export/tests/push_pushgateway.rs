@@ -171,3 +171,39 @@ fn protobuf_post_and_the_final_push_on_shutdown() {
     assert!(late[0].0.contains(r#"job="batch""#));
     assert_eq!(samples(&gateway, "batch_step_seconds_count")[0].1, "20");
 }
+
+/// Dot segments as job and grouping values (`..`, `.`) go base64-encoded:
+/// the gateway stores the group under exactly those values instead of
+/// redirecting the push.
+#[test]
+fn dot_segment_job_and_grouping_values_are_pushed() {
+    if skip() {
+        return;
+    }
+    let gateway = start_gateway("pushgateway-dots");
+    let url = format!("http://{}", gateway.addr);
+    let target = Pushgateway::new(&url, "..")
+        .unwrap()
+        .grouping("dir", ".")
+        .unwrap()
+        .grouping("up", "..")
+        .unwrap();
+    let pusher = Pusher::builder(registry(55), target)
+        .interval(None)
+        .timeout(Duration::from_secs(5))
+        .final_push(false, Duration::ZERO)
+        .start()
+        .unwrap();
+    let report = pusher.push().expect("push accepted");
+    assert_eq!(report.status, 200);
+    let records = samples(&gateway, "batch_records_total");
+    assert_eq!(
+        records,
+        vec![(
+            r#"dir=".",instance="",job="..",up="..""#.to_owned(),
+            "55".to_owned()
+        )]
+    );
+    assert_eq!(pusher.delete().expect("delete accepted").status, 202);
+    assert!(samples(&gateway, "batch_records_total").is_empty());
+}

@@ -245,7 +245,8 @@ impl HistogramRef<'_> {
     /// Records `value` and keeps an exemplar of it: the trace (and span,
     /// or `""`) it was observed in, latest wins per range of values. Exposed
     /// on the classic bucket that holds it (OpenMetrics, protobuf) and on
-    /// native histograms; over-long labels are counted in
+    /// native histograms; ids outside [`is_exemplar_id`](crate::is_exemplar_id)'s
+    /// set and over-long labels are counted in
     /// [`exemplars_rejected`](crate::exemplars_rejected) and dropped (the
     /// value is kept). [`record`](Self::record) never pays for exemplars.
     pub fn record_with_exemplar(self, value: u64, trace_id: &str, span_id: &str) {

@@ -40,7 +40,7 @@ const OVERFLOW_READ_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The answer written, without reading the request, to a connection past
 /// both the cap and the overflow budget.
-const CANNED_503: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: 16\r\n\r\nserver is busy\r\n";
+const CANNED_503: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\nretry-after: 1\r\nx-content-type-options: nosniff\r\nconnection: close\r\ncontent-length: 16\r\n\r\nserver is busy\r\n";
 
 /// Limits of one accept loop.
 #[derive(Clone, Copy, Debug)]

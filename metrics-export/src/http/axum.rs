@@ -16,7 +16,7 @@ use tower::Service;
 
 use super::accept::{accept_loop, Limits, Responder};
 use super::handler::{Handler, DEBUG_VARS_PATH, HEALTH_PATH, METRICS_PATH};
-use super::server::{Options, ServeError, MAX_TIMEOUT};
+use super::server::{path_and_query, Options, ServeError, MAX_TIMEOUT};
 
 /// A router serving `handler` at [`METRICS_PATH`], [`DEBUG_VARS_PATH`],
 /// [`HEALTH_PATH`] and, unless disabled, the live page and its JSON
@@ -58,7 +58,7 @@ where
 async fn respond(handler: Arc<Handler>, request: Request) -> Response {
     let (parts, _body) = request.into_parts();
     handler
-        .serve(&parts.method, parts.uri.path(), &parts.headers)
+        .serve(&parts.method, path_and_query(&parts.uri), &parts.headers)
         .await
         .map(Body::new)
 }

@@ -2,7 +2,7 @@
 //! response-memory budget.
 //!
 //! A scrape that arrives while another scrape of the same variant
-//! (format + gzip or not) is encoding does not encode again: it waits
+//! (format + content coding) is encoding does not encode again: it waits
 //! for that encoding and is answered with the same `Bytes`, which every
 //! response shares. Only the request that starts an encoding (the
 //! leader) takes a scrape slot, so concurrent scrapers are served
@@ -22,16 +22,17 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use bytes::Bytes;
 use tokio::sync::Notify;
 
+use super::gzip::Coding;
 use crate::encode::Format;
 
 /// What a scrape produces: format (and the negotiated Content-Type),
-/// whether it is the live page's JSON, whether the body is gzipped.
+/// whether it is the live page's JSON, the body's content coding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Variant {
     pub(crate) format: Format,
     pub(crate) content_type: &'static str,
     pub(crate) page_json: bool,
-    pub(crate) gzip: bool,
+    pub(crate) coding: Coding,
 }
 
 /// How one encoding ended, shared by every request that waited for it.

@@ -1,20 +1,21 @@
 //! The transport-agnostic handler: routing, authentication, the
 //! concurrent-scrape cap, format negotiation, encoding and gzip.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
 use hyper::http::header::{
     ACCEPT, ACCEPT_ENCODING, ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE,
-    RETRY_AFTER, VARY, WWW_AUTHENTICATE,
+    RETRY_AFTER, VARY, WWW_AUTHENTICATE, X_CONTENT_TYPE_OPTIONS,
 };
 use hyper::http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 use tally_core::{Registry, RegistryError};
 
 use super::auth::Auth;
 use super::coalesce::{Budget, Flights, Variant};
-use super::gzip;
+use super::gzip::{self, Coding};
+use super::host::{AllowedHostError, HostPolicy};
 use super::page::{self, PagePathError, PagePaths, INDEX_PATH};
 use super::telemetry::{ScrapeOutcome, Telemetry};
 use crate::encode::Format;
@@ -72,6 +73,7 @@ pub struct HandlerConfig {
     /// Where the live page and its JSON are served; `None`: disabled.
     page: Option<PagePaths>,
     max_held_response_bytes: usize,
+    hosts: HostPolicy,
 }
 
 /// Default of [`HandlerConfig::max_held_response_bytes`]: 16 MiB.
@@ -88,6 +90,7 @@ impl Default for HandlerConfig {
             telemetry: true,
             page: Some(PagePaths::default()),
             max_held_response_bytes: DEFAULT_MAX_HELD_RESPONSE_BYTES,
+            hosts: HostPolicy::Auto,
         }
     }
 }
@@ -149,11 +152,47 @@ impl HandlerConfig {
 
     /// Serve the live page at `path` (and its JSON at `path` + `.json`)
     /// instead of [`PAGE_PATH`](crate::PAGE_PATH); enables the page. An
-    /// `Err` unless `path` is absolute, visible ASCII without `?`, `#`,
-    /// `%` or a trailing `/`, and free.
+    /// `Err` unless `path` is absolute, holds only path characters (ASCII
+    /// letters, digits and `-._~!$&'()*+,;=:@/`) without an empty, `.` or
+    /// `..` segment or a trailing `/`, and is free.
     pub fn page_path(mut self, path: &str) -> Result<Self, PagePathError> {
         self.page = Some(PagePaths::new(path)?);
         Ok(self)
+    }
+
+    /// Answer requests whose `Host` is one of `hosts` (besides loopback
+    /// names and IP literals), and no other, wherever the server is
+    /// bound: the guard against DNS rebinding for a server reached by
+    /// name. An entry is a host name (`metrics.internal`), or `*.` and a
+    /// name for any of its subdomains; compared without case or port.
+    /// An `Err` for anything else (a port, a path, a scheme, a space).
+    ///
+    /// By default, the standalone [`Server`](crate::Server) bound to a
+    /// loopback address answers only loopback names (`localhost`,
+    /// `*.localhost`) and IP literals, so a web page that rebinds its
+    /// own name to 127.0.0.1 cannot read the metrics; bound elsewhere it
+    /// answers any `Host`. Other requests get `403 Forbidden`.
+    ///
+    /// ```
+    /// use tally_export::HandlerConfig;
+    /// let config = HandlerConfig::default().allowed_hosts(["metrics.internal"]).unwrap();
+    /// assert!(HandlerConfig::default().allowed_hosts(["metrics.internal:9464"]).is_err());
+    /// ```
+    pub fn allowed_hosts<I, S>(mut self, hosts: I) -> Result<Self, AllowedHostError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.hosts = HostPolicy::list(hosts)?;
+        Ok(self)
+    }
+
+    /// Answer any `Host`, even bound to loopback: for a server behind a
+    /// proxy that checks the host itself (see
+    /// [`allowed_hosts`](Self::allowed_hosts)).
+    pub fn any_host(mut self) -> Self {
+        self.hosts = HostPolicy::Any;
+        self
     }
 }
 
@@ -179,6 +218,8 @@ pub struct Handler {
     pub(super) telemetry: Option<Telemetry>,
     pub(super) flights: Arc<Flights>,
     pub(super) budget: Arc<Budget>,
+    /// Served by a server bound to a loopback address (the `Host` check).
+    loopback: AtomicBool,
 }
 
 /// A request after routing, method check, authentication and
@@ -186,8 +227,9 @@ pub struct Handler {
 pub(crate) enum Prepared {
     /// The complete response (errors, health, answers to HEAD).
     Ready(Response<Bytes>),
-    /// A GET scrape of this variant.
-    Scrape(Variant),
+    /// A GET scrape of this variant, of every family or of the named ones
+    /// (`name[]=` query parameters).
+    Scrape(Variant, Option<Arc<[String]>>),
 }
 
 impl Handler {
@@ -217,6 +259,7 @@ impl Handler {
             telemetry,
             flights: Arc::default(),
             budget,
+            loopback: AtomicBool::new(false),
         })
     }
 
@@ -239,11 +282,19 @@ impl Handler {
             .map(|p| (p.html.as_str(), p.json.as_str()))
     }
 
+    /// Notes that a server bound to `addr` serves this handler: bound to
+    /// loopback, only loopback `Host` names are answered by default.
+    pub(crate) fn bound_to(&self, addr: std::net::SocketAddr) {
+        if addr.ip().is_loopback() {
+            self.loopback.store(true, Ordering::Relaxed);
+        }
+    }
+
     /// Answers one request. `path` may carry a query string (ignored).
     pub fn handle(&self, method: &Method, path: &str, headers: &HeaderMap) -> Response<Bytes> {
         match self.prepare(method, path, headers) {
             Prepared::Ready(response) => response,
-            Prepared::Scrape(variant) => self.scrape_blocking(variant),
+            Prepared::Scrape(variant, names) => self.scrape_blocking(variant, names),
         }
     }
 
@@ -251,7 +302,17 @@ impl Handler {
     /// left is a scrape to run (a GET on a metrics path). Cheap: async
     /// transports call it on their own task.
     pub(crate) fn prepare(&self, method: &Method, path: &str, headers: &HeaderMap) -> Prepared {
-        let path = path.split('?').next().unwrap_or(path);
+        if !self
+            .config
+            .hosts
+            .allows(headers, self.loopback.load(Ordering::Relaxed))
+        {
+            return Prepared::Ready(plain(
+                StatusCode::FORBIDDEN,
+                "this server does not answer that Host (see HandlerConfig::allowed_hosts)\n",
+            ));
+        }
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
         let page = self.config.page.as_ref();
         let (json, page_json) = match path {
             HEALTH_PATH => {
@@ -280,12 +341,11 @@ impl Handler {
                 return Prepared::Ready(unauthorized(auth));
             }
         }
-        let gzip = gzip::accepts_gzip(header(headers, ACCEPT_ENCODING.as_str()));
         let variant = Variant {
             format: negotiated.format,
             content_type: negotiated.content_type,
             page_json,
-            gzip,
+            coding: Coding::negotiate(header(headers, ACCEPT_ENCODING.as_str())),
         };
         if method == Method::HEAD {
             // The headers a GET would get, with nothing snapshotted or
@@ -294,7 +354,7 @@ impl Handler {
             scrape_headers(variant, response.headers_mut());
             return Prepared::Ready(response);
         }
-        Prepared::Scrape(variant)
+        Prepared::Scrape(variant, family_names(query))
     }
 
     /// Counts one scrape in `tally_scrapes_total`.
@@ -366,9 +426,10 @@ impl Drop for Slot {
 /// The headers of a scrape's response, for GET and HEAD alike.
 pub(super) fn scrape_headers(variant: Variant, h: &mut HeaderMap) {
     h.insert(CONTENT_TYPE, HeaderValue::from_static(variant.content_type));
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(VARY, HeaderValue::from_static("Accept, Accept-Encoding"));
-    if variant.gzip {
-        h.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    if let Some(coding) = variant.coding.header() {
+        h.insert(CONTENT_ENCODING, HeaderValue::from_static(coding));
     }
     if variant.page_json {
         h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -382,6 +443,47 @@ pub(super) fn overloaded(body: &'static str) -> Response<Bytes> {
         .headers_mut()
         .insert(RETRY_AFTER, HeaderValue::from_static("1"));
     response
+}
+
+/// The family names asked for by `name[]=` query parameters (as
+/// client_golang's handler takes them), if any: a counter by its family
+/// name or with `_total`. Percent escapes are decoded; other parameters
+/// are ignored.
+fn family_names(query: &str) -> Option<Arc<[String]>> {
+    let names: Vec<String> = query
+        .split('&')
+        .filter_map(|pair| {
+            let (key, value) = pair.split_once('=')?;
+            (percent_decode(key) == "name[]").then(|| percent_decode(value))
+        })
+        .filter(|name| !name.is_empty())
+        .collect();
+    (!names.is_empty()).then(|| names.into())
+}
+
+/// `s` with `%XX` escapes and `+` decoded (lossy UTF-8; a malformed
+/// escape stays as it is).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A header's value as text, if present and visible ASCII.
@@ -423,9 +525,25 @@ fn unauthorized(auth: &Auth) -> Response<Bytes> {
 pub(crate) fn plain(status: StatusCode, body: &'static str) -> Response<Bytes> {
     let mut response = Response::new(Bytes::from_static(body.as_bytes()));
     *response.status_mut() = status;
-    response.headers_mut().insert(
+    let h = response.headers_mut();
+    h.insert(
         CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::family_names;
+
+    #[test]
+    fn name_parameters_are_read_and_decoded() {
+        assert!(family_names("").is_none());
+        assert!(family_names("x=1&name=foo").is_none());
+        assert!(family_names("name[]=").is_none());
+        let names = family_names("name[]=a_total&x=1&name%5B%5D=b%3Ac&name[]=%zz").unwrap();
+        assert_eq!(&*names, ["a_total", "b:c", "%zz"]);
+    }
 }

@@ -12,7 +12,9 @@
 //! `GET /` is an index linking them all.
 //!
 //! Safety defaults: the server binds loopback ([`DEFAULT_ADDR`]) unless
-//! told otherwise; optional bearer/basic [`Auth`] compared in constant
+//! told otherwise, and bound to loopback answers only loopback `Host`
+//! names and IP literals (DNS rebinding;
+//! [`HandlerConfig::allowed_hosts`]); optional bearer/basic [`Auth`] compared in constant
 //! time (401); scrapes of one format and encoding that arrive while one
 //! is encoding share its body, and at most 4 encodings run at once (503
 //! with `Retry-After` past it); finished bodies still being sent are
@@ -44,6 +46,7 @@ mod body;
 mod coalesce;
 mod gzip;
 mod handler;
+mod host;
 #[cfg(feature = "axum")]
 mod layer;
 mod page;
@@ -60,6 +63,7 @@ pub use handler::{
     Handler, HandlerConfig, RegistrySource, DEBUG_VARS_PATH, DEFAULT_MAX_HELD_RESPONSE_BYTES,
     HEALTH_PATH, METRICS_PATH,
 };
+pub use host::AllowedHostError;
 #[cfg(feature = "axum")]
 pub use layer::{
     CountedBody, HttpMetricsError, HttpMetricsLayer, HttpMetricsService, ResponseFuture, Route,

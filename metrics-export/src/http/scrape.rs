@@ -11,7 +11,6 @@ use hyper::http::{Response, StatusCode};
 
 use super::body::ServedBody;
 use super::coalesce::{Flight, Leader, Outcome, Role, Variant};
-use super::gzip;
 use super::handler::{overloaded, plain, scrape_headers, Handler, Prepared, Slot};
 use super::telemetry::ScrapeOutcome;
 use crate::encode::{encode, encode_page_json};
@@ -32,7 +31,28 @@ enum Admit {
 impl Handler {
     /// Runs a scrape on the calling thread (joining one in progress
     /// blocks the thread until it ends).
-    pub(super) fn scrape_blocking(&self, variant: Variant) -> Response<Bytes> {
+    pub(super) fn scrape_blocking(
+        &self,
+        variant: Variant,
+        names: Option<Arc<[String]>>,
+    ) -> Response<Bytes> {
+        if let Some(names) = names {
+            // A filtered scrape is its own: no sharing with others.
+            let outcome = match self.admit_alone() {
+                Err(reason) => {
+                    self.count(variant.format, ScrapeOutcome::Overloaded);
+                    return overloaded(reason);
+                }
+                Ok(slot) => {
+                    let outcome = self.encode_variant(variant, Some(&names));
+                    drop(slot);
+                    outcome
+                }
+            };
+            return self
+                .respond_with(variant, &outcome)
+                .map(ServedBody::into_bytes);
+        }
         let outcome = match self.admit(variant) {
             Admit::Refused(response) => {
                 self.count(variant.format, ScrapeOutcome::Overloaded);
@@ -40,7 +60,7 @@ impl Handler {
             }
             Admit::Join(flight) => flight.wait(),
             Admit::Lead(leader, slot) => {
-                let outcome = self.encode_variant(variant);
+                let outcome = self.encode_variant(variant, None);
                 drop(slot);
                 leader.finish(outcome.clone());
                 outcome
@@ -54,15 +74,40 @@ impl Handler {
     /// blocking pool (or inline outside a runtime), waiting never blocks
     /// a thread. The encoding runs to its end even if this future is
     /// dropped, so the requests that joined it are answered.
-    pub(crate) async fn scrape_async(self: &Arc<Self>, variant: Variant) -> Response<ServedBody> {
+    pub(crate) async fn scrape_async(
+        self: &Arc<Self>,
+        variant: Variant,
+        names: Option<Arc<[String]>>,
+    ) -> Response<ServedBody> {
         // Over the response budget, wait a little for bodies being sent
         // to finish (readers free it in moments, non-readers at their
         // write timeout) rather than refuse at once.
-        if self.flights.joinable(variant).is_none()
+        if (names.is_some() || self.flights.joinable(variant).is_none())
             && !self.budget.admits()
             && tokio::runtime::Handle::try_current().is_ok()
         {
             let _ = self.budget.wait_admits(BUDGET_WAIT).await;
+        }
+        if let Some(names) = names {
+            // A filtered scrape is its own: no sharing with others.
+            let slot = match self.admit_alone() {
+                Err(reason) => {
+                    self.count(variant.format, ScrapeOutcome::Overloaded);
+                    return overloaded(reason).map(ServedBody::full);
+                }
+                Ok(slot) => slot,
+            };
+            let handler = self.clone();
+            let run = move || {
+                let outcome = handler.encode_variant(variant, Some(&names));
+                drop(slot);
+                outcome
+            };
+            let outcome = match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => runtime.spawn_blocking(run).await.unwrap_or(Outcome::Failed),
+                Err(_) => run(),
+            };
+            return self.respond_with(variant, &outcome);
         }
         let outcome = match self.admit(variant) {
             Admit::Refused(response) => {
@@ -74,7 +119,7 @@ impl Handler {
                 let flight = leader.flight();
                 let handler = self.clone();
                 let run = move || {
-                    let outcome = handler.encode_variant(variant);
+                    let outcome = handler.encode_variant(variant, None);
                     drop(slot);
                     leader.finish(outcome);
                 };
@@ -108,11 +153,33 @@ impl Handler {
         }
     }
 
-    /// Snapshots, encodes and compresses once; catches a panic.
-    fn encode_variant(&self, variant: Variant) -> Outcome {
+    /// A scrape slot and the response budget for an encoding of its
+    /// own, or the reason for a 503.
+    fn admit_alone(&self) -> Result<Slot, &'static str> {
+        let Some(slot) = self.try_acquire() else {
+            return Err("too many concurrent scrapes\n");
+        };
+        if !self.budget.admits() {
+            return Err("too many responses are still being sent to slow clients\n");
+        }
+        Ok(slot)
+    }
+
+    /// Snapshots, encodes and compresses once (only the families named,
+    /// if `names`); catches a panic.
+    fn encode_variant(&self, variant: Variant, names: Option<&[String]>) -> Outcome {
         let start = Instant::now();
         let encoded = catch_unwind(AssertUnwindSafe(|| {
-            let snapshot = self.registry.get().snapshot();
+            let mut snapshot = self.registry.get().snapshot();
+            if let Some(names) = names {
+                snapshot.families.retain(|f| {
+                    names.iter().any(|n| {
+                        *n == f.name
+                            || f.kind == tally_core::MetricKind::Counter
+                                && n.strip_suffix("_total") == Some(f.name.as_str())
+                    })
+                });
+            }
             let mut body = Vec::with_capacity(self.flights.capacity_hint(variant.format));
             if variant.page_json {
                 encode_page_json(&snapshot, &mut body);
@@ -129,11 +196,7 @@ impl Handler {
             telemetry.observe_snapshot(&snapshot, start.elapsed());
         }
         drop(snapshot);
-        let body = if variant.gzip {
-            gzip::compress(&body)
-        } else {
-            body
-        };
+        let body = variant.coding.encode(body);
         Outcome::Body(self.budget.pin(body))
     }
 
@@ -172,7 +235,7 @@ impl Handler {
                 response.map(|_| ServedBody::head())
             }
             Prepared::Ready(response) => response.map(ServedBody::full),
-            Prepared::Scrape(variant) => self.scrape_async(variant).await,
+            Prepared::Scrape(variant, names) => self.scrape_async(variant, names).await,
         }
     }
 }

@@ -243,6 +243,7 @@ impl ServerBuilder {
             listen(&addrs).map_err(ServeError::Bind)?
         };
         let local_addr = listener.local_addr().map_err(ServeError::Bind)?;
+        handler.bound_to(local_addr);
         // After binding, so a failed bind can be retried on another port.
         if self.process_metrics {
             crate::register_process_metrics(handler.registry())?;
@@ -363,7 +364,7 @@ impl Responder for HandlerResponder {
         async move {
             let (parts, _body) = request.into_parts();
             handler
-                .serve(&parts.method, parts.uri.path(), &parts.headers)
+                .serve(&parts.method, path_and_query(&parts.uri), &parts.headers)
                 .await
         }
     }
@@ -377,11 +378,17 @@ impl Responder for HandlerResponder {
             let (parts, _body) = request.into_parts();
             if parts.uri.path() == HEALTH_PATH {
                 handler
-                    .serve(&parts.method, parts.uri.path(), &parts.headers)
+                    .serve(&parts.method, path_and_query(&parts.uri), &parts.headers)
                     .await
             } else {
                 overloaded("too many connections\n").map(ServedBody::full)
             }
         }
     }
+}
+
+/// The request target's path and query (the query carries `name[]=`).
+pub(crate) fn path_and_query(uri: &hyper::http::Uri) -> &str {
+    uri.path_and_query()
+        .map_or_else(|| uri.path(), |p| p.as_str())
 }

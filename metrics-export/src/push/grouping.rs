@@ -1,8 +1,10 @@
 //! Pushgateway grouping-key paths: `/metrics/job/<job>{/<label>/<value>}`.
 //!
-//! A value that is empty or contains `/` goes as `<label>@base64/<value>`
-//! in URL-safe base64 (an empty value as `=`), as the Pushgateway
-//! requires; any other value is percent-encoded as a path segment.
+//! A value that is empty, contains `/` or is a dot segment (`.`, `..`)
+//! goes as `<label>@base64/<value>` in URL-safe base64 (an empty value as
+//! `=`), as the Pushgateway requires (a dot segment sent plain is
+//! normalised away by the gateway's router, which answers with a
+//! redirect); any other value is percent-encoded as a path segment.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -43,7 +45,7 @@ fn push_pair(path: &mut String, name: &str, value: &str) {
     path.push_str(name);
     if value.is_empty() {
         path.push_str("@base64/=");
-    } else if value.contains('/') {
+    } else if value.contains('/') || value == "." || value == ".." {
         path.push_str("@base64/");
         path.push_str(&URL_SAFE_NO_PAD.encode(value));
     } else {
@@ -86,6 +88,14 @@ mod tests {
         assert_eq!(
             grouping_path("a/b", &pairs(&[("path", "/var/tmp"), ("empty", "")])).unwrap(),
             "/metrics/job@base64/YS9i/path@base64/L3Zhci90bXA/empty@base64/="
+        );
+    }
+
+    #[test]
+    fn dot_segments_go_base64() {
+        assert_eq!(
+            grouping_path("..", &pairs(&[("dir", "."), ("up", ".."), ("x", "...")])).unwrap(),
+            "/metrics/job@base64/Li4/dir@base64/Lg/up@base64/Li4/x/..."
         );
     }
 

@@ -25,6 +25,7 @@ use super::client::{exchange, Answer};
 use super::error::{PushConfigError, PushError};
 use super::target::{Request, Target};
 use super::telemetry::{Outcome, TargetKind, Telemetry};
+use super::tls::TlsConfig;
 use crate::encode::otlp_proto::ExportMetricsServiceResponse;
 
 /// What an OTLP receiver refused of an accepted request
@@ -88,6 +89,7 @@ impl Pusher {
                 shutdown_timeout: Duration::from_secs(5),
             },
             telemetry: true,
+            ca_pem: None,
         }
     }
 }
@@ -98,6 +100,8 @@ pub struct PusherBuilder {
     target: Target,
     options: Options,
     telemetry: bool,
+    /// The CA certificates to trust for `https://` (feature `push-tls`).
+    ca_pem: Option<Vec<u8>>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -168,6 +172,16 @@ impl PusherBuilder {
         self
     }
 
+    /// Trust the CA certificates in `pem` (one or more PEM
+    /// `CERTIFICATE` blocks) for an `https://` receiver, instead of the
+    /// platform's roots (feature `push-tls`). An unusable PEM is an `Err`
+    /// at [`start`](Self::start).
+    #[cfg(feature = "push-tls")]
+    pub fn ca_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.ca_pem = Some(pem.into());
+        self
+    }
+
     /// Checks the configuration and starts the push thread; the first
     /// periodic push goes one interval from now.
     pub fn start(self) -> Result<PushHandle, PushConfigError> {
@@ -181,8 +195,14 @@ impl PusherBuilder {
         if o.final_push && o.shutdown_timeout.is_zero() {
             return Err(PushConfigError::ZeroDuration("final push deadline"));
         }
+        let tls = if self.target.endpoint().tls {
+            Some(tls_config(self.ca_pem.as_deref())?)
+        } else {
+            None
+        };
+        let kind = TargetKind::of(&self.target);
         let telemetry = if self.telemetry {
-            Some(Telemetry::register(&self.registry)?)
+            Some(Telemetry::register(&self.registry, kind)?)
         } else {
             None
         };
@@ -192,7 +212,6 @@ impl PusherBuilder {
             .map_err(PushConfigError::Start)?;
         let (commands, command_rx) = mpsc::unbounded_channel();
         let (stop, stop_rx) = watch::channel(false);
-        let kind = TargetKind::of(&self.target);
         let mut worker = Worker {
             registry: self.registry,
             target: self.target,
@@ -202,6 +221,7 @@ impl PusherBuilder {
             logged: None,
             rng: seed(),
             buffer: Vec::new(),
+            tls,
         };
         let thread = std::thread::Builder::new()
             .name("tally-push".into())
@@ -240,7 +260,7 @@ impl PushHandle {
     }
 
     /// Deletes the pushed group from the Pushgateway (retried as a
-    /// push). OTLP and VictoriaMetrics have no delete:
+    /// push). OTLP, VictoriaMetrics and remote write have no delete:
     /// `Err(PushError::Unsupported)` without any request.
     pub fn delete(&self) -> Result<PushReport, PushError> {
         self.ask(Command::Delete)
@@ -291,6 +311,8 @@ struct Worker {
     rng: u64,
     /// The encoding buffer, reused between pushes.
     buffer: Vec<u8>,
+    /// For an `https://` receiver.
+    tls: Option<TlsConfig>,
 }
 
 impl Worker {
@@ -385,7 +407,7 @@ impl Worker {
             .target
             .push(&snapshot, SystemTime::now(), &mut self.buffer);
         drop(snapshot);
-        let body = if self.options.gzip {
+        let body = if self.options.gzip && request.content_encoding.is_none() {
             let mut encoder = GzEncoder::new(
                 Vec::with_capacity(self.buffer.len() / 4 + 64),
                 Compression::fast(),
@@ -410,15 +432,27 @@ impl Worker {
         attempt: u32,
     ) -> Result<PushReport, PushError> {
         let bytes = body.len();
-        let gzip = self.options.gzip && !body.is_empty();
-        let Answer { status, body } = exchange(
+        let encoding = request
+            .content_encoding
+            .or((self.options.gzip && !body.is_empty()).then_some("gzip"));
+        let Answer {
+            status,
+            location,
+            body,
+            complete,
+        } = exchange(
             self.target.endpoint(),
             request,
             body,
-            gzip,
+            encoding,
+            self.tls.as_ref(),
             self.options.timeout,
         )
         .await?;
+        // The status decides, whatever became of the body.
+        if (300..400).contains(&status) {
+            return Err(PushError::Redirect { status, location });
+        }
         if !(200..300).contains(&status) {
             let text = String::from_utf8_lossy(&body[..body.len().min(512)])
                 .trim()
@@ -427,6 +461,12 @@ impl Worker {
         }
         let mut partial_success = None;
         if self.target.is_otlp() && request.method == hyper::Method::POST {
+            if !complete {
+                // Accepted: never re-sent, but what was refused is unknown.
+                return Err(PushError::BadResponse(
+                    "the answer was cut short (too long, too slow or broken off)".into(),
+                ));
+            }
             let response = ExportMetricsServiceResponse::decode(body)
                 .map_err(|e| PushError::BadResponse(e.to_string()))?;
             partial_success = response
@@ -498,6 +538,18 @@ impl Worker {
         let fraction = (self.rng >> 11) as f64 / (1u64 << 53) as f64;
         base.mul_f64(0.5 + fraction / 2.0)
     }
+}
+
+/// The TLS configuration of an `https://` receiver.
+#[cfg(feature = "push-tls")]
+fn tls_config(ca_pem: Option<&[u8]>) -> Result<TlsConfig, PushConfigError> {
+    TlsConfig::new(ca_pem)
+}
+
+/// Without the feature no endpoint is `https://`.
+#[cfg(not(feature = "push-tls"))]
+fn tls_config(_: Option<&[u8]>) -> Result<TlsConfig, PushConfigError> {
+    Err(PushConfigError::Scheme("https".into()))
 }
 
 /// A jitter seed that differs between processes and pushers.

@@ -1,4 +1,4 @@
-//! Where a pusher sends, and in what shape: the three receivers and the
+//! Where a pusher sends, and in what shape: the four receivers and the
 //! request each one takes.
 
 use std::time::SystemTime;
@@ -7,14 +7,17 @@ use tally_core::RegistrySnapshot;
 
 use super::error::PushConfigError;
 use super::grouping::{grouping_path, percent_encode, valid_label_name};
+use super::remote_write::{valid_extra_label, write_request};
 use crate::encode::{
     encode_otlp, encode_prometheus_text, encode_protobuf, EncodeOptions, OtlpHistograms,
     OtlpOptions, CONTENT_TYPE_OTLP, CONTENT_TYPE_PROTOBUF, CONTENT_TYPE_TEXT,
 };
 
-/// A receiver's address: `http://host[:port][/base/path]`.
+/// A receiver's address: `http[s]://host[:port][/base/path]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Endpoint {
+    /// `https://` (feature `push-tls`).
+    pub(crate) tls: bool,
     /// `host:port`, for the `Host` header and error messages.
     pub(crate) authority: String,
     pub(crate) host: String,
@@ -24,8 +27,8 @@ pub(crate) struct Endpoint {
 }
 
 impl Endpoint {
-    /// Parses `url`; an `Err` unless it is `http://` with a host and
-    /// neither query nor fragment.
+    /// Parses `url`; an `Err` unless it is `http://` (or `https://` with
+    /// the `push-tls` feature) with a host and neither query nor fragment.
     pub(crate) fn parse(url: &str) -> Result<Endpoint, PushConfigError> {
         let bad = |reason: &str| PushConfigError::Url {
             url: url.to_owned(),
@@ -37,11 +40,13 @@ impl Endpoint {
         let uri: hyper::Uri = url
             .parse()
             .map_err(|e: hyper::http::uri::InvalidUri| bad(&e.to_string()))?;
-        match uri.scheme_str() {
-            Some("http") => {}
+        let tls = match uri.scheme_str() {
+            Some("http") => false,
+            #[cfg(feature = "push-tls")]
+            Some("https") => true,
             Some(other) => return Err(PushConfigError::Scheme(other.to_owned())),
             None => return Err(bad("no scheme (expected http://host:port)")),
-        }
+        };
         let host = uri
             .host()
             .filter(|h| !h.is_empty())
@@ -63,6 +68,7 @@ impl Endpoint {
                 .ok()
                 .filter(|&p| p != 0)
                 .ok_or_else(|| bad("the port must be 1 to 65535"))?,
+            None if tls => 443,
             None => 80,
         };
         let host = host
@@ -75,6 +81,7 @@ impl Endpoint {
             format!("{host}:{port}")
         };
         Ok(Endpoint {
+            tls,
             authority,
             host,
             port,
@@ -259,6 +266,46 @@ impl Otlp {
     }
 }
 
+/// A Prometheus remote write 1.0 receiver: `POST <url>` with a
+/// snappy-compressed `WriteRequest`: Prometheus started with
+/// `--web.enable-remote-write-receiver` (`http://host:9090/api/v1/write`),
+/// VictoriaMetrics (`http://host:8428/api/v1/write`), Mimir, Thanos
+/// receive... The samples are those of a scrape of the same registry
+/// (see the module docs of `remote_write`), stamped with the push time.
+#[derive(Clone, Debug)]
+pub struct RemoteWrite {
+    endpoint: Endpoint,
+    labels: Vec<(String, String)>,
+}
+
+impl RemoteWrite {
+    /// The remote write receiver at `url`; a URL without a path gets
+    /// `/api/v1/write` (Prometheus' and VictoriaMetrics' path). An `Err`
+    /// for a malformed URL.
+    pub fn new(url: &str) -> Result<Self, PushConfigError> {
+        let mut endpoint = Endpoint::parse(url)?;
+        if endpoint.path.is_empty() {
+            endpoint.path = "/api/v1/write".to_owned();
+        }
+        Ok(RemoteWrite {
+            endpoint,
+            labels: Vec::new(),
+        })
+    }
+
+    /// Adds a label to every series sent (e.g. `job` and `instance`, which
+    /// a scrape would have added), replacing one of the same name. An
+    /// `Err` for an invalid or reserved (`__`) label name.
+    pub fn label(mut self, name: &str, value: &str) -> Result<Self, PushConfigError> {
+        if !valid_extra_label(name) {
+            return Err(PushConfigError::LabelName(name.to_owned()));
+        }
+        self.labels.retain(|(n, _)| n != name);
+        self.labels.push((name.to_owned(), value.to_owned()));
+        Ok(self)
+    }
+}
+
 /// One of the receivers a [`Pusher`](super::Pusher) sends to.
 #[derive(Clone, Debug)]
 pub enum Target {
@@ -268,6 +315,14 @@ pub enum Target {
     VictoriaMetrics(VictoriaMetrics),
     /// An OTLP/HTTP receiver.
     Otlp(Otlp),
+    /// A Prometheus remote write 1.0 receiver.
+    RemoteWrite(RemoteWrite),
+}
+
+impl From<RemoteWrite> for Target {
+    fn from(t: RemoteWrite) -> Self {
+        Target::RemoteWrite(t)
+    }
 }
 
 impl From<Pushgateway> for Target {
@@ -293,6 +348,11 @@ pub(crate) struct Request {
     pub(crate) method: hyper::Method,
     pub(crate) path: String,
     pub(crate) content_type: Option<&'static str>,
+    /// The body's coding when the target compressed it itself (remote
+    /// write: snappy); `None`: the pusher may gzip it.
+    pub(crate) content_encoding: Option<&'static str>,
+    /// Further headers the receiver expects.
+    pub(crate) headers: &'static [(&'static str, &'static str)],
 }
 
 impl Target {
@@ -301,6 +361,7 @@ impl Target {
             Target::Pushgateway(t) => &t.endpoint,
             Target::VictoriaMetrics(t) => &t.endpoint,
             Target::Otlp(t) => &t.endpoint,
+            Target::RemoteWrite(t) => &t.endpoint,
         }
     }
 
@@ -337,6 +398,8 @@ impl Target {
                     },
                     path: format!("{base}{}", t.path),
                     content_type: Some(content_type),
+                    content_encoding: None,
+                    headers: &[],
                 }
             }
             Target::VictoriaMetrics(t) => {
@@ -345,6 +408,8 @@ impl Target {
                     method: hyper::Method::POST,
                     path: format!("{base}/api/v1/import/prometheus{}", t.query),
                     content_type: Some(CONTENT_TYPE_TEXT),
+                    content_encoding: None,
+                    headers: &[],
                 }
             }
             Target::Otlp(t) => {
@@ -353,6 +418,30 @@ impl Target {
                     method: hyper::Method::POST,
                     path: base.clone(),
                     content_type: Some(CONTENT_TYPE_OTLP),
+                    content_encoding: None,
+                    headers: &[],
+                }
+            }
+            Target::RemoteWrite(t) => {
+                let mut text = Vec::new();
+                encode_prometheus_text(snapshot, &mut text);
+                let millis = now
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+                let request = write_request(&String::from_utf8_lossy(&text), &t.labels, millis);
+                let protobuf = prost::Message::encode_to_vec(&request);
+                // Compressing into a Vec cannot fail.
+                body.extend(
+                    snap::raw::Encoder::new()
+                        .compress_vec(&protobuf)
+                        .unwrap_or_default(),
+                );
+                Request {
+                    method: hyper::Method::POST,
+                    path: base.clone(),
+                    content_type: Some("application/x-protobuf"),
+                    content_encoding: Some("snappy"),
+                    headers: &[("X-Prometheus-Remote-Write-Version", "0.1.0")],
                 }
             }
         }
@@ -365,6 +454,8 @@ impl Target {
                 method: hyper::Method::DELETE,
                 path: format!("{}{}", t.endpoint.path, t.path),
                 content_type: None,
+                content_encoding: None,
+                headers: &[],
             }),
             _ => None,
         }
@@ -410,9 +501,20 @@ mod tests {
                 Endpoint::parse(url)
             );
         }
+        #[cfg(not(feature = "push-tls"))]
         assert!(matches!(
             Endpoint::parse("https://x"),
             Err(PushConfigError::Scheme(s)) if s == "https"
+        ));
+        #[cfg(feature = "push-tls")]
+        {
+            let e = Endpoint::parse("https://gw.example").unwrap();
+            assert!(e.tls);
+            assert_eq!(e.authority, "gw.example:443");
+        }
+        assert!(matches!(
+            Endpoint::parse("ftp://x"),
+            Err(PushConfigError::Scheme(s)) if s == "ftp"
         ));
     }
 

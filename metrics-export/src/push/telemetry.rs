@@ -6,11 +6,17 @@
 //!   an OTLP receiver reported refusing (`partial_success`);
 //! - `tally_push_last_success_timestamp_seconds{target}` (gauge): Unix
 //!   time of the last accepted push.
+//!
+//! Each family exposes only the series of the pusher's own receiver kind:
+//! a registry pushed to a Pushgateway shows no `target="otlp"` series.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use tally_core::{Counter, Desc, Gauge, LabelValue, Registry, RegistryError, Unit};
+use tally_core::{
+    CollectError, Collected, Counter, Desc, Gauge, LabelDesc, LabelSet, LabelValue, Metric,
+    MetricKind, Registry, RegistryError, Unit,
+};
 
 use super::error::PushError;
 use super::target::Target;
@@ -21,6 +27,7 @@ pub(crate) enum TargetKind {
     Pushgateway,
     VictoriaMetrics,
     Otlp,
+    RemoteWrite,
 }
 
 impl TargetKind {
@@ -29,6 +36,7 @@ impl TargetKind {
             Target::Pushgateway(_) => TargetKind::Pushgateway,
             Target::VictoriaMetrics(_) => TargetKind::VictoriaMetrics,
             Target::Otlp(_) => TargetKind::Otlp,
+            Target::RemoteWrite(_) => TargetKind::RemoteWrite,
         }
     }
 
@@ -40,7 +48,8 @@ impl TargetKind {
 #[diagnostic::do_not_recommend]
 impl LabelValue for TargetKind {
     const NAME: &'static str = "target";
-    const VALUES: &'static [&'static str] = &["pushgateway", "victoriametrics", "otlp"];
+    const VALUES: &'static [&'static str] =
+        &["pushgateway", "victoriametrics", "otlp", "remote_write"];
 
     fn ordinal(&self) -> usize {
         *self as usize
@@ -51,6 +60,7 @@ impl LabelValue for TargetKind {
             TargetKind::Pushgateway,
             TargetKind::VictoriaMetrics,
             TargetKind::Otlp,
+            TargetKind::RemoteWrite,
         ]
         .get(ordinal)
         .copied()
@@ -68,6 +78,8 @@ pub(crate) enum Outcome {
     Status4xx,
     Status5xx,
     BadResponse,
+    Redirect,
+    TlsError,
 }
 
 impl Outcome {
@@ -81,6 +93,8 @@ impl Outcome {
             PushError::Status { status, .. } if *status >= 500 => Outcome::Status5xx,
             PushError::Status { .. } => Outcome::Status4xx,
             PushError::BadResponse(_) => Outcome::BadResponse,
+            PushError::Redirect { .. } => Outcome::Redirect,
+            PushError::Tls(_) => Outcome::TlsError,
         }
     }
 }
@@ -97,6 +111,8 @@ impl LabelValue for Outcome {
         "status_4xx",
         "status_5xx",
         "bad_response",
+        "redirect",
+        "tls_error",
     ];
 
     fn ordinal(&self) -> usize {
@@ -113,6 +129,8 @@ impl LabelValue for Outcome {
             Outcome::Status4xx,
             Outcome::Status5xx,
             Outcome::BadResponse,
+            Outcome::Redirect,
+            Outcome::TlsError,
         ]
         .get(ordinal)
         .copied()
@@ -126,36 +144,81 @@ pub(crate) struct Telemetry {
     last_success: Arc<Gauge<TargetKind>>,
 }
 
+/// A family as registered: only the series whose `target` label (the
+/// first) is `target` are exposed.
+struct OfTarget<M, L> {
+    metric: Arc<M>,
+    target: TargetKind,
+    target_of: fn(&L) -> TargetKind,
+}
+
+impl<M: Metric, L: LabelSet> Metric for OfTarget<M, L> {
+    fn kind(&self) -> MetricKind {
+        self.metric.kind()
+    }
+
+    fn labels(&self) -> &'static LabelDesc {
+        self.metric.labels()
+    }
+
+    fn collect(&self) -> Result<Collected, CollectError> {
+        let mut collected = self.metric.collect()?;
+        collected.series.retain(|s| {
+            L::from_index(s.index).is_some_and(|l| (self.target_of)(&l) == self.target)
+        });
+        Ok(collected)
+    }
+}
+
 impl Telemetry {
-    /// Registers the families; an `Err` if a name is taken (another
-    /// pusher with telemetry on the same registry).
-    pub(crate) fn register(registry: &Registry) -> Result<Self, RegistryError> {
+    /// Registers the families, exposing the series of `target` only; an
+    /// `Err` if a name is taken (another pusher with telemetry on the
+    /// same registry).
+    pub(crate) fn register(registry: &Registry, target: TargetKind) -> Result<Self, RegistryError> {
+        let pushes = Arc::new(Counter::new());
+        let rejected = Arc::new(Counter::new());
+        let last_success = Arc::new(Gauge::new());
+        registry.register(
+            Desc::new(
+                "tally_push_total",
+                "Push attempts, by receiver kind and outcome.",
+            )
+            .standard(),
+            OfTarget {
+                metric: pushes.clone(),
+                target,
+                target_of: |l: &(TargetKind, Outcome)| l.0,
+            },
+        )?;
+        registry.register(
+            Desc::new(
+                "tally_push_rejected_points_total",
+                "Data points an OTLP receiver reported refusing (partial success).",
+            )
+            .standard(),
+            OfTarget {
+                metric: rejected.clone(),
+                target,
+                target_of: |l: &TargetKind| *l,
+            },
+        )?;
+        registry.register(
+            Desc::new(
+                "tally_push_last_success_timestamp",
+                "Unix time of the last push the receiver accepted.",
+            )
+            .standard()
+            .with_unit(Unit::SECONDS),
+            OfTarget {
+                metric: last_success.clone(),
+                target,
+                target_of: |l: &TargetKind| *l,
+            },
+        )?;
         Ok(Telemetry {
-            pushes: registry.register(
-                Desc::new(
-                    "tally_push_total",
-                    "Push attempts, by receiver kind and outcome.",
-                )
-                .standard(),
-                Counter::new(),
-            )?,
-            rejected: registry.register(
-                Desc::new(
-                    "tally_push_rejected_points_total",
-                    "Data points an OTLP receiver reported refusing (partial success).",
-                )
-                .standard(),
-                Counter::new(),
-            )?,
-            last_success: registry.register(
-                Desc::new(
-                    "tally_push_last_success_timestamp",
-                    "Unix time of the last push the receiver accepted.",
-                )
-                .standard()
-                .with_unit(Unit::SECONDS),
-                Gauge::new(),
-            )?,
+            pushes,
+            rejected,
+            last_success,
         })
     }
 

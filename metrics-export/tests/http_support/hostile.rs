@@ -159,7 +159,7 @@ async fn slowloris(
         };
         connects.fetch_add(1, Ordering::Relaxed);
         let (mut read, mut write) = stream.into_split();
-        let head = b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+        let head = b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nX-Slow: ";
         let trickle = async {
             for byte in head.iter().chain(std::iter::repeat(&b'a')) {
                 if write.write_all(&[*byte]).await.is_err() {
@@ -185,7 +185,8 @@ pub fn try_get(addr: SocketAddr, path: &str, timeout: Duration) -> Result<u16, S
     stream.set_write_timeout(Some(timeout)).unwrap();
     stream
         .write_all(
-            format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
         )
         .map_err(|e| e.to_string())?;
     let mut reply = Vec::new();

@@ -152,6 +152,8 @@ pub enum Mode {
     Slow(Duration),
     /// Read the request, then never answer (the socket stays open).
     Silent,
+    /// Answer `status` with a `Location: <location>` header.
+    Redirect(u16, String),
 }
 
 /// One request the receiver read.
@@ -312,8 +314,13 @@ fn serve(
             body,
         });
         let current = mode.lock().unwrap().clone();
+        let mut extra = String::new();
         let (status, body) = match current {
             Mode::Answer(status, body) => (status, body),
+            Mode::Redirect(status, location) => {
+                extra = format!("Location: {location}\r\n");
+                (status, Vec::new())
+            }
             Mode::Slow(delay) => {
                 std::thread::sleep(delay);
                 (200, Vec::new())
@@ -327,7 +334,7 @@ fn serve(
             }
         };
         let head = format!(
-            "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nContent-Type: application/x-protobuf\r\n\r\n",
+            "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nContent-Type: application/x-protobuf\r\n{extra}\r\n",
             body.len()
         );
         stream.write_all(head.as_bytes())?;

@@ -21,7 +21,12 @@ for family in text_string_to_metric_families(text):
             "unit": family.unit,
             "help": family.documentation,
             "samples": [
-                {"name": s.name, "labels": s.labels, "value": repr(float(s.value))}
+                {
+                    "name": s.name,
+                    "labels": s.labels,
+                    "value": repr(float(s.value)),
+                    "exemplar": s.exemplar.labels if s.exemplar else None,
+                }
                 for s in family.samples
             ],
         }
