@@ -76,7 +76,9 @@
 //! |---|---|---|
 //! | `serve` | yes | [`encoding`], [`serve`], [`http`], [`collectors`], [`testing`] (hyper, tokio, flate2, prost) |
 //! | `axum` | yes | [`axum_router`], [`HttpMetricsLayer`], [`http::serve_axum`] (axum, tower) |
-//! | `push` | no | [`push`]: Pushgateway, VictoriaMetrics, OTLP/HTTP |
+//! | `push` | no | [`push`]: Pushgateway, VictoriaMetrics, OTLP/HTTP, Prometheus remote write |
+//! | `push-tls` | no | push over `https://` (rustls; the platform's roots or a given CA) |
+//! | `zstd` | no | zstd-compressed scrapes, offered beside gzip |
 //! | `metrics-recorder` | no | [`bridge::TallyRecorder`]: the `metrics` 0.24 facade into a tally registry |
 //! | `prometheus-client` | no | [`bridge::TallyCollector`]: a tally registry inside a prometheus-client one |
 //!
