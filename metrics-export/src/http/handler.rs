@@ -39,7 +39,7 @@ pub enum RegistrySource {
 }
 
 impl RegistrySource {
-    pub(super) fn get(&self) -> &Registry {
+    pub(crate) fn get(&self) -> &Registry {
         match self {
             RegistrySource::Static(r) => r,
             RegistrySource::Shared(r) => r,

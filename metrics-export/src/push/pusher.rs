@@ -9,15 +9,14 @@
 
 use std::io::Write;
 use std::sync::mpsc as std_mpsc;
-use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::http::RegistrySource;
 use bytes::Bytes;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use prost::Message;
-use tally_core::Registry;
 use tokio::sync::{mpsc, watch};
 use tokio::time::{sleep, sleep_until, Instant};
 
@@ -56,7 +55,10 @@ pub struct PushReport {
 pub struct Pusher(());
 
 impl Pusher {
-    /// A builder pushing `registry` to `target`. Defaults: every 15 s,
+    /// A builder pushing `registry` (the process-wide
+    /// [`Registry::global`](tally_core::Registry::global), where derived
+    /// stats' `global()` register, or a shared `Arc<Registry>`) to
+    /// `target`. Defaults: every 15 s,
     /// 5 s timeout per attempt, gzip on, 2 retries with backoff from
     /// 250 ms to 5 s (with jitter), a final push on shutdown or drop
     /// within 5 s, self-telemetry on.
@@ -74,9 +76,12 @@ impl Pusher {
     /// // ... the service runs; dropping `pusher` pushes one last time.
     /// # drop(pusher);
     /// ```
-    pub fn builder(registry: Arc<Registry>, target: impl Into<Target>) -> PusherBuilder {
+    pub fn builder(
+        registry: impl Into<RegistrySource>,
+        target: impl Into<Target>,
+    ) -> PusherBuilder {
         PusherBuilder {
-            registry,
+            registry: registry.into(),
             target: target.into(),
             options: Options {
                 interval: Some(Duration::from_secs(15)),
@@ -96,7 +101,7 @@ impl Pusher {
 
 /// Configures and starts a pusher.
 pub struct PusherBuilder {
-    registry: Arc<Registry>,
+    registry: RegistrySource,
     target: Target,
     options: Options,
     telemetry: bool,
@@ -202,7 +207,7 @@ impl PusherBuilder {
         };
         let kind = TargetKind::of(&self.target);
         let telemetry = if self.telemetry {
-            Some(Telemetry::register(&self.registry, kind)?)
+            Some(Telemetry::register(self.registry.get(), kind)?)
         } else {
             None
         };
@@ -301,7 +306,7 @@ impl Drop for PushHandle {
 
 /// The push thread's state.
 struct Worker {
-    registry: Arc<Registry>,
+    registry: RegistrySource,
     target: Target,
     kind: TargetKind,
     options: Options,
@@ -401,7 +406,7 @@ impl Worker {
 
     /// Snapshots and encodes (and compresses) the registry.
     fn encode(&mut self) -> (Request, Bytes) {
-        let snapshot = self.registry.snapshot();
+        let snapshot = self.registry.get().snapshot();
         self.buffer.clear();
         let request = self
             .target
