@@ -11,11 +11,11 @@
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use tally_export::{
     serve_axum, CountedBody, HttpMetricsError, HttpMetricsService, ResponseFuture, Route,
-    ServeOptions, UNMATCHED_ROUTE,
+    UNMATCHED_ROUTE,
 };
 pub use tally_export::{
     serve_default, AllowedHostError, Auth, Handler, HandlerConfig, PagePathError, RegistrySource,
-    Server, ServerBuilder, ServerHandle, DEBUG_VARS_PATH, DEFAULT_ADDR,
+    ServeOptions, Server, ServerBuilder, ServerHandle, DEBUG_VARS_PATH, DEFAULT_ADDR,
     DEFAULT_MAX_HELD_RESPONSE_BYTES, HEALTH_PATH, INDEX_PATH, MAX_TIMEOUT, METRICS_PATH,
     PAGE_JSON_PATH, PAGE_PATH,
 };

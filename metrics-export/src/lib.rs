@@ -35,13 +35,13 @@ pub use encode::{
 #[cfg(feature = "axum")]
 pub use http::{
     axum_router, serve_axum, CountedBody, HttpMetricsError, HttpMetricsLayer, HttpMetricsService,
-    ResponseFuture, Route, ServeOptions, UNMATCHED_ROUTE,
+    ResponseFuture, Route, UNMATCHED_ROUTE,
 };
 pub use http::{
     serve, serve_default, AllowedHostError, Auth, Handler, HandlerConfig, PagePathError,
-    RegistrySource, ServeError, Server, ServerBuilder, ServerHandle, DEBUG_VARS_PATH, DEFAULT_ADDR,
-    DEFAULT_MAX_HELD_RESPONSE_BYTES, HEALTH_PATH, INDEX_PATH, MAX_TIMEOUT, METRICS_PATH,
-    OVERFLOW_CONNECTIONS, PAGE_JSON_PATH, PAGE_PATH,
+    RegistrySource, ServeError, ServeOptions, Server, ServerBuilder, ServerHandle, DEBUG_VARS_PATH,
+    DEFAULT_ADDR, DEFAULT_MAX_HELD_RESPONSE_BYTES, HEALTH_PATH, INDEX_PATH, MAX_TIMEOUT,
+    METRICS_PATH, OVERFLOW_CONNECTIONS, PAGE_JSON_PATH, PAGE_PATH,
 };
 pub use process::{process_start_time, register_process_metrics, ProcessCollector};
 #[cfg(feature = "prometheus-client")]

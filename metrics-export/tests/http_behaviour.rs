@@ -15,7 +15,7 @@ use tally_core::{
     CollectError, Collected, Computed, Counter, Desc, Histogram, HistogramConfig, LabelDesc,
     LabelSet, Metric, MetricKind, Registry, RegistryError,
 };
-use tally_export::{Auth, Handler, HandlerConfig, Server, ServerHandle};
+use tally_export::{Auth, Handler, HandlerConfig, ServeOptions, Server, ServerHandle};
 
 /// A registry with `demo_requests_total` = 7.
 fn demo_registry() -> Arc<Registry> {
@@ -37,8 +37,11 @@ fn start(registry: Arc<Registry>, config: HandlerConfig) -> ServerHandle {
         // The handler's behaviour alone (series counts below); the
         // process families are tested in tests/process.rs.
         .process_metrics(false)
-        .read_timeout(Duration::from_secs(1))
-        .write_timeout(Duration::from_secs(1))
+        .options(
+            ServeOptions::default()
+                .read_timeout(Duration::from_secs(1))
+                .write_timeout(Duration::from_secs(1)),
+        )
         .start()
         .unwrap()
 }
@@ -498,8 +501,11 @@ fn at_the_connection_cap_the_longest_idle_connection_makes_room() {
     let server = Server::builder()
         .bind("127.0.0.1:0")
         .handler(Handler::new(demo_registry()).unwrap())
-        .read_timeout(Duration::from_secs(5))
-        .max_connections(2)
+        .options(
+            ServeOptions::default()
+                .read_timeout(Duration::from_secs(5))
+                .max_connections(2),
+        )
         .start()
         .unwrap();
     let addr = server.local_addr();
@@ -545,7 +551,7 @@ fn when_every_connection_is_busy_health_is_answered_and_scrapes_get_503() {
     let server = Server::builder()
         .bind("127.0.0.1:0")
         .handler(Handler::new(registry).unwrap())
-        .max_connections(2)
+        .options(ServeOptions::default().max_connections(2))
         .start()
         .unwrap();
     let addr = server.local_addr();

@@ -10,7 +10,9 @@ use std::time::Duration;
 use http_support::hostile::threads_named;
 use http_support::*;
 use tally_core::{Counter, Desc, Registry};
-use tally_export::{Handler, HandlerConfig, ServeError, Server, ServerBuilder, MAX_TIMEOUT};
+use tally_export::{
+    Handler, HandlerConfig, ServeError, ServeOptions, Server, ServerBuilder, MAX_TIMEOUT,
+};
 
 fn handler(config: HandlerConfig) -> Handler {
     let registry = Arc::new(Registry::new());
@@ -52,30 +54,43 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 fn out_of_range_server_settings_are_errors_at_start() {
     let _serial = serial();
     assert_config_err(
-        builder().read_timeout(Duration::MAX).start(),
-        "read_timeout",
-    );
-    assert_config_err(
-        builder().read_timeout(Duration::ZERO).start(),
-        "read_timeout",
-    );
-    assert_config_err(
         builder()
-            .read_timeout(MAX_TIMEOUT + Duration::from_nanos(1))
+            .options(ServeOptions::default().read_timeout(Duration::MAX))
             .start(),
         "read_timeout",
     );
     assert_config_err(
-        builder().write_timeout(Duration::MAX).start(),
+        builder()
+            .options(ServeOptions::default().read_timeout(Duration::ZERO))
+            .start(),
+        "read_timeout",
+    );
+    assert_config_err(
+        builder()
+            .options(ServeOptions::default().read_timeout(MAX_TIMEOUT + Duration::from_nanos(1)))
+            .start(),
+        "read_timeout",
+    );
+    assert_config_err(
+        builder()
+            .options(ServeOptions::default().write_timeout(Duration::MAX))
+            .start(),
         "write_timeout",
     );
     assert_config_err(
-        builder().write_timeout(Duration::from_nanos(1)).start(),
+        builder()
+            .options(ServeOptions::default().write_timeout(Duration::from_nanos(1)))
+            .start(),
         "write_timeout",
     );
-    assert_config_err(builder().max_connections(0).start(), "max_connections");
+    assert_config_err(
+        builder()
+            .options(ServeOptions::default().max_connections(0))
+            .start(),
+        "max_connections",
+    );
     let message = builder()
-        .read_timeout(Duration::MAX)
+        .options(ServeOptions::default().read_timeout(Duration::MAX))
         .start()
         .unwrap_err()
         .to_string();
@@ -86,14 +101,18 @@ fn out_of_range_server_settings_are_errors_at_start() {
 fn the_extremes_of_the_valid_ranges_serve() {
     let _serial = serial();
     let servers = [
-        builder()
-            .read_timeout(MAX_TIMEOUT)
-            .write_timeout(MAX_TIMEOUT),
-        builder()
-            .read_timeout(Duration::from_secs(2))
-            .write_timeout(Duration::from_millis(1)),
-        builder().max_connections(usize::MAX),
-        builder().max_connections(1),
+        builder().options(
+            ServeOptions::default()
+                .read_timeout(MAX_TIMEOUT)
+                .write_timeout(MAX_TIMEOUT),
+        ),
+        builder().options(
+            ServeOptions::default()
+                .read_timeout(Duration::from_secs(2))
+                .write_timeout(Duration::from_millis(1)),
+        ),
+        builder().options(ServeOptions::default().max_connections(usize::MAX)),
+        builder().options(ServeOptions::default().max_connections(1)),
     ];
     for server in servers {
         let server = server.start().unwrap();

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use http_support::*;
 use tally_core::{Desc, MetricKind, Registry};
-use tally_export::{Handler, Server};
+use tally_export::{Handler, ServeOptions, Server};
 
 const CHILD_ENV: &str = "TALLY_HTTP_MEMORY_CHILD";
 
@@ -94,7 +94,7 @@ fn memory_child_server() {
     let server = Server::builder()
         .bind("127.0.0.1:0")
         .handler(Handler::new(registry).unwrap())
-        .write_timeout(Duration::from_secs(4))
+        .options(ServeOptions::default().write_timeout(Duration::from_secs(4)))
         .start()
         .unwrap();
     println!("LISTENING {}", server.local_addr());

@@ -3,7 +3,6 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -14,9 +13,11 @@ use hyper::body::Incoming;
 use tokio::net::TcpListener;
 use tower::Service;
 
-use super::accept::{accept_loop, Limits, Responder};
-use super::handler::{Handler, DEBUG_VARS_PATH, HEALTH_PATH, METRICS_PATH};
-use super::server::{path_and_query, Options, ServeError, MAX_TIMEOUT};
+use super::accept::{accept_loop, Responder};
+use super::handler::Handler;
+use super::options::ServeOptions;
+use super::routes::{DEBUG_VARS_PATH, HEALTH_PATH, METRICS_PATH};
+use super::server::{path_and_query, ServeError};
 
 /// A router serving `handler` at [`METRICS_PATH`], [`DEBUG_VARS_PATH`],
 /// [`HEALTH_PATH`] and, unless disabled, the live page and its JSON
@@ -61,87 +62,6 @@ async fn respond(handler: Arc<Handler>, request: Request) -> Response {
         .serve(&parts.method, path_and_query(&parts.uri), &parts.headers)
         .await
         .map(Body::new)
-}
-
-/// Limits for [`serve_axum`]: the standalone server's protections for a
-/// whole axum application.
-#[derive(Clone, Copy, Debug)]
-pub struct ServeOptions {
-    read_timeout: Duration,
-    write_timeout: Duration,
-    max_connections: usize,
-    shutdown_timeout: Duration,
-}
-
-impl Default for ServeOptions {
-    /// 10 s to send a request head (and keep-alive idle time), 10 s for a
-    /// stalled write, at most 1024 connections, 10 s of graceful
-    /// shutdown.
-    fn default() -> Self {
-        ServeOptions {
-            read_timeout: Duration::from_secs(10),
-            write_timeout: Duration::from_secs(10),
-            max_connections: 1024,
-            shutdown_timeout: Duration::from_secs(10),
-        }
-    }
-}
-
-impl ServeOptions {
-    /// How long a client has to send a complete request head, counted
-    /// from when the connection opens or goes idle (1 ms to
-    /// [`MAX_TIMEOUT`]).
-    pub fn read_timeout(mut self, timeout: Duration) -> Self {
-        self.read_timeout = timeout;
-        self
-    }
-
-    /// How long a write may make no progress before the connection is
-    /// dropped (1 ms to [`MAX_TIMEOUT`]).
-    pub fn write_timeout(mut self, timeout: Duration) -> Self {
-        self.write_timeout = timeout;
-        self
-    }
-
-    /// Open connections allowed at once (at least 1). At the cap the
-    /// connection idle the longest is closed for a newcomer; when all
-    /// have a request in progress, up to
-    /// [`OVERFLOW_CONNECTIONS`](crate::OVERFLOW_CONNECTIONS) more are
-    /// served one request each (then closed), and past those a 503 is
-    /// written.
-    pub fn max_connections(mut self, n: usize) -> Self {
-        self.max_connections = n;
-        self
-    }
-
-    /// How long shutdown waits for requests in progress before dropping
-    /// them (0 to [`MAX_TIMEOUT`]). A client that never finishes its
-    /// request cannot hold shutdown longer.
-    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
-        self.shutdown_timeout = timeout;
-        self
-    }
-
-    fn limits(&self) -> Result<Limits, ServeError> {
-        Options {
-            read_timeout: self.read_timeout,
-            write_timeout: self.write_timeout,
-            max_connections: self.max_connections,
-        }
-        .validate()?;
-        if self.shutdown_timeout > MAX_TIMEOUT {
-            return Err(ServeError::Config {
-                setting: "shutdown_timeout",
-                reason: "must be at most 24 h",
-            });
-        }
-        Ok(Limits {
-            read_timeout: self.read_timeout,
-            write_timeout: self.write_timeout,
-            max_connections: self.max_connections,
-            drain_timeout: self.shutdown_timeout,
-        })
-    }
 }
 
 /// Serves `router` on `listener` (HTTP/1.1) until `shutdown` resolves,

@@ -16,17 +16,10 @@ use super::auth::Auth;
 use super::coalesce::{Budget, Flights, Variant};
 use super::gzip::{self, Coding};
 use super::host::{AllowedHostError, HostPolicy};
-use super::page::{self, PagePathError, PagePaths, INDEX_PATH};
+use super::page::{self, PagePathError, PagePaths};
+use super::routes::{DEBUG_VARS_PATH, HEALTH_PATH, INDEX_PATH, METRICS_PATH};
 use super::telemetry::{ScrapeOutcome, Telemetry};
 use crate::encode::Format;
-
-/// The path of the metrics endpoint (format negotiated from `Accept`).
-pub const METRICS_PATH: &str = "/metrics";
-/// The path of the JSON endpoint (always JSON, like Go's expvar).
-pub const DEBUG_VARS_PATH: &str = "/debug/vars";
-/// The path of the health endpoint: `200 OK`, never authenticated, never
-/// capped, no snapshot taken.
-pub const HEALTH_PATH: &str = "/-/healthy";
 
 /// The registry a [`Handler`] serves: the process-wide one or a shared one.
 #[derive(Clone)]

@@ -44,12 +44,14 @@ mod auth;
 mod axum;
 mod body;
 mod coalesce;
-mod gzip;
+pub(crate) mod gzip;
 mod handler;
 mod host;
 #[cfg(feature = "axum")]
 mod layer;
+mod options;
 mod page;
+mod routes;
 mod scrape;
 mod server;
 mod telemetry;
@@ -58,18 +60,19 @@ mod timed_io;
 pub use accept::OVERFLOW_CONNECTIONS;
 pub use auth::Auth;
 #[cfg(feature = "axum")]
-pub use axum::{axum_router, serve_axum, ServeOptions};
-pub use handler::{
-    Handler, HandlerConfig, RegistrySource, DEBUG_VARS_PATH, DEFAULT_MAX_HELD_RESPONSE_BYTES,
-    HEALTH_PATH, METRICS_PATH,
-};
+pub use axum::{axum_router, serve_axum};
+pub use handler::{Handler, HandlerConfig, RegistrySource, DEFAULT_MAX_HELD_RESPONSE_BYTES};
 pub use host::AllowedHostError;
 #[cfg(feature = "axum")]
 pub use layer::{
     CountedBody, HttpMetricsError, HttpMetricsLayer, HttpMetricsService, ResponseFuture, Route,
     UNMATCHED_ROUTE,
 };
-pub use page::{PagePathError, INDEX_PATH, PAGE_JSON_PATH, PAGE_PATH};
+pub use options::ServeOptions;
+pub use page::PagePathError;
+pub use routes::{
+    DEBUG_VARS_PATH, HEALTH_PATH, INDEX_PATH, METRICS_PATH, PAGE_JSON_PATH, PAGE_PATH,
+};
 pub use server::{
     serve, serve_default, ServeError, Server, ServerBuilder, ServerHandle, DEFAULT_ADDR,
     MAX_TIMEOUT,

@@ -31,9 +31,11 @@ use tally_core::{Registry, RegistryError};
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::watch;
 
-use super::accept::{accept_loop, Limits, Responder};
+use super::accept::{accept_loop, Responder};
 use super::body::ServedBody;
-use super::handler::{overloaded, Handler, HEALTH_PATH};
+use super::handler::{overloaded, Handler};
+use super::options::ServeOptions;
+use super::routes::HEALTH_PATH;
 
 /// The address [`serve_default`] binds: loopback only, port 9464 (the
 /// OpenTelemetry Prometheus exporter's registered default).
@@ -118,11 +120,7 @@ impl Server {
             addr: DEFAULT_ADDR.to_socket_addrs().map(Iterator::collect),
             handler: None,
             process_metrics: true,
-            options: Options {
-                read_timeout: Duration::from_secs(10),
-                write_timeout: Duration::from_secs(10),
-                max_connections: 64,
-            },
+            options: ServeOptions::default().max_connections(64),
         }
     }
 }
@@ -133,41 +131,7 @@ pub struct ServerBuilder {
     addr: io::Result<Vec<SocketAddr>>,
     handler: Option<Arc<Handler>>,
     process_metrics: bool,
-    options: Options,
-}
-
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Options {
-    pub(crate) read_timeout: Duration,
-    pub(crate) write_timeout: Duration,
-    pub(crate) max_connections: usize,
-}
-
-impl Options {
-    /// An `Err` for any value out of range.
-    pub(crate) fn validate(&self) -> Result<(), ServeError> {
-        let timeout_range = "must be between 1 ms and 24 h";
-        let valid = |d: Duration| d >= Duration::from_millis(1) && d <= MAX_TIMEOUT;
-        if !valid(self.read_timeout) {
-            return Err(ServeError::Config {
-                setting: "read_timeout",
-                reason: timeout_range,
-            });
-        }
-        if !valid(self.write_timeout) {
-            return Err(ServeError::Config {
-                setting: "write_timeout",
-                reason: timeout_range,
-            });
-        }
-        if self.max_connections == 0 {
-            return Err(ServeError::Config {
-                setting: "max_connections",
-                reason: "must be at least 1",
-            });
-        }
-        Ok(())
-    }
+    options: ServeOptions,
 }
 
 impl ServerBuilder {
@@ -184,32 +148,42 @@ impl ServerBuilder {
         self
     }
 
-    /// How long a client has to send a complete request head, counted
-    /// from when the connection opens or goes idle after a response
-    /// (so it is the keep-alive idle timeout too). Default 10 s; valid
-    /// from 1 ms to [`MAX_TIMEOUT`] (an `Err` at [`start`](Self::start)
-    /// otherwise).
+    /// The connection limits: timeouts, connection cap, shutdown time
+    /// (the one [`ServeOptions`] type `serve_axum` takes too). Default:
+    /// [`ServeOptions::default`] with 64 connections. Validated at
+    /// [`start`](Self::start) (an `Err` for a value out of range).
+    pub fn options(mut self, options: ServeOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Deprecated: `.options(ServeOptions::default().read_timeout(..))`.
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `options(ServeOptions::default().read_timeout(..))`"
+    )]
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
-        self.options.read_timeout = timeout;
+        self.options = self.options.read_timeout(timeout);
         self
     }
 
-    /// How long a write may make no progress (a client that stops
-    /// reading) before the connection is dropped; also how long shutdown
-    /// waits for responses in flight. Default 10 s; valid from 1 ms to
-    /// [`MAX_TIMEOUT`] (an `Err` at [`start`](Self::start) otherwise).
+    /// Deprecated: `.options(ServeOptions::default().write_timeout(..))`.
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `options(ServeOptions::default().write_timeout(..))`"
+    )]
     pub fn write_timeout(mut self, timeout: Duration) -> Self {
-        self.options.write_timeout = timeout;
+        self.options = self.options.write_timeout(timeout);
         self
     }
 
-    /// Open connections allowed at once (default 64; 0 is an `Err` at
-    /// [`start`](Self::start), any other value is valid). At the cap, the
-    /// connection idle the longest is closed to admit a new one; when
-    /// all have a request in progress, newcomers get the overflow path
-    /// (health answered, scrapes 503), see the module docs.
+    /// Deprecated: `.options(ServeOptions::default().max_connections(..))`.
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `options(ServeOptions::default().max_connections(..))`"
+    )]
     pub fn max_connections(mut self, n: usize) -> Self {
-        self.options.max_connections = n;
+        self.options = self.options.max_connections(n);
         self
     }
 
@@ -225,7 +199,7 @@ impl ServerBuilder {
 
     /// Binds, then serves on a new background thread.
     pub fn start(self) -> Result<ServerHandle, ServeError> {
-        self.options.validate()?;
+        let limits = self.options.limits()?;
         let handler = match self.handler {
             Some(handler) => handler,
             None => Arc::new(Handler::new(Registry::global())?),
@@ -249,16 +223,9 @@ impl ServerBuilder {
             crate::register_process_metrics(handler.registry())?;
         }
         let (stop, stopped) = watch::channel(());
-        let options = self.options;
         let thread = std::thread::Builder::new()
             .name("tally-http".into())
             .spawn(move || {
-                let limits = Limits {
-                    read_timeout: options.read_timeout,
-                    write_timeout: options.write_timeout,
-                    max_connections: options.max_connections,
-                    drain_timeout: options.write_timeout,
-                };
                 let mut stopped = stopped;
                 let stop = async move {
                     let _ = stopped.changed().await;

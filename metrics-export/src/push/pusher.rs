@@ -7,15 +7,12 @@
 //! carries every total. The recording threads never wait on the pusher:
 //! it only reads snapshots.
 
-use std::io::Write;
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::http::RegistrySource;
 use bytes::Bytes;
-use flate2::write::GzEncoder;
-use flate2::Compression;
 use prost::Message;
 use tokio::sync::{mpsc, watch};
 use tokio::time::{sleep, sleep_until, Instant};
@@ -413,13 +410,7 @@ impl Worker {
             .push(&snapshot, SystemTime::now(), &mut self.buffer);
         drop(snapshot);
         let body = if self.options.gzip && request.content_encoding.is_none() {
-            let mut encoder = GzEncoder::new(
-                Vec::with_capacity(self.buffer.len() / 4 + 64),
-                Compression::fast(),
-            );
-            // Writing into a Vec cannot fail.
-            let _ = encoder.write_all(&self.buffer);
-            Bytes::from(encoder.finish().unwrap_or_default())
+            Bytes::from(crate::http::gzip::compress(&self.buffer))
         } else {
             Bytes::copy_from_slice(&self.buffer)
         };

@@ -16,15 +16,9 @@ use hyper::http::header::{
 use hyper::http::{HeaderValue, Response};
 use sha2::{Digest, Sha256};
 
-use super::handler::{DEBUG_VARS_PATH, HEALTH_PATH, METRICS_PATH};
-
-/// The default path of the live page; its JSON is at the same path with
-/// `.json` appended ([`PAGE_JSON_PATH`]).
-pub const PAGE_PATH: &str = "/-/metrics";
-/// The default path of the JSON the live page polls.
-pub const PAGE_JSON_PATH: &str = "/-/metrics.json";
-/// The path of the index linking every endpoint (standalone server).
-pub const INDEX_PATH: &str = "/";
+use super::routes::{
+    DEBUG_VARS_PATH, HEALTH_PATH, INDEX_PATH, METRICS_PATH, PAGE_JSON_PATH, PAGE_PATH,
+};
 
 /// The page itself, as served.
 const PAGE_HTML: &str = include_str!("page.html");
