@@ -25,6 +25,7 @@ use std::alloc::{self, Layout as AllocLayout};
 use std::marker::PhantomData;
 use std::ptr::{self, NonNull};
 use std::sync::atomic::{fence, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::{HistogramConfig, HistogramConfigError, HistogramSnapshot, Layout};
@@ -135,6 +136,115 @@ impl Recorder {
             + series * self.pages * PAGE_CELLS * size_of::<AtomicU64>()
     }
 
+    /// Snapshots of series `0..series`, each merged over the shards that
+    /// `cells_of(index)` lists (`None` for a series no shard has): the
+    /// span of every shard's pages first, then one pass per shard that
+    /// writes (first shard) or adds (the others) page by page into one
+    /// buffer for all the series, so a collection allocates its cells
+    /// once and never zeroes them apart. A shard read that raced a spill
+    /// is read again.
+    pub(crate) fn snapshots<'a, I>(
+        &self,
+        series: usize,
+        cells_of: impl Fn(usize) -> I,
+    ) -> Vec<Option<HistogramSnapshot>>
+    where
+        I: Iterator<Item = SeriesCells<'a>>,
+    {
+        // Per series: not seen (None), or the span of its pages if any.
+        let spans: Vec<Option<Option<(usize, usize)>>> = (0..series)
+            .map(|index| {
+                let mut seen: Option<Option<(usize, usize)>> = None;
+                for cells in cells_of(index) {
+                    let span = cells.page_span();
+                    seen = Some(match (seen.flatten(), span) {
+                        (Some((l, h)), Some((lo, hi))) => Some((l.min(lo), h.max(hi))),
+                        (a, b) => a.or(b),
+                    });
+                }
+                seen
+            })
+            .collect();
+        let cells = |span: &Option<Option<(usize, usize)>>| {
+            span.flatten()
+                .map_or(0, |(lo, hi)| (hi - lo + 1) * PAGE_CELLS)
+        };
+        let mut buffer: Vec<u64> = Vec::with_capacity(spans.iter().map(cells).sum());
+        // (first cell, range in the buffer, sum, count) per series read.
+        let mut read = Vec::with_capacity(series);
+        for (index, span) in spans.iter().enumerate() {
+            let Some(span) = span else {
+                read.push(None);
+                continue;
+            };
+            let at = buffer.len();
+            let (mut sum, mut count) = (0u64, 0u64);
+            if let Some((lo, hi)) = *span {
+                for (n, cells) in cells_of(index).enumerate() {
+                    loop {
+                        if let Some((s, c)) = cells.read_span(lo, hi, &mut buffer, at, n == 0) {
+                            sum = sum.wrapping_add(s);
+                            count += c;
+                            break;
+                        }
+                        if n == 0 {
+                            buffer.truncate(at);
+                        }
+                    }
+                }
+            } else {
+                sum = cells_of(index).fold(0u64, |s, c| {
+                    s.wrapping_add(c.head().sum.load(Ordering::Relaxed))
+                });
+            }
+            let first = span.map_or(0, |(lo, _)| lo * PAGE_CELLS);
+            read.push(Some((first, at..buffer.len(), sum, count)));
+        }
+        let buffer = Arc::new(buffer);
+        read.into_iter()
+            .map(|r| {
+                let (first, range, sum, count) = r?;
+                Some(self.trimmed(&buffer, first, range, (sum, count)))
+            })
+            .collect()
+    }
+
+    /// A snapshot of cells `first..` at `buffer[range]`, without the
+    /// empty cells after the last non-empty one (and those before the
+    /// first, if a page or more).
+    fn trimmed(
+        &self,
+        buffer: &Arc<Vec<u64>>,
+        mut first: usize,
+        mut range: std::ops::Range<usize>,
+        (sum, count): (u64, u64),
+    ) -> HistogramSnapshot {
+        let counts = &buffer[range.clone()];
+        let end = counts.iter().rposition(|&c| c > 0).map_or(0, |i| i + 1);
+        let start = counts[..end].iter().position(|&c| c > 0).unwrap_or(end);
+        let lowest = first + start;
+        range.end = range.start + end;
+        if start >= PAGE_CELLS {
+            range.start += start;
+            first = lowest;
+        }
+        let (min, max) = if end == 0 {
+            (0, 0)
+        } else {
+            let (low, _) = self.layout.range(lowest);
+            let (last, width) = self.layout.range(first + range.len() - 1);
+            (low, (last + (width - 1)).min(self.layout.highest))
+        };
+        HistogramSnapshot::shared(
+            self.layout,
+            self.config,
+            (first, Arc::clone(buffer), range),
+            (sum, count),
+            min,
+            max,
+        )
+    }
+
     /// A merge of series cells with this family's layout.
     pub(crate) fn merge(&self) -> Merge {
         Merge {
@@ -157,15 +267,20 @@ impl Recorder {
             ..
         } = merge;
         // Min and max are those of the outermost non-empty cells.
+        // Leading empty cells stay (fewer than a page: moving the rest
+        // down would cost more than they do).
         let end = counts.iter().rposition(|&c| c > 0).map_or(0, |i| i + 1);
+        let start = counts[..end].iter().position(|&c| c > 0).unwrap_or(end);
         counts.truncate(end);
-        let start = counts.iter().position(|&c| c > 0).unwrap_or(end);
-        counts.drain(..start);
-        first += start;
-        let (min, max) = if counts.is_empty() {
+        let lowest = first + start;
+        if start >= PAGE_CELLS {
+            counts.drain(..start);
+            first = lowest;
+        }
+        let (min, max) = if end == 0 {
             (0, 0)
         } else {
-            let (low, _) = self.layout.range(first);
+            let (low, _) = self.layout.range(lowest);
             let (last, width) = self.layout.range(first + counts.len() - 1);
             (low, (last + (width - 1)).min(self.layout.highest))
         };
@@ -380,6 +495,85 @@ impl<'a> SeriesCells<'a> {
     /// Allocated pages with their numbers, ascending.
     fn pages(self) -> impl Iterator<Item = (usize, &'a Page)> {
         (0..self.head().pages).filter_map(move |p| Some((p, self.page(p)?)))
+    }
+
+    /// The first and last allocated page, if any.
+    fn page_span(self) -> Option<(usize, usize)> {
+        let slots = self.page_slots();
+        let first = slots
+            .iter()
+            .position(|s| !s.load(Ordering::Acquire).is_null())?;
+        let last = slots
+            .iter()
+            .rposition(|s| !s.load(Ordering::Acquire).is_null())?;
+        Some((first, last))
+    }
+
+    /// Every page address slot.
+    fn page_slots(self) -> &'a [AtomicPtr<Page>] {
+        // SAFETY: the directory holds `pages` address slots right after
+        // its head (see `page_slot`).
+        unsafe {
+            std::slice::from_raw_parts(
+                self.head.as_ptr().add(1).cast::<AtomicPtr<Page>>(),
+                self.head().pages,
+            )
+        }
+    }
+
+    /// Reads pages `lo..=hi` into `counts`: appends them (`write`, every
+    /// page of the span, empty ones as zeros) or adds them to the cells
+    /// from `at` on; returns the series' sum and the count read, or
+    /// `None` if a spill ran meanwhile (then the read must be retried; a
+    /// written read is to be truncated to `at` first).
+    fn read_span(
+        self,
+        lo: usize,
+        hi: usize,
+        counts: &mut Vec<u64>,
+        at: usize,
+        write: bool,
+    ) -> Option<(u64, u64)> {
+        let head = self.head();
+        let before = head.spills.load(Ordering::Acquire);
+        if (before >> 32) as u32 != before as u32 {
+            std::thread::yield_now();
+            return None;
+        }
+        let slots = self.page_slots();
+        let mut total = 0u64;
+        for (p, slot) in slots.iter().enumerate().take(hi + 1).skip(lo) {
+            // SAFETY: as in `page`.
+            let page = unsafe { slot.load(Ordering::Acquire).as_ref() };
+            if write {
+                match page {
+                    Some(page) => counts.extend(page.iter().map(|c| {
+                        let c = u64::from(c.load(Ordering::Relaxed));
+                        total += c;
+                        c
+                    })),
+                    None => counts.extend([0; PAGE_CELLS]),
+                }
+            } else if let Some(page) = page {
+                let base = at + (p - lo) * PAGE_CELLS;
+                for (count, c) in counts[base..base + PAGE_CELLS].iter_mut().zip(page) {
+                    let c = u64::from(c.load(Ordering::Relaxed));
+                    total += c;
+                    *count += c;
+                }
+            }
+        }
+        if let Some(wide) = self.wide() {
+            let from = lo * PAGE_CELLS;
+            for (count, w) in counts[at..].iter_mut().zip(&wide[from..]) {
+                let w = w.load(Ordering::Relaxed);
+                total += w;
+                *count += w;
+            }
+        }
+        let sum = head.sum.load(Ordering::Relaxed);
+        fence(Ordering::Acquire);
+        (head.spills.load(Ordering::Relaxed) == before).then_some((sum, total))
     }
 
     /// The counts of page `p` (32-bit cell plus wide cell), consistent
@@ -649,7 +843,9 @@ pub(crate) struct Merge {
 }
 
 impl Merge {
-    /// Widens the held range to cover cells `lo..=hi`.
+    /// Widens the held range to cover cells `lo..=hi` (done once up
+    /// front with the span of every shard's pages, a merge never grows
+    /// page by page).
     fn cover(&mut self, lo: usize, hi: usize) {
         if self.counts.is_empty() {
             self.first = lo;

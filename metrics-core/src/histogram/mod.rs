@@ -10,7 +10,7 @@ mod snapshot;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-pub(crate) use cells::{Arena, Recorder, SeriesSlot};
+pub(crate) use cells::{Arena, Recorder, SeriesCells, SeriesSlot};
 
 pub use config::{HistogramConfig, HistogramConfigError, DEFAULT_SUMMARY_QUANTILES};
 pub(crate) use layout::Layout;
@@ -330,15 +330,23 @@ impl HistogramRef<'_> {
 impl Core {
     /// The merged series, `None` if no thread ever recorded into it.
     fn snapshot(&self, index: usize) -> Option<HistogramSnapshot> {
-        let mut merge = self.recorder.merge();
-        for cells in self
-            .shards
+        self.recorder
+            .snapshots(1, |_| self.series_cells(index))
+            .pop()
+            .flatten()
+    }
+
+    /// Every series merged, `None` for those no thread recorded into.
+    fn snapshots(&self) -> Vec<Option<HistogramSnapshot>> {
+        self.recorder
+            .snapshots(self.series, |index| self.series_cells(index))
+    }
+
+    /// Series `index`'s cells in each shard that has them.
+    fn series_cells(&self, index: usize) -> impl Iterator<Item = SeriesCells<'_>> {
+        self.shards
             .blocks()
-            .filter_map(|shard| shard.slots[index].get())
-        {
-            merge.add(cells);
-        }
-        self.recorder.finish(merge)
+            .filter_map(move |shard| shard.slots[index].get())
     }
 }
 
@@ -356,12 +364,13 @@ impl<L: LabelSet> Metric for Histogram<L> {
         // unlabeled one is always listed (with zeros before its first
         // record), so scrapers see it from the start.
         let unlabeled = self.core.series == 1;
-        let series = (0..self.core.series)
-            .filter_map(|index| {
-                let snap = self
-                    .core
-                    .snapshot(index)
-                    .or_else(|| unlabeled.then(|| self.empty_snapshot()))?;
+        let series = self
+            .core
+            .snapshots()
+            .into_iter()
+            .enumerate()
+            .filter_map(|(index, snap)| {
+                let snap = snap.or_else(|| unlabeled.then(|| self.empty_snapshot()))?;
                 Some(Series {
                     exemplars: self.core.exemplars.read(index),
                     ..Series::new(index, Value::Histogram(Box::new(snap)))
