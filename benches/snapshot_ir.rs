@@ -6,7 +6,8 @@
 //! wall-clock time) does not depend on what else the machine runs.
 //!
 //! `cargo bench -p tally-benches --bench snapshot_ir --no-run`, then
-//! `valgrind --tool=callgrind <binary> tally 100` (or `otel 100`).
+//! `valgrind --tool=callgrind <binary> tally 100` (or `otel 100`; or
+//! `text 10 100000` for 10 scrapes to text of 100,000 counter series).
 
 mod common;
 
@@ -30,6 +31,17 @@ fn main() {
             let mut rm = opentelemetry_sdk::metrics::data::ResourceMetrics::default();
             for _ in 0..n {
                 std::hint::black_box(r.otel.collect(&mut rm));
+            }
+        }
+        // `text <series>`: snapshot + Prometheus text of `series` counter
+        // series (families of 100), `N` times (the scale benchmark's row).
+        "text" => {
+            let series: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(10_000);
+            let r = registries::tally(series / 100, false, 0);
+            let mut out = Vec::new();
+            for _ in 0..n {
+                r.encode(&mut out);
+                std::hint::black_box(out.len());
             }
         }
         other => {
