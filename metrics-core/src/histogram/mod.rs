@@ -20,7 +20,7 @@ use crate::desc::MetricKind;
 use crate::exemplar::Exemplars;
 use crate::label::{LabelDesc, LabelSet};
 use crate::metric::{CollectError, Collected, Metric};
-use crate::sharded::{Block, Sharded};
+use crate::sharded::Sharded;
 use crate::snapshot::{Series, Value};
 
 /// A shard's series, each allocated when its thread first records into
@@ -46,11 +46,10 @@ impl SeriesTable {
     }
 }
 
-impl Block for SeriesTable {
-    fn fresh(&self) -> Self {
-        SeriesTable::new(self.slots.len(), self.arena.fresh())
-    }
-}
+crate::sharded::sized_block!(SeriesTable, |shape| SeriesTable::new(
+    shape.slots.len(),
+    shape.arena.fresh()
+));
 
 /// A family of HDR histograms, one per label set of `L`.
 ///
@@ -126,7 +125,7 @@ impl<L: LabelSet> Histogram<L> {
                 series: L::CARDINALITY,
                 shards: Sharded::with_owned(
                     crate::slot::histogram_shard_count(),
-                    SeriesTable::new(L::CARDINALITY, arena),
+                    Box::new(SeriesTable::new(L::CARDINALITY, arena)),
                 ),
                 exemplars: Exemplars::new(L::CARDINALITY, EXEMPLAR_SLOTS),
             },

@@ -15,7 +15,7 @@ use crate::histogram::{
 use crate::label::{LabelDesc, LabelSet};
 use crate::lines::{Access, Lines};
 use crate::metric::{CollectError, Collected, Metric};
-use crate::sharded::{Block, Sharded};
+use crate::sharded::Sharded;
 use crate::snapshot::{Series, Value};
 
 /// One shard: the ring header and, per bucket and series, the histogram
@@ -28,17 +28,13 @@ struct Shard {
     arena: Arena,
 }
 
-impl Block for Shard {
-    fn fresh(&self) -> Self {
-        Shard {
-            header: self.header.fresh(),
-            cells: (0..self.cells.len())
-                .map(|_| SeriesSlot::default())
-                .collect(),
-            arena: self.arena.fresh(),
-        }
-    }
-}
+crate::sharded::sized_block!(Shard, |shape| Shard {
+    header: shape.header.fresh(),
+    cells: (0..shape.cells.len())
+        .map(|_| SeriesSlot::default())
+        .collect(),
+    arena: shape.arena.fresh(),
+});
 
 /// A family of HDR histograms over a sliding time window, one per label
 /// set of `L`: "p99 latency over the last minute".
@@ -83,7 +79,7 @@ impl<L: LabelSet, C: Clock> WindowedHistogram<L, C> {
             series: L::CARDINALITY,
             shards: Sharded::with_owned(
                 crate::slot::histogram_shard_count(),
-                new_shard(ring, L::CARDINALITY, arena),
+                Box::new(new_shard(ring, L::CARDINALITY, arena)),
             ),
             shared_lock: Mutex::new(()),
             _labels: PhantomData,
