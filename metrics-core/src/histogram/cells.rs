@@ -49,6 +49,8 @@ pub(crate) struct Recorder {
     pub(crate) config: HistogramConfig,
     pages: usize,
     clamped: AtomicU64,
+    /// Cells the last collection read: the next one's first guess.
+    cells_hint: AtomicUsize,
 }
 
 impl Recorder {
@@ -59,6 +61,7 @@ impl Recorder {
             config,
             pages: layout.len.div_ceil(PAGE_CELLS),
             clamped: AtomicU64::new(0),
+            cells_hint: AtomicUsize::new(0),
         })
     }
 
@@ -138,11 +141,12 @@ impl Recorder {
 
     /// Snapshots of series `0..series`, each merged over the shards that
     /// `cells_of(index)` lists (`None` for a series no shard has): the
-    /// span of every shard's pages first, then one pass per shard that
-    /// writes (first shard) or adds (the others) page by page into one
-    /// buffer for all the series, so a collection allocates its cells
-    /// once and never zeroes them apart. A shard read that raced a spill
-    /// is read again.
+    /// span of every shard's pages first (for a series several shards
+    /// hold), then one pass per shard that writes (first shard) or adds
+    /// (the others) page by page into one buffer for all the series, so
+    /// a collection allocates its cells once (sized by the last one) and
+    /// never zeroes them apart. A shard read that raced a spill is read
+    /// again.
     pub(crate) fn snapshots<'a, I>(
         &self,
         series: usize,
@@ -151,55 +155,78 @@ impl Recorder {
     where
         I: Iterator<Item = SeriesCells<'a>>,
     {
-        // Per series: not seen (None), or the span of its pages if any.
-        let spans: Vec<Option<Option<(usize, usize)>>> = (0..series)
+        // Per series: how many shards hold it, and for several the span
+        // of their pages (a series one shard holds is read in one pass
+        // that finds its span as it goes).
+        let spans: Vec<(usize, Option<(usize, usize)>)> = (0..series)
             .map(|index| {
-                let mut seen: Option<Option<(usize, usize)>> = None;
-                for cells in cells_of(index) {
-                    let span = cells.page_span();
-                    seen = Some(match (seen.flatten(), span) {
-                        (Some((l, h)), Some((lo, hi))) => Some((l.min(lo), h.max(hi))),
-                        (a, b) => a.or(b),
-                    });
-                }
-                seen
+                let mut shards = cells_of(index);
+                let Some(first) = shards.next() else {
+                    return (0, None);
+                };
+                let Some(second) = shards.next() else {
+                    return (1, None);
+                };
+                let mut n = 0;
+                let span = [first, second]
+                    .into_iter()
+                    .chain(shards)
+                    .inspect(|_| n += 1)
+                    .filter_map(SeriesCells::page_span)
+                    .reduce(|(l, h), (lo, hi)| (l.min(lo), h.max(hi)));
+                (n, span)
             })
             .collect();
-        let cells = |span: &Option<Option<(usize, usize)>>| {
-            span.flatten()
-                .map_or(0, |(lo, hi)| (hi - lo + 1) * PAGE_CELLS)
-        };
-        let mut buffer: Vec<u64> = Vec::with_capacity(spans.iter().map(cells).sum());
+        let several: usize = spans
+            .iter()
+            .filter_map(|(_, span)| span.map(|(lo, hi)| (hi - lo + 1) * PAGE_CELLS))
+            .sum();
+        let mut buffer: Vec<u64> =
+            Vec::with_capacity(several.max(self.cells_hint.load(Ordering::Relaxed)));
         // (first cell, range in the buffer, sum, count) per series read.
         let mut read = Vec::with_capacity(series);
-        for (index, span) in spans.iter().enumerate() {
-            let Some(span) = span else {
-                read.push(None);
-                continue;
-            };
+        for (index, &(shards, span)) in spans.iter().enumerate() {
             let at = buffer.len();
-            let (mut sum, mut count) = (0u64, 0u64);
-            if let Some((lo, hi)) = *span {
-                for (n, cells) in cells_of(index).enumerate() {
+            let (mut sum, mut count, mut first) = (0u64, 0u64, 0usize);
+            match (shards, span) {
+                (0, _) => {
+                    read.push(None);
+                    continue;
+                }
+                (1, _) => {
+                    let cells = cells_of(index).next().expect("one shard");
                     loop {
-                        if let Some((s, c)) = cells.read_span(lo, hi, &mut buffer, at, n == 0) {
-                            sum = sum.wrapping_add(s);
-                            count += c;
+                        if let Some((p, s, c)) = cells.read_all(&mut buffer) {
+                            (first, sum, count) = (p * PAGE_CELLS, s, c);
                             break;
                         }
-                        if n == 0 {
-                            buffer.truncate(at);
+                        buffer.truncate(at);
+                    }
+                }
+                (_, Some((lo, hi))) => {
+                    first = lo * PAGE_CELLS;
+                    for (n, cells) in cells_of(index).enumerate() {
+                        loop {
+                            if let Some((s, c)) = cells.read_span(lo, hi, &mut buffer, at, n == 0) {
+                                sum = sum.wrapping_add(s);
+                                count += c;
+                                break;
+                            }
+                            if n == 0 {
+                                buffer.truncate(at);
+                            }
                         }
                     }
                 }
-            } else {
-                sum = cells_of(index).fold(0u64, |s, c| {
-                    s.wrapping_add(c.head().sum.load(Ordering::Relaxed))
-                });
+                (_, None) => {
+                    sum = cells_of(index).fold(0u64, |s, c| {
+                        s.wrapping_add(c.head().sum.load(Ordering::Relaxed))
+                    });
+                }
             }
-            let first = span.map_or(0, |(lo, _)| lo * PAGE_CELLS);
             read.push(Some((first, at..buffer.len(), sum, count)));
         }
+        self.cells_hint.store(buffer.len(), Ordering::Relaxed);
         let buffer = Arc::new(buffer);
         read.into_iter()
             .map(|r| {
@@ -519,6 +546,52 @@ impl<'a> SeriesCells<'a> {
                 self.head().pages,
             )
         }
+    }
+
+    /// Appends every page from the first allocated to the last (empty
+    /// ones between as zeros) to `counts`; returns the first page, the
+    /// series' sum and the count read, or `None` if a spill ran meanwhile
+    /// (then `counts` is to be truncated to its length before, and the
+    /// read retried).
+    fn read_all(self, counts: &mut Vec<u64>) -> Option<(usize, u64, u64)> {
+        let head = self.head();
+        let before = head.spills.load(Ordering::Acquire);
+        if (before >> 32) as u32 != before as u32 {
+            std::thread::yield_now();
+            return None;
+        }
+        let at = counts.len();
+        let (mut first, mut next, mut total) = (None, 0, 0u64);
+        for (p, slot) in self.page_slots().iter().enumerate() {
+            // SAFETY: as in `page`.
+            let Some(page) = (unsafe { slot.load(Ordering::Acquire).as_ref() }) else {
+                continue;
+            };
+            if first.is_none() {
+                first = Some(p);
+            } else {
+                for _ in next..p {
+                    counts.extend([0; PAGE_CELLS]);
+                }
+            }
+            counts.extend(page.iter().map(|c| {
+                let c = u64::from(c.load(Ordering::Relaxed));
+                total += c;
+                c
+            }));
+            next = p + 1;
+        }
+        let first = first.unwrap_or(0);
+        if let Some(wide) = self.wide() {
+            for (count, w) in counts[at..].iter_mut().zip(&wide[first * PAGE_CELLS..]) {
+                let w = w.load(Ordering::Relaxed);
+                total += w;
+                *count += w;
+            }
+        }
+        let sum = head.sum.load(Ordering::Relaxed);
+        fence(Ordering::Acquire);
+        (head.spills.load(Ordering::Relaxed) == before).then_some((first, sum, total))
     }
 
     /// Reads pages `lo..=hi` into `counts`: appends them (`write`, every

@@ -337,8 +337,13 @@ impl Core {
 
     /// Every series merged, `None` for those no thread recorded into.
     fn snapshots(&self) -> Vec<Option<HistogramSnapshot>> {
-        self.recorder
-            .snapshots(self.series, |index| self.series_cells(index))
+        // The blocks written so far, listed once rather than per series.
+        let blocks: Vec<&SeriesTable> = self.shards.blocks().collect();
+        self.recorder.snapshots(self.series, |index| {
+            blocks
+                .iter()
+                .filter_map(move |shard| shard.slots[index].get())
+        })
     }
 
     /// Series `index`'s cells in each shard that has them.
