@@ -93,6 +93,12 @@ fn rss_child() {
         Ok(v) => v.parse().unwrap(),
         Err(_) => return,
     };
+    // Base pages only: with transparent huge pages set to "always", a
+    // fault could map 2 MiB at once and RSS would measure the kernel's
+    // page size, not the heap.
+    // SAFETY: PR_SET_THP_DISABLE takes plain integers and touches no
+    // memory of this process.
+    unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
     // Every writer owns a block, as on a machine with 64 CPUs.
     assert!(tally_core::__test_hooks::force_cpus(64));
     let families: Vec<Histogram<(Method, Status)>> =
