@@ -8,7 +8,8 @@
 # is not fastest.
 #
 #   scripts/bench.sh                 # every bench, one run each (core, hot,
-#                                    # encode, memory: about 3 minutes plus the build)
+#                                    # encode, memory, scale: about 6 minutes
+#                                    # plus the build)
 #   scripts/bench.sh core hot        # rerun some, keep the saved output of the
 #                                    # others, rewrite the tables
 #   scripts/bench.sh --render        # rewrite the tables from the saved outputs only
@@ -28,7 +29,7 @@ mkdir -p "$out"
 
 benches=("$@")
 if [ ${#benches[@]} -eq 0 ]; then
-  benches=(core hot encode memory)
+  benches=(core hot encode memory scale)
 elif [ "${benches[0]}" = "--render" ]; then
   benches=()
 fi
@@ -40,7 +41,8 @@ for b in "${benches[@]}"; do
     core) runs=$repeat; target=core ;;
     hot | encode) runs=$repeat; target="peers_$b" ;;
     memory) runs=1; target=peers_memory ;;
-    *) echo "unknown bench '$b' (core, hot, encode, memory, --render)" >&2; exit 2 ;;
+    scale) runs=1; target=scale ;;
+    *) echo "unknown bench '$b' (core, hot, encode, memory, scale, --render)" >&2; exit 2 ;;
   esac
   rm -f "$out/$b".*.txt
   for i in $(seq 1 "$runs"); do
@@ -296,6 +298,71 @@ sizes = next((l for l in encode_text.splitlines() if l.startswith("output bytes"
 memory_tables = [l for l in memory_text.splitlines() if l.startswith("|") or not l.strip()]
 memory_md = re.sub(r"\n{3,}", "\n\n", "\n".join(memory_tables)).strip()
 
+# --- scale (benches/scale.rs): optional, rendered when a run was saved ---
+
+scale_md = "Not run: `scripts/bench.sh scale`."
+scale_runs = runs("scale")
+if scale_runs:
+    scale_text = scale_runs[-1]
+    scale = parse_divan(scale_text)
+    SCALE_CRATES = [("tally", "tally"), ("measured", "measured"), ("prometheus_client", "prometheus-client")]
+    scale_sizes = ["10000", "100000", "1000000"]
+    rows = [
+        "| workload | series | " + " | ".join(n for _, n in SCALE_CRATES) + " |",
+        "|---|---:|" + "---:|" * len(SCALE_CRATES),
+    ]
+    growth = [
+        "| workload | " + " | ".join(n for _, n in SCALE_CRATES) + " |",
+        "|---|" + "---:|" * len(SCALE_CRATES),
+    ]
+    for key, title in [("counters", "counters"), ("mix", "1% histograms")]:
+        for size in scale_sizes:
+            t = scale.get((key, "tally", size))
+            cells = []
+            for crate, name in SCALE_CRATES:
+                v = scale.get((key, crate, size))
+                if v is None:
+                    cells.append("n/a")
+                elif crate == "tally":
+                    cells.append(f"**{fmt_ns(v)}**")
+                else:
+                    cells.append(f"{fmt_ns(v)} ({peer_ratio(v / t)})" if t else fmt_ns(v))
+                    if t and v < t:
+                        losses.append(
+                            f"- scale, {title}, {int(size):,} series: {name} {fmt_ns(v)} vs tally {fmt_ns(t)} "
+                            f"(tally takes {t / v:.2f}x as long)"
+                        )
+            rows.append(f"| {title} | {int(size):,} | " + " | ".join(cells) + " |")
+        cells = []
+        for crate, _ in SCALE_CRATES:
+            small, large = scale.get((key, crate, "10000")), scale.get((key, crate, "1000000"))
+            cells.append(f"{large / small / 100:.2f}x" if small and large else "n/a")
+        growth.append(f"| {title} | " + " | ".join(cells) + " |")
+    page = [
+        f"| {name} | {fmt_ns(scale[('page_1m', key)])} |"
+        for key, name in [
+            ("page_json", "snapshot + live page JSON"),
+            ("page_json_gzip", "snapshot + live page JSON + gzip"),
+            ("text_gzip", "snapshot + Prometheus text + gzip"),
+        ]
+        if ("page_1m", key) in scale
+    ]
+    scale_memory = "\n".join(l for l in scale_text.splitlines() if l.startswith("|") and "│" not in l)
+    page_sizes = next((l for l in scale_text.splitlines() if l.startswith("live page")), "")
+    scale_md = (
+        "\n".join(rows)
+        + "\n\nGrowth from 10,000 to 1,000,000 series, as a multiple of linear "
+        + "(time at 1,000,000 / time at 10,000 / 100; 1.00x is linear):\n\n"
+        + "\n".join(growth)
+        + "\n\ntally at 1,000,000 series (1% histograms), one request's work without HTTP:\n\n"
+        + "| row | time |\n|---|---:|\n"
+        + "\n".join(page)
+        + f"\n\nOutput sizes: {page_sizes.split(': ', 1)[-1]}\n\n"
+        + "Memory through a counting allocator: the registry once built, and the "
+        + "peak of extra heap during one scrape (snapshot, text, output buffer):\n\n"
+        + scale_memory
+    )
+
 loads = [
     float(l.split()[0])
     for _, l in re.findall(r"load (before|after): (.*)", all_text + memory_text)
@@ -392,6 +459,15 @@ hot-path operation (10,000 operations on one thread after every series
 exists).
 
 {memory_md}
+
+## Scale: one scrape of 10,000 to 1,000,000 series (`benches/scale.rs`)
+
+Snapshot + Prometheus text, each cell the median of 10 scrapes, ratio
+peer / tally: counter families of 100 series (`route` x `code`), alone
+and with 1% of the series in histogram families (100 observations per
+series).
+
+{scale_md}
 
 ## Where tally is not fastest (generated)
 

@@ -166,11 +166,27 @@ fn route_code_set() -> RouteCodeSet {
 pub struct Tally {
     pub registry: tally::Registry,
     counters: Vec<Arc<tally::Counter<(Route, Code)>>>,
-    histogram: Option<Arc<tally::Histogram<(Route, Code)>>>,
+    histograms: Vec<Arc<tally::Histogram<(Route, Code)>>>,
+}
+
+/// The name of histogram family `k` (`request_latency` for the first,
+/// the one every workload but the scale benchmark has), before the unit.
+fn histogram_base(k: usize) -> String {
+    if k == 0 {
+        "request_latency".into()
+    } else {
+        format!("request_latency_{k:02}")
+    }
 }
 
 /// Builds tally's registry.
 pub fn tally(families: usize, histograms: bool, observations: usize) -> Tally {
+    tally_mix(families, usize::from(histograms), observations)
+}
+
+/// Builds tally's registry with `histograms` histogram families of 100
+/// series each.
+pub fn tally_mix(families: usize, histograms: usize, observations: usize) -> Tally {
     let registry = tally::Registry::new();
     let mut counters = Vec::new();
     for f in 0..families {
@@ -185,11 +201,10 @@ pub fn tally(families: usize, histograms: bool, observations: usize) -> Tally {
         }
         counters.push(c);
     }
-    let histogram = histograms.then(|| {
+    let histograms = (0..histograms).map(|k| {
         let h = registry
             .register(
-                tally::registry::Desc::new("request_latency", HISTOGRAM_HELP)
-                    .with_unit(tally::Unit::SECONDS),
+                tally::registry::Desc::new(histogram_base(k), HISTOGRAM_HELP).with_unit(tally::Unit::SECONDS),
                 tally::Histogram::<(Route, Code)>::with_config(
                     tally::HistogramConfig::seconds().buckets(&BOUNDS),
                 )
@@ -203,10 +218,11 @@ pub fn tally(families: usize, histograms: bool, observations: usize) -> Tally {
         }
         h
     });
+    let histograms = histograms.collect();
     Tally {
         registry,
         counters,
-        histogram,
+        histograms,
     }
 }
 
@@ -218,7 +234,7 @@ impl Tally {
                 c.with((r, k)).inc();
             }
         }
-        if let Some(h) = &self.histogram {
+        for h in &self.histograms {
             for (_, r, k) in pairs() {
                 for v in span() {
                     h.with((r, k)).record_duration(Duration::from_secs_f64(v));
@@ -227,9 +243,9 @@ impl Tally {
         }
     }
 
-    /// The histogram family's own `heap_bytes()` (0 without one).
+    /// The histogram families' own `heap_bytes()` (0 without one).
     pub fn histogram_heap_bytes(&self) -> usize {
-        self.histogram.as_ref().map_or(0, |h| h.heap_bytes())
+        self.histograms.iter().map(|h| h.heap_bytes()).sum()
     }
 
     /// Snapshot + Prometheus text (0.0.4) into `out`.
@@ -247,7 +263,7 @@ impl Tally {
 pub struct PrometheusClient {
     pub registry: prometheus_client::registry::Registry,
     counters: Vec<Family<PcRouteCode, PcCounter>>,
-    histogram: Option<PcHistogramFamily>,
+    histograms: Vec<PcHistogramFamily>,
 }
 
 type PcHistogramFamily = Family<PcRouteCode, PcHistogram, fn() -> PcHistogram>;
@@ -260,6 +276,16 @@ fn pc_histogram() -> PcHistogram {
 pub fn prometheus_client(
     families: usize,
     histograms: bool,
+    observations: usize,
+) -> PrometheusClient {
+    prometheus_client_mix(families, usize::from(histograms), observations)
+}
+
+/// Builds prometheus-client's registry with `histograms` histogram
+/// families of 100 series each.
+pub fn prometheus_client_mix(
+    families: usize,
+    histograms: usize,
     observations: usize,
 ) -> PrometheusClient {
     let mut registry = prometheus_client::registry::Registry::default();
@@ -275,7 +301,7 @@ pub fn prometheus_client(
         registry.register(format!("requests_{f:02}"), COUNTER_HELP, family.clone());
         counters.push(family);
     }
-    let histogram = histograms.then(|| {
+    let histograms = (0..histograms).map(|k| {
         let family = PcHistogramFamily::new_with_constructor(pc_histogram);
         for (i, route, code) in pairs() {
             let h = family.get_or_create(&PcRouteCode { route, code });
@@ -284,17 +310,18 @@ pub fn prometheus_client(
             }
         }
         registry.register_with_unit(
-            "request_latency",
+            histogram_base(k),
             HISTOGRAM_HELP,
             prometheus_client::registry::Unit::Seconds,
             family.clone(),
         );
         family
     });
+    let histograms = histograms.collect();
     PrometheusClient {
         registry,
         counters,
-        histogram,
+        histograms,
     }
 }
 
@@ -306,7 +333,7 @@ impl PrometheusClient {
                 c.get_or_create(&PcRouteCode { route, code }).inc();
             }
         }
-        if let Some(h) = &self.histogram {
+        for h in &self.histograms {
             for (_, route, code) in pairs() {
                 let h = h.get_or_create(&PcRouteCode { route, code });
                 span().for_each(|v| h.observe(v));
@@ -489,11 +516,17 @@ impl Metrics {
 /// `FixedCardinalityLabel` enums (dense storage).
 pub struct Measured {
     pub counters: Vec<(String, measured::CounterVec<RouteCodeSet>)>,
-    pub histogram: Option<measured::HistogramVec<RouteCodeSet, BUCKETS>>,
+    pub histograms: Vec<(String, measured::HistogramVec<RouteCodeSet, BUCKETS>)>,
 }
 
 /// Builds measured's metrics.
 pub fn measured(families: usize, histograms: bool, observations: usize) -> Measured {
+    measured_mix(families, usize::from(histograms), observations)
+}
+
+/// Builds measured's metrics with `histograms` histogram families of 100
+/// series each.
+pub fn measured_mix(families: usize, histograms: usize, observations: usize) -> Measured {
     let counters = (0..families)
         .map(|f| {
             let vec = measured::CounterVec::with_label_set(route_code_set());
@@ -503,7 +536,7 @@ pub fn measured(families: usize, histograms: bool, observations: usize) -> Measu
             (counter_name(f), vec)
         })
         .collect();
-    let histogram = histograms.then(|| {
+    let histograms = (0..histograms).map(|k| {
         let vec = measured::HistogramVec::with_label_set_and_metadata(
             route_code_set(),
             Thresholds::with_buckets(BOUNDS),
@@ -513,11 +546,12 @@ pub fn measured(families: usize, histograms: bool, observations: usize) -> Measu
                 vec.observe(MeasuredRouteCode { route, code }, v);
             }
         }
-        vec
+        (format!("{}_seconds", histogram_base(k)), vec)
     });
+    let histograms = histograms.collect();
     Measured {
         counters,
-        histogram,
+        histograms,
     }
 }
 
@@ -529,7 +563,7 @@ impl Measured {
                 c.inc(MeasuredRouteCode { route, code });
             }
         }
-        if let Some(h) = &self.histogram {
+        for (_, h) in &self.histograms {
             for (_, route, code) in pairs() {
                 span().for_each(|v| h.observe(MeasuredRouteCode { route, code }, v));
             }
@@ -545,8 +579,8 @@ impl Measured {
             enc.write_help(name, COUNTER_HELP).unwrap();
             vec.collect_family_into(name, enc).unwrap();
         }
-        if let Some(h) = &self.histogram {
-            let name = MetricName::from_str(HISTOGRAM_NAME);
+        for (name, h) in &self.histograms {
+            let name = MetricName::try_from_str(name).unwrap();
             enc.write_help(name, HISTOGRAM_HELP).unwrap();
             h.collect_family_into(name, enc).unwrap();
         }

@@ -7,7 +7,7 @@ use crate::desc::MetricKind;
 use crate::exemplar::Exemplars;
 use crate::float::AtomicF64;
 use crate::label::{LabelDesc, LabelSet};
-use crate::lines::{Access, Lines};
+use crate::lines::{Access, Cells};
 use crate::metric::{CollectError, Collected, Metric};
 use crate::sharded::Sharded;
 use crate::snapshot::{Series, Value};
@@ -32,7 +32,7 @@ pub struct Counter<L: LabelSet = ()> {
 
 /// The label-independent part of a counter family.
 struct CounterCore {
-    shards: Sharded<Lines>,
+    shards: Sharded<Cells>,
     exemplars: Exemplars,
 }
 
@@ -41,7 +41,7 @@ impl<L: LabelSet> Counter<L> {
     pub fn new() -> Self {
         Counter {
             core: CounterCore {
-                shards: Sharded::new(Lines::new(L::CARDINALITY)),
+                shards: Sharded::new(Cells::new(L::CARDINALITY)),
                 exemplars: Exemplars::new(L::CARDINALITY, 1),
             },
             _labels: PhantomData,
@@ -75,7 +75,7 @@ impl<L: LabelSet> Counter<L> {
         self.core
             .shards
             .blocks()
-            .map(Lines::heap_bytes)
+            .map(Cells::heap_bytes)
             .sum::<usize>()
             + self.core.shards.table_bytes()
     }

@@ -8,9 +8,19 @@ use crate::sync::{AtomicU64, Ordering::Relaxed};
 /// unit on x86_64 (the adjacent-line prefetcher pulls lines in pairs).
 const PER_LINE: usize = 16;
 
+/// One padded line of cells.
+type Line = CachePadded<[AtomicU64; PER_LINE]>;
+
+/// `u64` cells in whole 128-byte lines: the unsized body of a [`Lines`]
+/// block, and what a counter family's shard table points at directly
+/// (a thin pointer to the first line, the length from the table's shape),
+/// so reaching a cell from the table is one load.
+#[repr(transparent)]
+pub(crate) struct Cells([Line]);
+
 /// A heap block of `u64` cells, padded at both ends to whole 128-byte
 /// lines so no other allocation shares a cache line with it.
-pub(crate) struct Lines(Box<[CachePadded<[AtomicU64; PER_LINE]>]>);
+pub(crate) struct Lines(Box<Cells>);
 
 /// Who may write the block being updated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,21 +31,57 @@ pub(crate) enum Access {
     Shared,
 }
 
-impl crate::sharded::Block for Lines {
-    fn fresh(&self) -> Self {
-        Lines::new(self.cells())
+// SAFETY: `into_thin` leaks the box's data pointer and `from_thin`
+// rebuilds the fat pointer with the shape's length: every block of a
+// table is made by `fresh` from its shape, so the lengths agree.
+unsafe impl crate::sharded::Block for Cells {
+    fn fresh(&self) -> Box<Self> {
+        Cells::new(self.cells())
+    }
+
+    fn into_thin(block: Box<Self>) -> *mut u8 {
+        Box::into_raw(block).cast::<u8>()
+    }
+
+    unsafe fn from_thin(thin: *mut u8, shape: &Self) -> *mut Self {
+        std::ptr::slice_from_raw_parts_mut(thin.cast::<Line>(), shape.0.len()) as *mut Cells
+    }
+
+    fn inline_bytes(&self) -> usize {
+        0
+    }
+}
+
+impl std::ops::Deref for Lines {
+    type Target = Cells;
+
+    fn deref(&self) -> &Cells {
+        &self.0
     }
 }
 
 impl Lines {
     /// A zeroed block of at least `cells` cells.
     pub(crate) fn new(cells: usize) -> Self {
+        Lines(Cells::new(cells))
+    }
+
+    /// A zeroed block shaped like this one.
+    pub(crate) fn fresh(&self) -> Self {
+        Lines::new(self.cells())
+    }
+}
+
+impl Cells {
+    /// A zeroed block of at least `cells` cells.
+    pub(crate) fn new(cells: usize) -> Box<Self> {
         let lines = cells.div_ceil(PER_LINE).max(1);
-        Lines(
-            (0..lines)
-                .map(|_| CachePadded::new(std::array::from_fn(|_| AtomicU64::new(0))))
-                .collect(),
-        )
+        let lines: Box<[Line]> = (0..lines)
+            .map(|_| CachePadded::new(std::array::from_fn(|_| AtomicU64::new(0))))
+            .collect();
+        // SAFETY: `Cells` is a transparent wrapper of `[Line]`: the same
+        // layout and pointer metadata.
+        unsafe { Box::from_raw(Box::into_raw(lines) as *mut Cells) }
     }
 
     /// How many cells the block holds (a multiple of a line).
@@ -45,7 +91,7 @@ impl Lines {
 
     /// Bytes this block occupies on the heap.
     pub(crate) fn heap_bytes(&self) -> usize {
-        std::mem::size_of_val(&*self.0)
+        std::mem::size_of_val(&self.0)
     }
 
     #[inline(always)]
@@ -105,43 +151,5 @@ fn add(cell: &AtomicU64, n: u64, access: Access) {
         Access::Shared => {
             cell.fetch_add(n, Relaxed);
         }
-    }
-}
-
-/// Cells per [`Page`]: 32, two padded lines.
-pub(crate) const PAGE_CELLS: usize = 2 * PER_LINE;
-
-/// A fixed block of [`PAGE_CELLS`] cells, two whole lines: the unit in
-/// which histogram counts are allocated (a thin, sized heap value, so
-/// reaching a cell is one pointer away).
-pub(crate) struct Page([CachePadded<[AtomicU64; PER_LINE]>; 2]);
-
-impl Page {
-    /// A zeroed page.
-    pub(crate) fn new() -> Self {
-        Page(std::array::from_fn(|_| {
-            CachePadded::new(std::array::from_fn(|_| AtomicU64::new(0)))
-        }))
-    }
-
-    #[inline(always)]
-    fn cell(&self, i: usize) -> &AtomicU64 {
-        &self.0[(i / PER_LINE) & 1][i % PER_LINE]
-    }
-
-    #[inline(always)]
-    pub(crate) fn load(&self, i: usize) -> u64 {
-        self.cell(i).load(Relaxed)
-    }
-
-    #[inline(always)]
-    pub(crate) fn store(&self, i: usize, v: u64) {
-        self.cell(i).store(v, Relaxed)
-    }
-
-    /// Adds `n` to cell `i` (`i < PAGE_CELLS`), as [`Lines::add`].
-    #[inline(always)]
-    pub(crate) fn add(&self, i: usize, n: u64, access: Access) {
-        add(self.cell(i), n, access)
     }
 }

@@ -11,24 +11,72 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 use crate::lines::Access;
 use crate::slot;
 
-/// A shard block: how to make an empty one shaped like another.
-pub(crate) trait Block: Send + Sync + Sized {
+/// A shard block: how to make an empty one shaped like another, and how
+/// a table holds one as a thin pointer (a counter family's block is its
+/// unsized cells, so the hot path goes from the table to a cell in one
+/// load).
+///
+/// # Safety
+/// `from_thin(into_thin(b), shape)` must return the pointer `b` was,
+/// for every `b` made by `shape.fresh()` (or `shape` itself).
+pub(crate) unsafe trait Block: Send + Sync {
     /// An empty block with the same shape as `self`.
-    fn fresh(&self) -> Self;
+    fn fresh(&self) -> Box<Self>;
+
+    /// The block, leaked, as a thin pointer.
+    fn into_thin(block: Box<Self>) -> *mut u8;
+
+    /// The block a thin pointer of one shaped like `shape` stands for.
+    ///
+    /// # Safety
+    /// `thin` came from [`into_thin`](Self::into_thin) of a block made by
+    /// `shape.fresh()`.
+    unsafe fn from_thin(thin: *mut u8, shape: &Self) -> *mut Self;
+
+    /// Bytes of the block's own allocation that its `heap_bytes` does not
+    /// count (a sized block's struct; nothing for unsized cells).
+    fn inline_bytes(&self) -> usize;
 }
+
+/// [`Block`] for a sized block type whose `fresh` is the given function.
+macro_rules! sized_block {
+    ($ty:ty, |$shape:ident| $fresh:expr) => {
+        // SAFETY: a sized block's thin pointer is its box's pointer.
+        unsafe impl $crate::sharded::Block for $ty {
+            fn fresh(&self) -> Box<Self> {
+                let $shape = self;
+                Box::new($fresh)
+            }
+
+            fn into_thin(block: Box<Self>) -> *mut u8 {
+                Box::into_raw(block).cast::<u8>()
+            }
+
+            unsafe fn from_thin(thin: *mut u8, _shape: &Self) -> *mut Self {
+                thin.cast::<Self>()
+            }
+
+            fn inline_bytes(&self) -> usize {
+                size_of::<Self>()
+            }
+        }
+    };
+}
+pub(crate) use sized_block;
 
 /// Per-thread blocks of type `B`, indexed by the writer's thread slot.
-pub(crate) struct Sharded<B: Block> {
-    /// Null, or a block from `Box::into_raw` owned by this table.
-    owned: Box<[AtomicPtr<B>]>,
-    shared: B,
+pub(crate) struct Sharded<B: Block + ?Sized> {
+    /// Null, or a block from [`Block::into_thin`] owned by this table.
+    owned: Box<[AtomicPtr<u8>]>,
+    /// The shared block, also the shape of every owned one.
+    shared: Box<B>,
 }
 
-impl<B: Block> Sharded<B> {
+impl<B: Block + ?Sized> Sharded<B> {
     /// A table of `owned` slots (allocated on first use by their thread)
     /// and the given shared block, which also serves as the shape of
     /// every owned one.
-    pub(crate) fn with_owned(owned: usize, shared: B) -> Self {
+    pub(crate) fn with_owned(owned: usize, shared: Box<B>) -> Self {
         Sharded {
             owned: (0..owned)
                 .map(|_| AtomicPtr::new(ptr::null_mut()))
@@ -38,8 +86,17 @@ impl<B: Block> Sharded<B> {
     }
 
     /// A table with [`slot::shard_count`] owned slots.
-    pub(crate) fn new(shared: B) -> Self {
+    pub(crate) fn new(shared: Box<B>) -> Self {
         Self::with_owned(slot::shard_count(), shared)
+    }
+
+    /// The block of a non-null owned entry.
+    #[inline(always)]
+    fn block_at(&self, thin: *mut u8) -> &B {
+        // SAFETY: a non-null entry came from `into_thin` of a block made
+        // by `self.shared.fresh()` in `block_cold`, and is freed only in
+        // `drop`, which cannot run while `&self` is borrowed.
+        unsafe { &*B::from_thin(thin, &self.shared) }
     }
 
     /// The calling thread's own block, if it has one already: the whole
@@ -49,10 +106,7 @@ impl<B: Block> Sharded<B> {
     #[inline(always)]
     pub(crate) fn owned(&self) -> Option<&B> {
         let block = self.owned.get(slot::current())?.load(Ordering::Acquire);
-        // SAFETY: a non-null entry came from `Box::into_raw` in
-        // `block_cold` and is freed only in `drop`, which cannot run while
-        // `&self` is borrowed.
-        (!block.is_null()).then(|| unsafe { &*block })
+        (!block.is_null()).then(|| self.block_at(block))
     }
 
     /// The calling thread's block: its own with [`Access::Owned`]
@@ -78,40 +132,40 @@ impl<B: Block> Sharded<B> {
         if block.is_null() {
             // Only the slot's owner installs its block; a store suffices,
             // and the release pairs with readers' acquire loads.
-            block = Box::into_raw(Box::new(self.shared.fresh()));
+            block = B::into_thin(self.shared.fresh());
             entry.store(block, Ordering::Release);
         }
-        // SAFETY: as in `block`.
-        (unsafe { &*block }, Access::Owned)
+        (self.block_at(block), Access::Owned)
     }
 
     /// Heap bytes of the slot table and the owned blocks' inline parts
     /// (not what the blocks point to).
     pub(crate) fn table_bytes(&self) -> usize {
-        std::mem::size_of_val(&*self.owned) + self.owned_blocks().count() * size_of::<B>()
+        std::mem::size_of_val(&*self.owned)
+            + self.owned_blocks().map(B::inline_bytes).sum::<usize>()
     }
 
     fn owned_blocks(&self) -> impl Iterator<Item = &B> {
         self.owned.iter().filter_map(|entry| {
             let block = entry.load(Ordering::Acquire);
-            // SAFETY: as in `block`.
-            (!block.is_null()).then(|| unsafe { &*block })
+            (!block.is_null()).then(|| self.block_at(block))
         })
     }
 
     /// Every block written so far, the shared one last.
     pub(crate) fn blocks(&self) -> impl Iterator<Item = &B> {
-        self.owned_blocks().chain(std::iter::once(&self.shared))
+        self.owned_blocks().chain(std::iter::once(&*self.shared))
     }
 }
 
-impl<B: Block> Drop for Sharded<B> {
+impl<B: Block + ?Sized> Drop for Sharded<B> {
     fn drop(&mut self) {
         for entry in self.owned.iter_mut() {
             let block = *entry.get_mut();
             if !block.is_null() {
-                // SAFETY: came from `Box::into_raw` and is dropped once.
-                drop(unsafe { Box::from_raw(block) });
+                // SAFETY: came from `into_thin` of a block shaped like
+                // `shared`, and is dropped once.
+                drop(unsafe { Box::from_raw(B::from_thin(block, &self.shared)) });
             }
         }
     }

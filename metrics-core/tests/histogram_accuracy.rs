@@ -325,3 +325,63 @@ fn shards_with_disjoint_ranges_merge_exactly() {
         );
     }
 }
+
+/// Shards whose pages span different ranges (one thread low values, one
+/// high, one in between with a gap of untouched pages) merge into the
+/// cells a single writer would have: every bucket, count, sum, min and
+/// max, and the labeled family's collection (one buffer for all series)
+/// agrees with each series' own snapshot.
+#[test]
+fn shards_with_disjoint_spans_merge_into_the_cells_of_one_writer() {
+    use tally_core::{Metric, Value};
+    let values: [&[u64]; 3] = [
+        &[1_000, 1_500, 3_000, 40_000],
+        &[5_000_000_000, 7_000_000_000, 9_999_999_999],
+        &[2_000_000, 2_100_000, 1_000, 40_000],
+    ];
+    let merged = Histogram::<()>::new();
+    let single = Histogram::<()>::new();
+    std::thread::scope(|s| {
+        for vs in values {
+            let merged = &merged;
+            s.spawn(move || vs.iter().for_each(|&v| merged.record(v)));
+        }
+    });
+    values
+        .iter()
+        .flat_map(|vs| vs.iter())
+        .for_each(|&v| single.record(v));
+    let (m, o) = (merged.snapshot(), single.snapshot());
+    assert_eq!(
+        m.buckets().collect::<Vec<_>>(),
+        o.buckets().collect::<Vec<_>>()
+    );
+    assert_eq!(
+        (m.count(), m.sum(), m.min(), m.max()),
+        (o.count(), o.sum(), o.min(), o.max())
+    );
+    assert_eq!(m.count(), 11);
+
+    // A labeled family: series written from different threads and left
+    // empty, collected at once.
+    let family = Histogram::<bool>::new();
+    std::thread::scope(|s| {
+        s.spawn(|| family.with(true).record(1_000));
+        s.spawn(|| family.with(true).record(9_000_000_000));
+    });
+    let collected = family.collect().unwrap();
+    assert_eq!(
+        collected.series.len(),
+        1,
+        "only the series written is listed"
+    );
+    let Value::Histogram(h) = &collected.series[0].value else {
+        panic!("a histogram value")
+    };
+    let own = family.with(true).snapshot();
+    assert_eq!(
+        h.buckets().collect::<Vec<_>>(),
+        own.buckets().collect::<Vec<_>>()
+    );
+    assert_eq!((h.count(), h.sum()), (2, 9_000_001_000));
+}

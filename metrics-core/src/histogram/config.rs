@@ -92,7 +92,7 @@ pub enum HistogramConfigError {
 /// cell narrower than 1/32 (3.1%) of its values, and quantiles are
 /// reported at the cell's midpoint, within 1/64 (1.6%) of the true value:
 /// plenty for latencies, and a series whose values span four decades
-/// holds under 4 KB per writer thread. [`precision`](Self::precision)
+/// holds about 2.2 KB per writer thread. [`precision`](Self::precision)
 /// sets it in significant decimal digits as HdrHistogram does (1 digit =
 /// 4 bits, 2 = 7, 3 = 10, 4 = 14, 5 = 17; memory grows 8x per digit).
 ///

@@ -10,7 +10,7 @@ mod snapshot;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-pub(crate) use cells::{Recorder, SeriesSlot};
+pub(crate) use cells::{Arena, Recorder, SeriesCells, SeriesSlot};
 
 pub use config::{HistogramConfig, HistogramConfigError, DEFAULT_SUMMARY_QUANTILES};
 pub(crate) use layout::Layout;
@@ -20,27 +20,36 @@ use crate::desc::MetricKind;
 use crate::exemplar::Exemplars;
 use crate::label::{LabelDesc, LabelSet};
 use crate::metric::{CollectError, Collected, Metric};
-use crate::sharded::{Block, Sharded};
+use crate::sharded::Sharded;
 use crate::snapshot::{Series, Value};
 
-/// A shard's series, each allocated when its thread first records into it.
-pub(crate) struct SeriesTable(Box<[SeriesSlot]>);
+/// A shard's series, each allocated when its thread first records into
+/// it, and the arena their directories and pages are carved from (it
+/// drops after the slots).
+pub(crate) struct SeriesTable {
+    slots: Box<[SeriesSlot]>,
+    arena: Arena,
+}
 
 impl SeriesTable {
-    pub(crate) fn new(series: usize) -> Self {
-        SeriesTable((0..series).map(|_| SeriesSlot::default()).collect())
+    pub(crate) fn new(series: usize, arena: Arena) -> Self {
+        SeriesTable {
+            slots: (0..series).map(|_| SeriesSlot::default()).collect(),
+            arena,
+        }
     }
 
     fn heap_bytes(&self) -> usize {
-        std::mem::size_of_val(&*self.0) + self.0.iter().map(SeriesSlot::heap_bytes).sum::<usize>()
+        std::mem::size_of_val(&*self.slots)
+            + self.arena.heap_bytes()
+            + self.slots.iter().map(SeriesSlot::heap_bytes).sum::<usize>()
     }
 }
 
-impl Block for SeriesTable {
-    fn fresh(&self) -> Self {
-        SeriesTable::new(self.0.len())
-    }
-}
+crate::sharded::sized_block!(SeriesTable, |shape| SeriesTable::new(
+    shape.slots.len(),
+    shape.arena.fresh()
+));
 
 /// A family of HDR histograms, one per label set of `L`.
 ///
@@ -52,20 +61,27 @@ impl Block for SeriesTable {
 ///
 /// # Memory
 ///
-/// Counts are allocated in pages of 32 cells (256 bytes) where values
-/// land, so a series costs what its values span, not the configured
-/// range: at the default precision (32 cells per power of two) a series
-/// whose values span 50 us..500 ms holds 14 pages, 3,992 bytes per writer
-/// thread with its directory. Threads past the first
+/// Counts are 32-bit cells in pages of 32 (128 bytes), allocated where
+/// values land, so a series costs what its values span, not the
+/// configured range: at the default precision (32 cells per power of
+/// two) a series whose values span 50 us..500 ms holds 14 pages, about
+/// 2.2 KB per writer thread with its directory. Pages and directories
+/// are carved from slabs of up to 4 KiB per thread block, so the
+/// process' resident memory grows by what [`heap_bytes`](Self::heap_bytes)
+/// counts (no per-page allocation header or alignment padding). A cell
+/// that reaches 2^31 spills into 64-bit cells allocated for its series
+/// on the first spill, so counts never wrap. Threads past the first
 /// `H = clamp(cores, 4, 64)` thread slots share one block (updated with
 /// atomic read-modify-writes), and a slot's block passes to the next
 /// thread that takes the slot, so memory never grows with threads that
 /// came and went. With `S` series and `P` pages in the configured range
 /// (`P = 38` for the default 1 ns..1 h), the worst case, every page of
-/// every series written through every slot, is
+/// every series written through every slot, every series spilled, and
+/// every slab left as empty as it can be, is
 /// [`memory_bound`](Self::memory_bound):
 ///
-/// `24 * H + (H + 1) * S * (24 + 128 * ceil((P + 1) / 16) + 256 * P)`
+/// `48 * H + (H + 1) * (S * (96 + 552 * P) + A)`, where
+/// `A = max(4096, 2 * max(32 + 8 * P, 512) + 48)` rounded up to 128.
 ///
 /// ```
 /// use tally_core::Histogram;
@@ -101,13 +117,15 @@ impl<L: LabelSet> Histogram<L> {
 
     /// A family with the given range, precision and scale.
     pub fn with_config(config: HistogramConfig) -> Result<Self, HistogramConfigError> {
+        let recorder = Recorder::new(config)?;
+        let arena = recorder.arena();
         Ok(Histogram {
             core: Core {
-                recorder: Recorder::new(config)?,
+                recorder,
                 series: L::CARDINALITY,
                 shards: Sharded::with_owned(
                     crate::slot::histogram_shard_count(),
-                    SeriesTable::new(L::CARDINALITY),
+                    Box::new(SeriesTable::new(L::CARDINALITY, arena)),
                 ),
                 exemplars: Exemplars::new(L::CARDINALITY, EXEMPLAR_SLOTS),
             },
@@ -148,8 +166,9 @@ impl<L: LabelSet> Histogram<L> {
     /// never exceeds it.
     pub fn memory_bound(&self) -> usize {
         let owned = crate::slot::histogram_shard_count();
-        let series = self.core.recorder.series_bound();
-        24 * owned + (owned + 1) * self.core.series * (24 + series)
+        8 * owned
+            + owned * size_of::<SeriesTable>()
+            + (owned + 1) * self.core.recorder.block_bound(self.core.series)
     }
 
     /// Heap bytes held now: the shard table and every allocated series
@@ -220,7 +239,7 @@ impl HistogramRef<'_> {
         if let Some(shard) = core.shards.owned() {
             // SAFETY: every table has `L::CARDINALITY` slots and `with`
             // checked `index < L::CARDINALITY`.
-            let slot = unsafe { shard.0.get_unchecked(self.index) };
+            let slot = unsafe { shard.slots.get_unchecked(self.index) };
             if let Some(cells) = slot.get() {
                 if cells.try_record(prepared) {
                     return;
@@ -237,9 +256,9 @@ impl HistogramRef<'_> {
     fn record_cold(self, prepared: (u64, usize)) {
         let core = self.core;
         let (shard, access) = core.shards.block();
-        shard.0[self.index]
-            .get_or_init(&core.recorder)
-            .record(prepared, access)
+        shard.slots[self.index]
+            .get_or_init(&core.recorder, &shard.arena)
+            .record(prepared, access, &shard.arena)
     }
 
     /// Records `value` and keeps an exemplar of it: the trace (and span,
@@ -311,15 +330,28 @@ impl HistogramRef<'_> {
 impl Core {
     /// The merged series, `None` if no thread ever recorded into it.
     fn snapshot(&self, index: usize) -> Option<HistogramSnapshot> {
-        let mut merge = self.recorder.merge();
-        for cells in self
-            .shards
+        self.recorder
+            .snapshots(1, |_| self.series_cells(index))
+            .pop()
+            .flatten()
+    }
+
+    /// Every series merged, `None` for those no thread recorded into.
+    fn snapshots(&self) -> Vec<Option<HistogramSnapshot>> {
+        // The blocks written so far, listed once rather than per series.
+        let blocks: Vec<&SeriesTable> = self.shards.blocks().collect();
+        self.recorder.snapshots(self.series, |index| {
+            blocks
+                .iter()
+                .filter_map(move |shard| shard.slots[index].get())
+        })
+    }
+
+    /// Series `index`'s cells in each shard that has them.
+    fn series_cells(&self, index: usize) -> impl Iterator<Item = SeriesCells<'_>> {
+        self.shards
             .blocks()
-            .filter_map(|shard| shard.0[index].get())
-        {
-            merge.add(cells);
-        }
-        self.recorder.finish(merge)
+            .filter_map(move |shard| shard.slots[index].get())
     }
 }
 
@@ -337,12 +369,13 @@ impl<L: LabelSet> Metric for Histogram<L> {
         // unlabeled one is always listed (with zeros before its first
         // record), so scrapers see it from the start.
         let unlabeled = self.core.series == 1;
-        let series = (0..self.core.series)
-            .filter_map(|index| {
-                let snap = self
-                    .core
-                    .snapshot(index)
-                    .or_else(|| unlabeled.then(|| self.empty_snapshot()))?;
+        let series = self
+            .core
+            .snapshots()
+            .into_iter()
+            .enumerate()
+            .filter_map(|(index, snap)| {
+                let snap = snap.or_else(|| unlabeled.then(|| self.empty_snapshot()))?;
                 Some(Series {
                     exemplars: self.core.exemplars.read(index),
                     ..Series::new(index, Value::Histogram(Box::new(snap)))

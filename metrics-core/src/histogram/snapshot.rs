@@ -1,6 +1,7 @@
 //! A merged, point-in-time copy of one histogram series.
 
-use std::sync::OnceLock;
+use std::ops::Range;
+use std::sync::{Arc, OnceLock};
 
 use super::{HistogramConfig, Layout};
 
@@ -16,15 +17,20 @@ use super::{HistogramConfig, Layout};
 pub struct HistogramSnapshot {
     layout: Layout,
     config: HistogramConfig,
-    /// The cells from `first` on that can hold counts (those between
-    /// the recorded min and max); every other cell is empty.
-    counts: Box<[u64]>,
+    /// The buffer holding the cells from `first` on that can hold counts
+    /// (those between the recorded min and max; every other cell is
+    /// empty) at `range`: shared by the series of one collection, so a
+    /// scrape allocates the cells of a family once.
+    buffer: Arc<Vec<u64>>,
+    range: Range<usize>,
     first: usize,
     count: u64,
     sum: u64,
     min: u64,
     max: u64,
-    hdr: OnceLock<hdrhistogram::Histogram<u64>>,
+    /// Boxed: most snapshots never build it, and a smaller snapshot is
+    /// cheaper to move into its series.
+    hdr: OnceLock<Box<hdrhistogram::Histogram<u64>>>,
 }
 
 /// A non-empty cell of a snapshot: every value in `low..=high` (recording
@@ -49,11 +55,34 @@ impl HistogramSnapshot {
         min: u64,
         max: u64,
     ) -> Self {
+        let range = 0..counts.len();
         let count = counts.iter().sum();
+        Self::shared(
+            layout,
+            config,
+            (first, Arc::new(counts), range),
+            (sum, count),
+            min,
+            max,
+        )
+    }
+
+    /// A snapshot of cells `first..first + range.len()`, whose counts
+    /// are `buffer[range]` and add up to `count`.
+    pub(crate) fn shared(
+        layout: Layout,
+        config: HistogramConfig,
+        (first, buffer, range): (usize, Arc<Vec<u64>>, Range<usize>),
+        (sum, count): (u64, u64),
+        min: u64,
+        max: u64,
+    ) -> Self {
+        debug_assert_eq!(count, buffer[range.clone()].iter().sum::<u64>());
         HistogramSnapshot {
             layout,
             config,
-            counts: counts.into_boxed_slice(),
+            buffer,
+            range,
             first,
             count,
             sum,
@@ -61,6 +90,11 @@ impl HistogramSnapshot {
             max,
             hdr: OnceLock::new(),
         }
+    }
+
+    /// The cells from `first` on.
+    fn counts(&self) -> &[u64] {
+        &self.buffer[self.range.clone()]
     }
 
     pub(crate) fn empty(layout: Layout, config: HistogramConfig) -> Self {
@@ -130,7 +164,7 @@ impl HistogramSnapshot {
         let mut next = 0;
         let mut target = qs.first().map_or(u64::MAX, |&q| rank(q));
         let mut running = 0u64;
-        for (i, &count) in self.counts.iter().enumerate() {
+        for (i, &count) in self.counts().iter().enumerate() {
             running += count;
             if running < target {
                 continue;
@@ -176,7 +210,7 @@ impl HistogramSnapshot {
     /// whole cell that holds `value`, as `hdrhistogram`'s `count_between`.
     pub fn count_at_or_below(&self, value: u64) -> u64 {
         let end = self.end_of(value);
-        self.counts[..end].iter().sum()
+        self.counts()[..end].iter().sum()
     }
 
     /// The cumulative count at each of the ascending `thresholds`
@@ -193,7 +227,7 @@ impl HistogramSnapshot {
             if total < self.count {
                 let end = self.end_of(t);
                 if end > from {
-                    total += self.counts[from..end].iter().sum::<u64>();
+                    total += self.counts()[from..end].iter().sum::<u64>();
                     from = end;
                 }
             }
@@ -204,12 +238,12 @@ impl HistogramSnapshot {
     /// How many of `counts` lie at or below the cell holding `value`.
     fn end_of(&self, value: u64) -> usize {
         let cell = self.layout.index(value.min(self.layout.highest));
-        (cell + 1).saturating_sub(self.first).min(self.counts.len())
+        (cell + 1).saturating_sub(self.first).min(self.range.len())
     }
 
     /// The non-empty cells, by ascending value.
     pub fn buckets(&self) -> impl Iterator<Item = Bucket> + '_ {
-        self.counts
+        self.counts()
             .iter()
             .enumerate()
             .filter(|(_, c)| **c > 0)
@@ -246,7 +280,7 @@ impl HistogramSnapshot {
                 hdr.record_n(self.stands_for(&bucket), bucket.count)
                     .expect("every cell lies within the histogram's range");
             }
-            hdr
+            Box::new(hdr)
         })
     }
 }

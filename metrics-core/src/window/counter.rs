@@ -19,14 +19,10 @@ struct Shard {
     counts: Lines,
 }
 
-impl crate::sharded::Block for Shard {
-    fn fresh(&self) -> Self {
-        Shard {
-            header: self.header.fresh(),
-            counts: self.counts.fresh(),
-        }
-    }
-}
+crate::sharded::sized_block!(Shard, |shape| Shard {
+    header: shape.header.fresh(),
+    counts: shape.counts.fresh(),
+});
 
 /// A family of counters over a sliding time window, one per label set of
 /// `L`: how many events in the last `span` (e.g. 5 minutes).
@@ -68,7 +64,7 @@ impl<L: LabelSet, C: Clock> WindowedCounter<L, C> {
             window,
             clock,
             series: L::CARDINALITY,
-            shards: Sharded::new(new_shard),
+            shards: Sharded::new(Box::new(new_shard)),
             shared_lock: Mutex::new(()),
             _labels: PhantomData,
         }

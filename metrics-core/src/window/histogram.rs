@@ -10,32 +10,31 @@ use super::ring::Ring;
 use super::Window;
 use crate::desc::MetricKind;
 use crate::histogram::{
-    HistogramConfig, HistogramConfigError, HistogramSnapshot, Recorder, SeriesSlot,
+    Arena, HistogramConfig, HistogramConfigError, HistogramSnapshot, Recorder, SeriesSlot,
 };
 use crate::label::{LabelDesc, LabelSet};
 use crate::lines::{Access, Lines};
 use crate::metric::{CollectError, Collected, Metric};
-use crate::sharded::{Block, Sharded};
+use crate::sharded::Sharded;
 use crate::snapshot::{Series, Value};
 
 /// One shard: the ring header and, per bucket and series, the histogram
 /// cells (allocated on the series' first record in that bucket, paged
-/// like a plain histogram's).
+/// like a plain histogram's, from the shard's arena, which drops after
+/// the cells).
 struct Shard {
     header: Lines,
     cells: Box<[SeriesSlot]>,
+    arena: Arena,
 }
 
-impl Block for Shard {
-    fn fresh(&self) -> Self {
-        Shard {
-            header: self.header.fresh(),
-            cells: (0..self.cells.len())
-                .map(|_| SeriesSlot::default())
-                .collect(),
-        }
-    }
-}
+crate::sharded::sized_block!(Shard, |shape| Shard {
+    header: shape.header.fresh(),
+    cells: (0..shape.cells.len())
+        .map(|_| SeriesSlot::default())
+        .collect(),
+    arena: shape.arena.fresh(),
+});
 
 /// A family of HDR histograms over a sliding time window, one per label
 /// set of `L`: "p99 latency over the last minute".
@@ -70,15 +69,17 @@ impl<L: LabelSet, C: Clock> WindowedHistogram<L, C> {
         clock: C,
     ) -> Result<Self, HistogramConfigError> {
         let ring = window.ring(L::CARDINALITY);
+        let recorder = Recorder::new(config)?;
+        let arena = recorder.arena();
         Ok(WindowedHistogram {
             ring,
             window,
             clock,
-            recorder: Recorder::new(config)?,
+            recorder,
             series: L::CARDINALITY,
             shards: Sharded::with_owned(
                 crate::slot::histogram_shard_count(),
-                new_shard(ring, L::CARDINALITY),
+                Box::new(new_shard(ring, L::CARDINALITY, arena)),
             ),
             shared_lock: Mutex::new(()),
             _labels: PhantomData,
@@ -125,6 +126,7 @@ impl<L: LabelSet, C: Clock> WindowedHistogram<L, C> {
             .map(|s| {
                 s.header.heap_bytes()
                     + std::mem::size_of_val(&*s.cells)
+                    + s.arena.heap_bytes()
                     + s.cells.iter().map(SeriesSlot::heap_bytes).sum::<usize>()
             })
             .sum();
@@ -156,8 +158,8 @@ impl<L: LabelSet, C: Clock> WindowedHistogram<L, C> {
                 }
             }),
         };
-        let cells = shard.cells[base + index].get_or_init(&self.recorder);
-        cells.record(prepared, Access::Owned);
+        let cells = shard.cells[base + index].get_or_init(&self.recorder, &shard.arena);
+        cells.record(prepared, Access::Owned, &shard.arena);
     }
 
     /// Series `index` merged over the window ending now, `None` if it has
@@ -180,12 +182,13 @@ impl<L: LabelSet, C: Clock> WindowedHistogram<L, C> {
     }
 }
 
-fn new_shard(ring: Ring, series: usize) -> Shard {
+fn new_shard(ring: Ring, series: usize, arena: Arena) -> Shard {
     Shard {
         header: ring.new_header(),
         cells: (0..ring.buckets * series)
             .map(|_| SeriesSlot::default())
             .collect(),
+        arena,
     }
 }
 

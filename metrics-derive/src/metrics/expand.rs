@@ -1,6 +1,6 @@
 //! The tokens of a checked `#[derive(Metrics)]`: the constructor, the
 //! `Collector` impl, `register`/`global`/`try_global`, and one const
-//! assertion per family for its series budget.
+//! assertion per labeled family for its label names and series budget.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned};
@@ -87,12 +87,12 @@ fn init(p: &TokenStream, f: &FieldPlan) -> TokenStream {
     let ty = f.field.ty;
     let window = f.window.map(|(nanos, buckets)| {
         let buckets = buckets as usize;
+        // Checked when the macro expanded; unreachable.
         quote! {
-            match #p::Window::new(::core::time::Duration::from_nanos(#nanos), #buckets) {
-                ::core::result::Result::Ok(window) => window,
-                // Checked when the macro expanded; unreachable.
-                ::core::result::Result::Err(error) => ::core::panic!("{}", error),
-            }
+            ::core::result::Result::expect(
+                #p::Window::new(::core::time::Duration::from_nanos(#nanos), #buckets),
+                "checked by #[derive(Metrics)]",
+            )
         }
     });
     match (&f.histogram, window) {
@@ -102,12 +102,11 @@ fn init(p: &TokenStream, f: &FieldPlan) -> TokenStream {
                 Some(window) => quote!(<#ty>::new(#window, #config)),
                 None => quote!(<#ty>::with_config(#config)),
             };
+            // Checked when the macro expanded; unreachable. `expect` is
+            // one instance per family type, where a `panic!` with the
+            // error's `Display` was formatting code in every field.
             quote! {
-                #member: match #made {
-                    ::core::result::Result::Ok(histogram) => histogram,
-                    // Checked when the macro expanded; unreachable.
-                    ::core::result::Result::Err(error) => ::core::panic!("{}", error),
-                }
+                #member: ::core::result::Result::expect(#made, "checked by #[derive(Metrics)]")
             }
         }
         (None, Some(window)) => quote_spanned!(ty.span()=> #member: <#ty>::new(#window)),
@@ -183,6 +182,12 @@ fn visit(p: &TokenStream, f: &FieldPlan) -> TokenStream {
 /// label type.
 fn check(p: &TokenStream, f: &FieldPlan) -> Option<TokenStream> {
     let labels = f.field.labels.as_ref()?;
+    // An unlabeled family (`()`, also what a family type without
+    // arguments means) has one series and no label names: nothing to
+    // evaluate, and a const item less per field to type-check.
+    if matches!(labels, syn::Type::Tuple(t) if t.elems.is_empty()) {
+        return None;
+    }
     let budget = f.budget as usize;
     let member = f.field.member.to_string();
     let member = member.strip_prefix("r#").unwrap_or(&member);
