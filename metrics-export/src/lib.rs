@@ -52,4 +52,7 @@ pub use push::{
     PushReport, Pusher, PusherBuilder, Pushgateway, Target, VictoriaMetrics,
 };
 #[cfg(feature = "metrics-recorder")]
-pub use recorder::{DroppedReason, RecorderError, TallyRecorder, DEFAULT_MAX_SERIES};
+pub use recorder::{
+    DroppedReason, RecorderError, TallyRecorder, DEFAULT_MAX_NAMES, DEFAULT_MAX_REFUSED,
+    DEFAULT_MAX_SERIES,
+};
