@@ -35,7 +35,7 @@ pub use encode::{
 #[cfg(feature = "axum")]
 pub use http::{
     axum_router, serve_axum, CountedBody, HttpMetricsError, HttpMetricsLayer, HttpMetricsService,
-    ResponseFuture, Route, ServeOptions, UNMATCHED_ROUTE,
+    ReadBody, ResponseFuture, Route, ServeOptions, UNMATCHED_ROUTE,
 };
 pub use http::{
     serve, serve_default, Auth, Handler, HandlerConfig, PagePathError, RegistrySource, ServeError,

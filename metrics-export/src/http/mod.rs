@@ -62,8 +62,8 @@ pub use handler::{
 };
 #[cfg(feature = "axum")]
 pub use layer::{
-    CountedBody, HttpMetricsError, HttpMetricsLayer, HttpMetricsService, ResponseFuture, Route,
-    UNMATCHED_ROUTE,
+    CountedBody, HttpMetricsError, HttpMetricsLayer, HttpMetricsService, ReadBody, ResponseFuture,
+    Route, UNMATCHED_ROUTE,
 };
 pub use page::{PagePathError, INDEX_PATH, PAGE_JSON_PATH, PAGE_PATH};
 pub use server::{
