@@ -35,6 +35,7 @@ mod registry;
 mod sharded;
 mod slot;
 mod snapshot;
+mod sparse;
 mod sync;
 mod window;
 
@@ -68,6 +69,7 @@ pub use lookup::Found;
 pub use metric::{CollectError, Collected, Collector, Described, Metric};
 pub use registry::{Registry, RegistryBuilder};
 pub use snapshot::{FamilySnapshot, RegistrySnapshot, Series, Value};
+pub use sparse::Sparse;
 pub use window::{
     Clock, CoarseClock, ManualClock, RecentClock, Window, WindowError, WindowedCounter,
     WindowedCounterRef, WindowedHistogram, WindowedHistogramRef,

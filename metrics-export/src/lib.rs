@@ -35,7 +35,7 @@ pub use encode::{
 #[cfg(feature = "axum")]
 pub use http::{
     axum_router, serve_axum, CountedBody, HttpMetricsError, HttpMetricsLayer, HttpMetricsService,
-    ResponseFuture, Route, UNMATCHED_ROUTE,
+    ReadBody, ResponseFuture, Route, UNMATCHED_ROUTE,
 };
 pub use http::{
     serve, serve_default, AllowedHostError, Auth, Handler, HandlerConfig, PagePathError,
@@ -52,4 +52,7 @@ pub use push::{
     PushReport, Pusher, PusherBuilder, Pushgateway, RemoteWrite, Target, VictoriaMetrics,
 };
 #[cfg(feature = "metrics-recorder")]
-pub use recorder::{DroppedReason, RecorderError, TallyRecorder, DEFAULT_MAX_SERIES};
+pub use recorder::{
+    DroppedReason, RecorderError, TallyRecorder, DEFAULT_MAX_NAMES, DEFAULT_MAX_REFUSED,
+    DEFAULT_MAX_SERIES,
+};

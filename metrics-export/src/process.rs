@@ -37,13 +37,57 @@ use tally_core::{
 /// }
 /// ```
 #[derive(Debug, Default)]
-pub struct ProcessCollector(());
+pub struct ProcessCollector {
+    /// Families left out because the registry had their names already.
+    skip: Vec<&'static str>,
+}
 
-/// Registers the [`ProcessCollector`] into `registry` (under its
-/// prefix, if any); an `Err` if one of its names is taken, e.g. by a
-/// second registration.
-pub fn register_process_metrics(registry: &Registry) -> Result<(), RegistryError> {
-    registry.register_collector(Arc::new(ProcessCollector::default()))
+/// Registers the [`ProcessCollector`] into `registry` (under its prefix,
+/// if any), leaving out every family whose name the registry already
+/// has, e.g. from a crate emitting `process_*` metrics through the
+/// `metrics` recorder (theirs are kept, ours skipped). Returns the names
+/// of the families left out: empty when all were registered; all seven
+/// on a second registration. `Err` only for another registry error.
+///
+/// ```
+/// let registry = tally_core::Registry::new();
+/// assert!(tally_export::register_process_metrics(&registry).unwrap().is_empty());
+/// let again = tally_export::register_process_metrics(&registry).unwrap();
+/// assert_eq!(again.len(), if cfg!(target_os = "linux") { 7 } else { 0 });
+/// ```
+pub fn register_process_metrics(registry: &Registry) -> Result<Vec<&'static str>, RegistryError> {
+    let mut collector = ProcessCollector::default();
+    loop {
+        match registry.register_collector(Arc::new(ProcessCollector {
+            skip: collector.skip.clone(),
+        })) {
+            Ok(()) => return Ok(collector.skip),
+            Err(RegistryError::Duplicate { name }) => {
+                // The exposed name: prefix, and no `_total` for the counter.
+                let taken = ALL.iter().find(|desc| {
+                    let base = desc.name.strip_suffix("_total").unwrap_or(&desc.name);
+                    let exposed = match registry.prefix() {
+                        "" => base.to_owned(),
+                        prefix => format!("{prefix}_{base}"),
+                    };
+                    exposed == name && !collector.skip.contains(&&*desc.name)
+                });
+                match taken {
+                    Some(desc) => collector.skip.push(static_name(desc)),
+                    None => return Err(RegistryError::Duplicate { name }),
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// A process family's name (they are all static).
+fn static_name(desc: &Desc) -> &'static str {
+    match desc.name {
+        std::borrow::Cow::Borrowed(name) => name,
+        std::borrow::Cow::Owned(_) => "",
+    }
 }
 
 const CPU: Desc = Desc::from_static(
@@ -85,9 +129,18 @@ const THREADS: Desc = Desc::from_static(
 )
 .standard();
 
+const ALL: [&Desc; 7] = [
+    &CPU, &RESIDENT, &VIRTUAL, &OPEN_FDS, &MAX_FDS, &START, &THREADS,
+];
+
 impl Collector for ProcessCollector {
     #[cfg(target_os = "linux")]
     fn for_each_family(&self, visit: &mut dyn FnMut(&Desc, &dyn Metric)) {
+        let mut visit = |desc: &Desc, metric: &dyn Metric| {
+            if !self.skip.contains(&&*desc.name) {
+                visit(desc, metric)
+            }
+        };
         let stat = linux::read_stat();
         let stat = stat.as_ref();
         let counter = |v: Option<f64>| Read(MetricKind::Counter, v);

@@ -5,11 +5,14 @@
 //! counted by reason; histograms are tally HDR histograms in seconds.
 #![cfg(feature = "metrics-recorder")]
 
+mod http_support;
 mod support;
+
+use std::sync::Arc;
 
 use support::{run_tool, skip_interop};
 use tally_core::{FamilySnapshot, Registry, RegistrySnapshot, Value};
-use tally_export::{encode, DroppedReason, Format, TallyRecorder};
+use tally_export::{encode, DroppedReason, Format, Handler, Server, TallyRecorder};
 
 fn leaked_registry() -> &'static Registry {
     Box::leak(Box::default())
@@ -119,12 +122,12 @@ fn per_name_cardinality_is_capped_with_a_counted_overflow_series() {
         ]
     );
     let overflow = family(&snapshot, "tally_metrics_recorder_series_overflow");
-    // (The `metric` label's table is process-wide: other tests' names
-    // are listed with 0.)
+    // Only this recorder's names: the `metric` label's table is
+    // process-wide, but other tests' (other registries') names are not
+    // listed here.
     let counted: Vec<_> = overflow
         .series
         .iter()
-        .filter(|s| s.value.as_f64() != Some(0.0))
         .map(|s| {
             (
                 overflow.label_pairs(s).collect::<Vec<_>>(),
@@ -215,5 +218,148 @@ fn histograms_are_hdr_histograms_in_seconds() {
         (h.sum_scaled() - 5.05).abs() < 0.05,
         "sum {}",
         h.sum_scaled()
+    );
+}
+
+#[test]
+fn eight_and_more_label_keys_work() {
+    let registry = leaked_registry();
+    let recorder = TallyRecorder::new(registry);
+    let keys = [
+        "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p",
+    ];
+    metrics::with_local_recorder(&recorder, || {
+        for n in [8usize, 12, 16] {
+            let labels: Vec<metrics::Label> = keys[..n]
+                .iter()
+                .map(|k| metrics::Label::new(*k, format!("{k}-value")))
+                .collect();
+            let key = metrics::Key::from_parts(format!("wide_{n}_total"), labels);
+            let counter = metrics::with_recorder(|r| {
+                r.register_counter(
+                    &key,
+                    &metrics::Metadata::new("t", metrics::Level::INFO, None),
+                )
+            });
+            counter.increment(n as u64);
+        }
+    });
+    assert_eq!(recorder.dropped(DroppedReason::TooManyLabels), 0);
+    let snapshot = registry.snapshot();
+    for n in [8usize, 12, 16] {
+        let wide = family(&snapshot, &format!("wide_{n}"));
+        assert_eq!(wide.series.len(), 1);
+        let pairs: Vec<_> = wide.label_pairs(&wide.series[0]).collect();
+        assert_eq!(pairs.len(), n);
+        assert_eq!(
+            pairs[n - 1],
+            (keys[n - 1], &*format!("{}-value", keys[n - 1]))
+        );
+        assert_eq!(value(wide), n as f64);
+    }
+}
+
+#[test]
+fn names_and_refused_names_are_bounded_and_counted() {
+    let registry = leaked_registry();
+    let recorder = TallyRecorder::new(registry)
+        .max_names(10)
+        .unwrap()
+        .max_refused(5);
+    metrics::with_local_recorder(&recorder, || {
+        for i in 0..100 {
+            metrics::counter!(format!("dyn_name_{i}_total")).increment(1);
+            metrics::counter!(format!("bad.name.{i}")).increment(1);
+        }
+        // An existing name keeps working at the cap.
+        metrics::counter!("dyn_name_3_total").increment(5);
+    });
+    assert_eq!(recorder.names(), 10);
+    assert_eq!(recorder.refused_names(), 5);
+    assert_eq!(recorder.dropped(DroppedReason::TooManyNames), 90);
+    assert_eq!(recorder.dropped(DroppedReason::InvalidName), 100);
+    let snapshot = registry.snapshot();
+    assert_eq!(value(family(&snapshot, "dyn_name_3")), 6.0);
+    let dropped = family(&snapshot, "tally_metrics_recorder_dropped");
+    let too_many = dropped
+        .series
+        .iter()
+        .find(|s| {
+            dropped
+                .label_pairs(s)
+                .any(|p| p == ("reason", "too_many_names"))
+        })
+        .unwrap();
+    assert_eq!(too_many.value.as_f64(), Some(90.0));
+    assert!(TallyRecorder::new(leaked_registry()).max_names(0).is_err());
+}
+
+/// issue 19: a crate emitting `process_*` through the recorder, plus the
+/// standalone server (which registers tally's process collector): the
+/// server starts, and each process family is exposed once (the crate's).
+#[test]
+fn serving_with_process_metrics_from_a_crate_does_not_fail() {
+    let registry: &'static Arc<Registry> = Box::leak(Box::new(Arc::new(Registry::new())));
+    let recorder = TallyRecorder::new(registry);
+    let collector = metrics_process::Collector::default();
+    metrics::with_local_recorder(&recorder, || {
+        collector.describe();
+        collector.collect();
+    });
+    let server = Server::builder()
+        .bind("127.0.0.1:0")
+        .handler(Handler::new(registry.clone()).unwrap())
+        .start()
+        .expect("the built-in collector's taken names are skipped");
+    let reply = http_support::get(server.local_addr(), "/metrics", &[]);
+    server.shutdown();
+    assert_eq!(reply.status, 200);
+    let text = reply.text();
+    assert_eq!(
+        text.matches("# TYPE process_cpu_seconds counter").count()
+            + text
+                .matches("# TYPE process_cpu_seconds_total counter")
+                .count(),
+        1,
+        "{text}"
+    );
+    // A built-in family the crate does not emit is still there.
+    assert!(text.contains("\nprocess_resident_memory_bytes "), "{text}");
+}
+
+/// issue 19: `tally_label_overflow_total` of a registry lists only the
+/// labels of its own families, not those of another registry's recorder.
+#[test]
+fn label_overflow_telemetry_does_not_leak_across_registries() {
+    let first = leaked_registry();
+    let second = leaked_registry();
+    let (r1, r2) = (TallyRecorder::new(first), TallyRecorder::new(second));
+    metrics::with_local_recorder(&r1, || {
+        metrics::counter!("first_total", "only_in_first" => "").increment(1);
+    });
+    metrics::with_local_recorder(&r2, || {
+        metrics::counter!("second_total", "only_in_second" => "x").increment(1);
+    });
+    let labels_of = |registry: &Registry| -> Vec<String> {
+        let snapshot = registry.snapshot();
+        let f = family(&snapshot, "tally_label_overflow");
+        f.series
+            .iter()
+            .map(|s| f.label_pairs(s).next().unwrap().1.to_string())
+            .collect()
+    };
+    // (`metric` is the label of the recorder's own overflow family, in
+    // both registries.)
+    let first_labels = labels_of(first);
+    assert!(first_labels.iter().any(|l| l == "only_in_first"));
+    assert!(
+        !first_labels.iter().any(|l| l == "only_in_second"),
+        "{first_labels:?}"
+    );
+    let second_labels = labels_of(second);
+    assert!(second_labels.iter().any(|l| l == "only_in_second"));
+    assert!(
+        !second_labels.iter().any(|l| l == "only_in_first"),
+        "{second_labels:?}"
     );
 }

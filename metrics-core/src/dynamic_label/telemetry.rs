@@ -92,18 +92,22 @@ impl Metric for OverflowTelemetry {
         Labels::DESC
     }
 
+    /// The series of the labels this registry's families use, and only
+    /// those: the `label` label's table is process-wide, so the names
+    /// other registries tracked are admitted too, but do not belong here.
     fn collect(&self) -> Result<Collected, CollectError> {
-        let mut totals = vec![0u64; Labels::CARDINALITY];
+        let mut totals = vec![None::<u64>; Labels::CARDINALITY];
         for table in self.tables.lock().unwrap_or_else(|e| e.into_inner()).iter() {
             let name = LabelName::get(table.name());
             for reason in Rejection::ALL {
-                totals[(name, Reason(reason)).index()] += table.rejected(reason);
+                let total = totals[(name, Reason(reason)).index()].get_or_insert(0);
+                *total += table.rejected(reason);
             }
         }
         let series = totals
             .into_iter()
             .enumerate()
-            .map(|(index, v)| Series::new(index, Value::Counter(v)))
+            .filter_map(|(index, v)| Some(Series::new(index, Value::Counter(v?))))
             .collect();
         Ok(Collected { series, clamped: 0 })
     }

@@ -673,7 +673,7 @@ impl<'a> SeriesCells<'a> {
             // A spill is in flight (a few instructions, unless its writer
             // was preempted).
             tries += 1;
-            if tries.is_multiple_of(64) {
+            if tries % 64 == 0 {
                 std::thread::yield_now();
             } else {
                 std::hint::spin_loop();
@@ -829,7 +829,7 @@ impl Arena {
     /// `bytes` (a multiple of 8) of zeroed memory, aligned to 8, valid
     /// until the arena drops.
     pub(crate) fn alloc(&self, bytes: usize) -> NonNull<u8> {
-        debug_assert!(bytes.is_multiple_of(8));
+        debug_assert!(bytes % 8 == 0);
         loop {
             let head = self.head.load(Ordering::Acquire);
             // SAFETY: a non-null head is a live slab of this arena.

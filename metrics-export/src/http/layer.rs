@@ -23,13 +23,36 @@
 //! (or dropped: a client that went away); the duration runs from the
 //! request reaching the layer to that point. A request dropped before its
 //! handler produced a response (the client closed the connection) has no
-//! status: it leaves the active gauge and is not counted. The request size is the
-//! body's exact size hint (its `Content-Length`); a body of unknown
-//! length is not recorded. The response size is the bytes the body
-//! yielded. An inner service's `Err` counts as a `5xx`.
+//! status: it leaves the active gauge and is not counted. An inner
+//! service's `Err` counts as a `5xx`, and so does a handler that panics:
+//! the layer catches the panic while polling the inner future, counts and
+//! times the request as a `5xx`, and answers `500 Internal Server Error`
+//! with an empty body (the connection survives).
+//!
+//! Sizes are what passed, not what was declared: the request size is the
+//! bytes of request body frames the handler read (recorded when the body
+//! ends or is dropped; a body never read records 0, an upload aborted
+//! after 1,000 bytes records 1,000 whatever its `Content-Length`), and the
+//! response size is the bytes of response body frames handed to the
+//! server (recorded at the end of the body or when it is dropped: a client
+//! that leaves mid-download stops the count at what was handed over; the
+//! kernel's socket buffers, which the layer cannot see, may hold some of
+//! it).
+//!
+//! The metrics endpoints ([`METRICS_PATH`](crate::METRICS_PATH),
+//! [`DEBUG_VARS_PATH`](crate::DEBUG_VARS_PATH), [`PAGE_PATH`](crate::PAGE_PATH),
+//! [`PAGE_JSON_PATH`](crate::PAGE_JSON_PATH)) are not measured unless
+//! [`HttpMetricsLayer::measure_metrics_endpoints`] asks: scrapes are not
+//! traffic. Only what happened is exposed: the requests counter is
+//! [`Sparse`] (a method × status × route combination appears with its
+//! first request), the active gauge lists the methods seen, and the
+//! histograms list the series that recorded something. A 3-route app
+//! exposes about a dozen series instead of 349.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -37,11 +60,12 @@ use std::time::{Duration, Instant};
 use axum::extract::MatchedPath;
 use bytes::Buf;
 use http_body::{Body, Frame, SizeHint};
-use hyper::http::{Method, Request, Response};
+use hyper::http::{Method, Request, Response, StatusCode};
 use pin_project_lite::pin_project;
 use tally_core::{
-    Collector, Counter, Desc, DynamicLabel, DynamicLabelError, Gauge, Histogram, HistogramConfig,
-    HistogramConfigError, LabelValue, Metric, Registry, RegistryError, Unit,
+    CollectError, Collected, Collector, Counter, Desc, DynamicLabel, DynamicLabelError, Gauge,
+    Histogram, HistogramConfig, HistogramConfigError, LabelDesc, LabelSet, LabelValue, Metric,
+    MetricKind, Registry, RegistryError, Sparse, Unit,
 };
 use tower::{Layer, Service};
 
@@ -222,12 +246,60 @@ const RESPONSE_SIZE: Desc = Desc::from_static(
 /// Body sizes are recorded from 0 bytes to 64 GiB.
 const SIZE_CONFIG: HistogramConfig = HistogramConfig::raw(1, 1 << 36);
 
+/// The paths of the metrics endpoints, not measured by default.
+const METRICS_ENDPOINTS: [&str; 4] = [
+    super::routes::METRICS_PATH,
+    super::routes::DEBUG_VARS_PATH,
+    super::routes::PAGE_PATH,
+    super::routes::PAGE_JSON_PATH,
+];
+
+/// The active-requests gauge, exposing only the methods seen.
+struct Active {
+    gauge: Gauge<HttpMethod>,
+    seen: [AtomicBool; METHODS.len()],
+}
+
+impl Active {
+    /// One more request of `method` in flight.
+    fn inc(&self, method: HttpMethod) {
+        let seen = &self.seen[method as usize];
+        // A load per request; a store only the first time.
+        if !seen.load(Relaxed) {
+            seen.store(true, Relaxed);
+        }
+        self.gauge.with(method).inc();
+    }
+
+    fn dec(&self, method: HttpMethod) {
+        self.gauge.with(method).dec();
+    }
+}
+
+impl Metric for Active {
+    fn kind(&self) -> MetricKind {
+        MetricKind::Gauge
+    }
+
+    fn labels(&self) -> &'static LabelDesc {
+        <HttpMethod as LabelSet>::DESC
+    }
+
+    fn collect(&self) -> Result<Collected, CollectError> {
+        let mut collected = self.gauge.collect()?;
+        collected
+            .series
+            .retain(|s| self.seen[s.index].load(Relaxed));
+        Ok(collected)
+    }
+}
+
 /// The families of one layer.
 struct HttpMetrics<R: DynamicLabel> {
     descs: [Desc; 5],
-    requests: Counter<(HttpMethod, StatusClass, R)>,
+    requests: Sparse<Counter<(HttpMethod, StatusClass, R)>>,
     duration: Histogram<(HttpMethod, R)>,
-    active: Gauge<HttpMethod>,
+    active: Active,
     request_size: Histogram<(HttpMethod, R)>,
     response_size: Histogram<(HttpMethod, R)>,
     unmatched: R,
@@ -273,12 +345,14 @@ impl<R: DynamicLabel> Collector for HttpMetrics<R> {
 /// ```
 pub struct HttpMetricsLayer<R: DynamicLabel = Route> {
     metrics: Arc<HttpMetrics<R>>,
+    measure_endpoints: bool,
 }
 
 impl<R: DynamicLabel> Clone for HttpMetricsLayer<R> {
     fn clone(&self) -> Self {
         HttpMetricsLayer {
             metrics: self.metrics.clone(),
+            measure_endpoints: self.measure_endpoints,
         }
     }
 }
@@ -330,15 +404,29 @@ impl<R: DynamicLabel> HttpMetricsLayer<R> {
                 desc(&REQUEST_SIZE),
                 desc(&RESPONSE_SIZE),
             ],
-            requests: Counter::new(),
+            requests: Sparse::new(Counter::new()),
             duration: histogram(HistogramConfig::seconds())?,
-            active: Gauge::new(),
+            active: Active {
+                gauge: Gauge::new(),
+                seen: Default::default(),
+            },
             request_size: histogram(SIZE_CONFIG)?,
             response_size: histogram(SIZE_CONFIG)?,
             unmatched,
         });
         registry.register_collector(metrics.clone())?;
-        Ok(HttpMetricsLayer { metrics })
+        Ok(HttpMetricsLayer {
+            metrics,
+            measure_endpoints: false,
+        })
+    }
+
+    /// Whether requests to the metrics endpoints (`/metrics`,
+    /// `/-/metrics`, `/-/metrics.json`, `/debug/vars`) are measured like
+    /// any other route; off by default (scrapes are not traffic).
+    pub fn measure_metrics_endpoints(mut self, on: bool) -> Self {
+        self.measure_endpoints = on;
+        self
     }
 }
 
@@ -349,6 +437,7 @@ impl<S, R: DynamicLabel> Layer<S> for HttpMetricsLayer<R> {
         HttpMetricsService {
             inner,
             metrics: self.metrics.clone(),
+            measure_endpoints: self.measure_endpoints,
         }
     }
 }
@@ -357,6 +446,7 @@ impl<S, R: DynamicLabel> Layer<S> for HttpMetricsLayer<R> {
 pub struct HttpMetricsService<S, R: DynamicLabel = Route> {
     inner: S,
     metrics: Arc<HttpMetrics<R>>,
+    measure_endpoints: bool,
 }
 
 impl<S: Clone, R: DynamicLabel> Clone for HttpMetricsService<S, R> {
@@ -364,6 +454,7 @@ impl<S: Clone, R: DynamicLabel> Clone for HttpMetricsService<S, R> {
         HttpMetricsService {
             inner: self.inner.clone(),
             metrics: self.metrics.clone(),
+            measure_endpoints: self.measure_endpoints,
         }
     }
 }
@@ -378,7 +469,7 @@ impl<S: std::fmt::Debug, R: DynamicLabel> std::fmt::Debug for HttpMetricsService
 
 impl<S, R, ReqBody, ResBody> Service<Request<ReqBody>> for HttpMetricsService<S, R>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S: Service<Request<ReadBody<ReqBody, R>>, Response = Response<ResBody>>,
     R: DynamicLabel,
     ReqBody: Body,
     ResBody: Body,
@@ -393,15 +484,30 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let start = Instant::now();
+        if !self.measure_endpoints && METRICS_ENDPOINTS.contains(&request.uri().path()) {
+            let request = request.map(|body| ReadBody {
+                inner: body,
+                read: None,
+            });
+            return ResponseFuture {
+                inner: self.inner.call(request),
+                done: None,
+            };
+        }
         let method = HttpMethod::of(request.method());
         let route = match request.extensions().get::<MatchedPath>() {
             Some(path) => R::get(path.as_str()),
             None => self.metrics.unmatched,
         };
-        if let Some(size) = request.body().size_hint().exact() {
-            self.metrics.request_size.with((method, route)).record(size);
-        }
-        self.metrics.active.with(method).inc();
+        let request = request.map(|body| ReadBody {
+            inner: body,
+            read: Some(Read {
+                metrics: self.metrics.clone(),
+                labels: (method, route),
+                bytes: 0,
+            }),
+        });
+        self.metrics.active.inc(method);
         let done = Done {
             metrics: self.metrics.clone(),
             method,
@@ -428,7 +534,7 @@ struct Done<R: DynamicLabel> {
 impl<R: DynamicLabel> Done<R> {
     /// The request ended without a response.
     fn abandon(self) {
-        self.metrics.active.with(self.method).dec();
+        self.metrics.active.dec(self.method);
     }
 
     /// The response is sent (or its body dropped).
@@ -440,7 +546,75 @@ impl<R: DynamicLabel> Done<R> {
             .with(labels)
             .record_duration(self.start.elapsed().max(Duration::from_nanos(1)));
         m.response_size.with(labels).record(self.sent);
-        m.active.with(self.method).dec();
+        m.active.dec(self.method);
+    }
+}
+
+/// The bytes of a request body read so far, and where to record them.
+struct Read<R: DynamicLabel> {
+    metrics: Arc<HttpMetrics<R>>,
+    labels: (HttpMethod, R),
+    bytes: u64,
+}
+
+impl<R: DynamicLabel> Read<R> {
+    fn record(self) {
+        self.metrics
+            .request_size
+            .with(self.labels)
+            .record(self.bytes);
+    }
+}
+
+pin_project! {
+    /// A request body that counts the bytes the handler reads, and
+    /// records them when it ends or is dropped.
+    pub struct ReadBody<B, R: DynamicLabel> {
+        #[pin]
+        inner: B,
+        read: Option<Read<R>>,
+    }
+
+    impl<B, R: DynamicLabel> PinnedDrop for ReadBody<B, R> {
+        fn drop(this: Pin<&mut Self>) {
+            if let Some(read) = this.project().read.take() {
+                read.record();
+            }
+        }
+    }
+}
+
+impl<B: Body, R: DynamicLabel> Body for ReadBody<B, R> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let this = self.project();
+        let frame = std::task::ready!(this.inner.poll_frame(cx));
+        match &frame {
+            Some(Ok(frame)) => {
+                if let (Some(data), Some(read)) = (frame.data_ref(), this.read.as_mut()) {
+                    read.bytes += data.remaining() as u64;
+                }
+            }
+            None | Some(Err(_)) => {
+                if let Some(read) = this.read.take() {
+                    read.record();
+                }
+            }
+        }
+        Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
     }
 }
 
@@ -474,13 +648,27 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let result = std::task::ready!(this.inner.poll(cx));
+        let inner = this.inner;
+        // A panicking handler: counted and timed as a 5xx, answered with a
+        // 500 (the inner future is not polled again: this one is done).
+        let result = match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(result)) => result,
+            Err(_panic) => {
+                let mut response = Response::new(CountedBody {
+                    inner: None,
+                    done: this.done.take().map(|d| (d, StatusClass::ServerError)),
+                });
+                *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                return Poll::Ready(Ok(response));
+            }
+        };
         let done = this.done.take();
         Poll::Ready(match result {
             Ok(response) => {
                 let status = StatusClass::of(response.status().as_u16());
                 Ok(response.map(|body| CountedBody {
-                    inner: body,
+                    inner: Some(body),
                     done: done.map(|done| (done, status)),
                 }))
             }
@@ -496,10 +684,10 @@ where
 
 pin_project! {
     /// A response body that counts its bytes and records the request when
-    /// it ends or is dropped.
+    /// it ends or is dropped (empty: the 500 of a panicking handler).
     pub struct CountedBody<B, R: DynamicLabel> {
         #[pin]
-        inner: B,
+        inner: Option<B>,
         done: Option<(Done<R>, StatusClass)>,
     }
 
@@ -521,7 +709,10 @@ impl<B: Body, R: DynamicLabel> Body for CountedBody<B, R> {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
         let this = self.project();
-        let frame = std::task::ready!(this.inner.poll_frame(cx));
+        let frame = match this.inner.as_pin_mut() {
+            Some(inner) => std::task::ready!(inner.poll_frame(cx)),
+            None => None,
+        };
         match &frame {
             Some(Ok(frame)) => {
                 if let (Some(data), Some((done, _))) = (frame.data_ref(), this.done.as_mut()) {
@@ -539,10 +730,12 @@ impl<B: Body, R: DynamicLabel> Body for CountedBody<B, R> {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        self.inner.as_ref().is_none_or(Body::is_end_stream)
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
+        self.inner
+            .as_ref()
+            .map_or(SizeHint::with_exact(0), Body::size_hint)
     }
 }

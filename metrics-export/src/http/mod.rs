@@ -65,8 +65,8 @@ pub use handler::{Handler, HandlerConfig, RegistrySource, DEFAULT_MAX_HELD_RESPO
 pub use host::AllowedHostError;
 #[cfg(feature = "axum")]
 pub use layer::{
-    CountedBody, HttpMetricsError, HttpMetricsLayer, HttpMetricsService, ResponseFuture, Route,
-    UNMATCHED_ROUTE,
+    CountedBody, HttpMetricsError, HttpMetricsLayer, HttpMetricsService, ReadBody, ResponseFuture,
+    Route, UNMATCHED_ROUTE,
 };
 pub use options::ServeOptions;
 pub use page::PagePathError;

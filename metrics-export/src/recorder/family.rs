@@ -103,15 +103,15 @@ impl Family {
         for key in &keys {
             name::check_label_name(key).map_err(|_| Dropped::InvalidLabelName)?;
         }
-        let cap = spec.max_series;
+        let cap = per_label_capacity(spec.max_series, keys.len());
         let leak = |s: &str| -> &'static str { Box::leak(s.into()) };
         let label_keys: Vec<&'static str> = keys.iter().map(|k| leak(k)).collect();
         let mut tables = Vec::new();
         for key in &label_keys {
             tables.push(DynamicValues::leak(key, cap).map_err(|_| Dropped::TooManyLabels)?);
         }
-        // Mixed radix over (cap + 1) values per label: the index space
-        // must fit a usize (only recorded series are stored).
+        // Mixed radix over (cap + 1) values per label: `cap` is chosen so
+        // the index space fits a u64 (only recorded series are stored).
         let radix = cap + 1;
         let mut strides = vec![1usize; label_keys.len()];
         let mut total = 1usize;
@@ -143,7 +143,7 @@ impl Family {
             tables,
             strides,
             desc,
-            max_series: cap,
+            max_series: spec.max_series,
             overflow_index,
             series: RwLock::default(),
             metric: MetricName::get(spec.name),
@@ -216,6 +216,33 @@ impl Family {
     }
 }
 
+/// How many values each of `keys` label keys admits: `max_series`, or
+/// less when `keys` is large, so that `(capacity + 1)^keys` (the index
+/// space of the family's label sets) fits a `usize`. At least 1.
+pub(super) fn per_label_capacity(max_series: usize, keys: usize) -> usize {
+    let fits = |cap: usize| {
+        u32::try_from(keys)
+            .ok()
+            .and_then(|k| (cap + 1).checked_pow(k))
+            .is_some()
+    };
+    if fits(max_series) {
+        return max_series;
+    }
+    // Binary search the largest capacity that fits (1 always does for
+    // keys < usize::BITS, and a `metrics` key cannot have that many).
+    let (mut lo, mut hi) = (1usize, max_series);
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if fits(mid) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    lo
+}
+
 impl Family {
     /// The overflow series' index, counted and marked used.
     fn overflow_series(&self) -> usize {
@@ -270,5 +297,24 @@ impl Metric for Family {
         }
         collected.series.sort_unstable_by_key(|s| s.index);
         Ok(collected)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::per_label_capacity;
+
+    #[test]
+    fn the_index_space_fits_whatever_the_key_count() {
+        assert_eq!(per_label_capacity(256, 0), 256);
+        assert_eq!(per_label_capacity(256, 7), 256);
+        // 257^8 > 2^64: 255^8 < 2^64 <= 256^8.
+        assert_eq!(per_label_capacity(256, 8), 254);
+        for keys in 1..=63 {
+            let cap = per_label_capacity(256, keys);
+            assert!(cap >= 1);
+            assert!((cap + 1).checked_pow(keys as u32).is_some(), "{keys}");
+            assert!(cap == 256 || (cap + 2).checked_pow(keys as u32).is_none());
+        }
     }
 }

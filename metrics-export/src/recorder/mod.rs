@@ -11,10 +11,24 @@
 //!   in `tally_metrics_recorder_series_overflow_total{metric}`; a label
 //!   value refused by its table is also counted in
 //!   `tally_label_overflow_total{label,reason}`.
+//! - Names are capped too (`max_names`, default 1024): a name first seen
+//!   when that many families exist is dropped (`too_many_names`). With `k`
+//!   label keys, each key admits at most
+//!   `min(max_series, ⌊2^(64/k)⌋ − 1)` distinct values (so the mixed-radix
+//!   index of a label set fits a `u64` whatever `k`: 8, 16 or more keys
+//!   work, with fewer values per key as keys grow); the series cap stays
+//!   `max_series`.
 //! - Invalid names and label keys, a name reused with another kind or
 //!   other label keys, and names the registry refuses are dropped (the
 //!   handle is a no-op) and counted in
-//!   `tally_metrics_recorder_dropped_total{reason}`.
+//!   `tally_metrics_recorder_dropped_total{reason}`. Refused names are
+//!   remembered (so a hot loop does not re-validate them) up to
+//!   `max_refused` (default 1024); past that they are validated again on
+//!   every registration, and still counted, but never stored.
+//! - So everything the recorder keeps is bounded: at most `max_names`
+//!   families of at most `max_series + 1` series and `max_refused` refused
+//!   names. Families are never removed (no idle expiry: a family's label
+//!   values are exposed as `&'static str`, which cannot be freed).
 //! - Histograms are tally HDR histograms; `metrics` records `f64`, in
 //!   seconds by convention (`HistogramConfig::seconds()`, 1 ns .. 1 h),
 //!   or as plain numbers when described with `Unit::Bytes`/`Count`.
@@ -45,6 +59,12 @@ use telemetry::{Dropped, Telemetry};
 /// The default per-name series cap.
 pub const DEFAULT_MAX_SERIES: usize = 256;
 
+/// The default cap on names (families) the recorder creates.
+pub const DEFAULT_MAX_NAMES: usize = 1024;
+
+/// The default cap on refused names the recorder remembers.
+pub const DEFAULT_MAX_REFUSED: usize = 1024;
+
 /// Why installing the recorder failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RecorderError {
@@ -54,13 +74,19 @@ pub enum RecorderError {
     /// `max_series` was 0.
     #[error("max_series must be at least 1")]
     ZeroMaxSeries,
+    /// `max_names` was 0.
+    #[error("max_names must be at least 1")]
+    ZeroMaxNames,
 }
 
 /// A `metrics` recorder writing into a tally [`Registry`].
 pub struct TallyRecorder {
     registry: &'static Registry,
     max_series: usize,
-    families: RwLock<HashMap<String, Result<Arc<Family>, Dropped>>>,
+    max_names: usize,
+    max_refused: usize,
+    families: RwLock<HashMap<String, Arc<Family>>>,
+    refused: RwLock<HashMap<String, Dropped>>,
     described: RwLock<HashMap<String, (Option<Unit>, String)>>,
     telemetry: Arc<Telemetry>,
 }
@@ -74,7 +100,10 @@ impl TallyRecorder {
         TallyRecorder {
             registry,
             max_series: DEFAULT_MAX_SERIES,
+            max_names: DEFAULT_MAX_NAMES,
+            max_refused: DEFAULT_MAX_REFUSED,
             families: RwLock::default(),
+            refused: RwLock::default(),
             described: RwLock::default(),
             telemetry,
         }
@@ -90,6 +119,39 @@ impl TallyRecorder {
         Ok(self)
     }
 
+    /// Caps the names (families) the recorder creates at `max_names`
+    /// (default [`DEFAULT_MAX_NAMES`]); a new name past it is dropped,
+    /// counted as [`Dropped::TooManyNames`]. `Err` for 0.
+    pub fn max_names(mut self, max_names: usize) -> Result<Self, RecorderError> {
+        if max_names == 0 {
+            return Err(RecorderError::ZeroMaxNames);
+        }
+        self.max_names = max_names;
+        Ok(self)
+    }
+
+    /// Caps how many refused names are remembered (default
+    /// [`DEFAULT_MAX_REFUSED`]; 0 remembers none). Past it, refused names
+    /// are checked again on each registration, still dropped and counted.
+    pub fn max_refused(mut self, max_refused: usize) -> Self {
+        self.max_refused = max_refused;
+        self
+    }
+
+    /// How many families (names) the recorder has created.
+    pub fn names(&self) -> usize {
+        self.families
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
+    }
+
+    /// How many refused names the recorder remembers now (at most
+    /// `max_refused`).
+    pub fn refused_names(&self) -> usize {
+        self.refused.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
     /// Installs the recorder process-wide (`metrics::set_global_recorder`).
     pub fn install(self) -> Result<(), RecorderError> {
         metrics::set_global_recorder(self).map_err(|_| RecorderError::AlreadyInstalled)
@@ -102,8 +164,11 @@ impl TallyRecorder {
 
     fn describe(&self, key: KeyName, unit: Option<Unit>, help: SharedString) {
         let mut described = self.described.write().unwrap_or_else(|e| e.into_inner());
-        described.insert(key.as_str().to_owned(), (unit, help.to_string()));
-        if let Some(Ok(family)) = self
+        // Bounded like the names: descriptions past the cap are dropped.
+        if described.len() < self.max_names || described.contains_key(key.as_str()) {
+            described.insert(key.as_str().to_owned(), (unit, help.to_string()));
+        }
+        if let Some(family) = self
             .families
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -116,23 +181,7 @@ impl TallyRecorder {
     /// The family of `key`'s name, created and registered on first use;
     /// `None` (counted) when the name is dropped.
     fn family(&self, key: &Key, kind: MetricKind) -> Option<Arc<Family>> {
-        let name = key.name();
-        let found = self
-            .families
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(name)
-            .cloned();
-        let family = match found {
-            Some(family) => family,
-            None => {
-                let mut families = self.families.write().unwrap_or_else(|e| e.into_inner());
-                families
-                    .entry(name.to_owned())
-                    .or_insert_with(|| self.create(key, kind))
-                    .clone()
-            }
-        };
+        let family = self.lookup_or_create(key, kind);
         match family {
             Err(reason) => {
                 self.telemetry.drop_one(reason);
@@ -143,6 +192,57 @@ impl TallyRecorder {
                 None
             }
             Ok(f) => Some(f),
+        }
+    }
+
+    fn lookup_or_create(&self, key: &Key, kind: MetricKind) -> Result<Arc<Family>, Dropped> {
+        let name = key.name();
+        let read = |map: &RwLock<HashMap<String, Arc<Family>>>| {
+            map.read()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(name)
+                .cloned()
+        };
+        if let Some(family) = read(&self.families) {
+            return Ok(family);
+        }
+        if let Some(reason) = self
+            .refused
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+        {
+            return Err(*reason);
+        }
+        let mut families = self.families.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(family) = families.get(name) {
+            return Ok(family.clone());
+        }
+        let created = if families.len() >= self.max_names {
+            // An invalid name is counted as such, full or not.
+            match tally_core::name::check_metric_name(name) {
+                Ok(()) => Err(Dropped::TooManyNames),
+                Err(_) => Err(Dropped::InvalidName),
+            }
+        } else {
+            self.create(key, kind)
+        };
+        match created {
+            Ok(family) => {
+                families.insert(name.to_owned(), family.clone());
+                Ok(family)
+            }
+            // Not remembered: a name may fit once names expire or the
+            // cap is raised, and remembering would grow with the flood.
+            Err(Dropped::TooManyNames) => Err(Dropped::TooManyNames),
+            Err(reason) => {
+                drop(families);
+                let mut refused = self.refused.write().unwrap_or_else(|e| e.into_inner());
+                if refused.len() < self.max_refused {
+                    refused.insert(name.to_owned(), reason);
+                }
+                Err(reason)
+            }
         }
     }
 
@@ -176,6 +276,8 @@ impl std::fmt::Debug for TallyRecorder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TallyRecorder")
             .field("max_series", &self.max_series)
+            .field("max_names", &self.max_names)
+            .field("max_refused", &self.max_refused)
             .finish()
     }
 }

@@ -21,7 +21,8 @@ pub enum Dropped {
     InvalidName,
     /// A label key is invalid, reserved or repeated (`invalid_label_name`).
     InvalidLabelName,
-    /// Too many label keys for the index space (`too_many_labels`).
+    /// Too many label keys for the index space (`too_many_labels`; no
+    /// longer happens: more keys admit fewer values each).
     TooManyLabels,
     /// The name was first used with another kind (`kind_conflict`).
     KindConflict,
@@ -30,16 +31,19 @@ pub enum Dropped {
     /// The registry refused the family, e.g. its name is taken or a
     /// non-counter ends in `_total` (`refused`).
     Refused,
+    /// The recorder already has `max_names` families (`too_many_names`).
+    TooManyNames,
 }
 
 impl Dropped {
-    const ALL: [Dropped; 6] = [
+    const ALL: [Dropped; 7] = [
         Dropped::InvalidName,
         Dropped::InvalidLabelName,
         Dropped::TooManyLabels,
         Dropped::KindConflict,
         Dropped::LabelKeysConflict,
         Dropped::Refused,
+        Dropped::TooManyNames,
     ];
 }
 
@@ -53,6 +57,7 @@ impl LabelValue for Dropped {
         "kind_conflict",
         "label_keys_conflict",
         "refused",
+        "too_many_names",
     ];
 
     fn ordinal(&self) -> usize {
@@ -66,7 +71,7 @@ impl LabelValue for Dropped {
 
 /// Both self-telemetry families, registered with the recorder.
 pub(super) struct Telemetry {
-    dropped: [AtomicU64; 6],
+    dropped: [AtomicU64; 7],
     overflow: Box<[AtomicU64]>,
     dropped_desc: Desc,
     overflow_desc: Desc,
@@ -147,7 +152,14 @@ impl Metric for Overflow<'_> {
         <MetricName as LabelSet>::DESC
     }
 
+    /// Only the names this recorder sent to overflow: the `metric`
+    /// label's table is process-wide, so listing every admitted name
+    /// would show other recorders' (other registries') names here.
     fn collect(&self) -> Result<Collected, CollectError> {
-        Ok(counters(&self.0.overflow))
+        let mut collected = counters(&self.0.overflow);
+        collected
+            .series
+            .retain(|s| !matches!(s.value, Value::Counter(0)));
+        Ok(collected)
     }
 }
