@@ -15,6 +15,9 @@
 
 #![forbid(unsafe_code)]
 
+/// Instrumented functions (`#[tally::instrument]`): their objectives, and
+/// registering their families into a registry of your own.
+pub use tally_core::instrument as instrumented;
 pub use tally_core::{
     dynamic_label, exemplars_rejected, name, Bucket, Clock, CoarseClock, CollectError, Collected,
     Collector, Computed, Counter, CounterRef, Desc, Described, DynamicLabel, DynamicLabelError,
@@ -26,7 +29,7 @@ pub use tally_core::{
     WindowedCounterRef, WindowedHistogram, WindowedHistogramRef, DEFAULT_SUMMARY_QUANTILES,
     EXEMPLAR_LABELS_MAX,
 };
-pub use tally_derive::{LabelSet, LabelValue, Metrics};
+pub use tally_derive::{instrument, LabelSet, LabelValue, Metrics};
 #[cfg(feature = "prometheus-client")]
 pub use tally_export::TallyCollector;
 #[cfg(feature = "axum")]
@@ -73,4 +76,5 @@ pub mod __private {
     };
 
     pub use crate::derive_support::{check_family, register, Global};
+    pub use tally_core::instrument::__private as instrument;
 }

@@ -26,6 +26,7 @@ mod float;
 mod gauge;
 mod histogram;
 mod info;
+pub mod instrument;
 mod label;
 mod lines;
 mod lookup;
