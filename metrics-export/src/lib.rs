@@ -15,6 +15,7 @@ mod prometheus_client_bridge;
 mod push;
 #[cfg(feature = "metrics-recorder")]
 mod recorder;
+pub mod rules;
 
 #[doc(hidden)]
 pub use build_info::__private;
