@@ -6,6 +6,7 @@
 //! Exporters read snapshots only; they never touch metric cells.
 
 mod build_info;
+pub mod dashboard;
 mod encode;
 mod http;
 mod process;

@@ -343,6 +343,24 @@ impl SloRules {
         }
     }
 
+    /// Each objective's name and the share of its error budget left over
+    /// its window, as PromQL (for the dashboard).
+    pub(crate) fn budgets(&self) -> Vec<(String, String)> {
+        self.slos
+            .iter()
+            .map(|slo| {
+                let w = prom_duration(slo.window);
+                let bad = slo.bad.replace("{w}", &w).replace("rate(", "increase(");
+                let total = slo.total.replace("{w}", &w).replace("rate(", "increase(");
+                let budget = number(1.0 - slo.target);
+                (
+                    slo.name.clone(),
+                    format!("1 - (({bad} or 0 * {total}) / {total}) / {budget}"),
+                )
+            })
+            .collect()
+    }
+
     /// The objectives' names, in order.
     pub fn objectives(&self) -> Vec<&str> {
         self.slos.iter().map(|s| s.name.as_str()).collect()
