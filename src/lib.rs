@@ -51,6 +51,8 @@ pub use tally_export::{
     HEALTH_PATH, INDEX_PATH, MAX_TIMEOUT, METRICS_PATH, OVERFLOW_CONNECTIONS, PAGE_JSON_PATH,
     PAGE_PATH, PAGE_QUANTILES, RUSTC_VERSION, ZERO_THRESHOLD,
 };
+#[cfg(feature = "tokio")]
+pub use tally_export::{register_tokio_metrics, TokioCollector};
 #[cfg(feature = "metrics-recorder")]
 pub use tally_export::{DroppedReason, RecorderError, TallyRecorder, DEFAULT_MAX_SERIES};
 #[cfg(feature = "push")]

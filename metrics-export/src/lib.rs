@@ -17,6 +17,8 @@ mod push;
 #[cfg(feature = "metrics-recorder")]
 mod recorder;
 pub mod rules;
+#[cfg(feature = "tokio")]
+mod tokio_runtime;
 
 #[doc(hidden)]
 pub use build_info::__private;
@@ -55,3 +57,5 @@ pub use push::{
 };
 #[cfg(feature = "metrics-recorder")]
 pub use recorder::{DroppedReason, RecorderError, TallyRecorder, DEFAULT_MAX_SERIES};
+#[cfg(feature = "tokio")]
+pub use tokio_runtime::{register_tokio_metrics, TokioCollector};
