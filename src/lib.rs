@@ -18,6 +18,8 @@
 /// Instrumented functions (`#[tally::instrument]`): their objectives, and
 /// registering their families into a registry of your own.
 pub use tally_core::instrument as instrumented;
+#[cfg(feature = "tracing")]
+pub use tally_core::{current_span_id, TracedCounter, TracedHistogram};
 pub use tally_core::{
     dynamic_label, exemplars_rejected, name, Bucket, Clock, CoarseClock, CollectError, Collected,
     Collector, Computed, Counter, CounterRef, Desc, Described, DynamicLabel, DynamicLabelError,

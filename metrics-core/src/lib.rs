@@ -37,6 +37,8 @@ mod sharded;
 mod slot;
 mod snapshot;
 mod sync;
+#[cfg(feature = "tracing")]
+mod traced;
 mod window;
 
 /// Hooks for tests of many-core behaviour; not a stable API.
@@ -69,6 +71,8 @@ pub use lookup::Found;
 pub use metric::{CollectError, Collected, Collector, Described, Metric};
 pub use registry::{Registry, RegistryBuilder};
 pub use snapshot::{FamilySnapshot, RegistrySnapshot, Series, Value};
+#[cfg(feature = "tracing")]
+pub use traced::{current_span_id, TracedCounter, TracedHistogram};
 pub use window::{
     Clock, CoarseClock, ManualClock, RecentClock, Window, WindowError, WindowedCounter,
     WindowedCounterRef, WindowedHistogram, WindowedHistogramRef,

@@ -118,15 +118,15 @@ impl Call {
     pub fn finish(mut self, verdict: Verdict) {
         self.done = true;
         let state = self.state;
-        state.latency.record(self.elapsed());
-        match verdict {
-            Verdict::Ok => state.calls.with(Outcome::Ok).inc(),
-            Verdict::Error => state.calls.with(Outcome::Error).inc(),
+        let outcome = match verdict {
+            Verdict::Ok => Outcome::Ok,
+            Verdict::Error => Outcome::Error,
             Verdict::ErrorKind(ordinal, values) => {
-                state.calls.with(Outcome::Error).inc();
                 state.error_kind(ordinal, values);
+                Outcome::Error
             }
-        }
+        };
+        state.record(self.elapsed(), outcome);
     }
 
     /// Nanoseconds since the call started.
@@ -146,13 +146,28 @@ impl Drop for Call {
             } else {
                 Outcome::Cancelled
             };
-            self.state.latency.record(self.elapsed());
-            self.state.calls.with(outcome).inc();
+            self.state.record(self.elapsed(), outcome);
         }
     }
 }
 
 impl State {
+    /// Records a call's latency and outcome.
+    #[inline(always)]
+    fn record(&self, nanos: u64, outcome: Outcome) {
+        // With `tracing`: inside a span, the span is the exemplar.
+        #[cfg(feature = "tracing")]
+        if let Some(id) = crate::traced::current_span_id() {
+            let hex = crate::traced::Hex::new(id);
+            let id = hex.as_str();
+            self.latency.with(()).record_with_exemplar(nanos, id, id);
+            self.calls.with(outcome).add_with_exemplar(1, id, id);
+            return;
+        }
+        self.latency.record(nanos);
+        self.calls.with(outcome).inc();
+    }
+
     /// Counts an error of kind `ordinal` among `values`.
     fn error_kind(&self, ordinal: usize, values: &'static [&'static str]) {
         self.kinds.get_or_init(|| collector::map_kinds(values));
