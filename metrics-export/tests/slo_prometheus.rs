@@ -76,7 +76,7 @@ fn errors_fire_the_burn_rate_alert_and_healthy_traffic_does_not() {
                 let fail = failing.load(std::sync::atomic::Ordering::Relaxed);
                 for i in 0..10 {
                     // Failing: half the calls fail (50x the 1% budget).
-                    let _ = place_order(fail && i % 2 == 0);
+                    let _ = place_order(fail && i & 1 == 0);
                 }
                 std::thread::sleep(Duration::from_millis(100));
             }

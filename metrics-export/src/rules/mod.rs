@@ -302,7 +302,7 @@ impl SloRules {
             return Err(RulesError::Windows("none given".into()));
         }
         for w in &windows {
-            if w.short >= w.long || w.short.as_secs() == 0 || !(w.factor > 0.0) {
+            if w.short >= w.long || w.short.as_secs() == 0 || w.factor.is_nan() || w.factor <= 0.0 {
                 return Err(RulesError::Windows(format!(
                     "{w:?}: the short window must be at least 1 s and shorter than the long one, the factor positive"
                 )));
@@ -550,7 +550,7 @@ pub(crate) fn prom_duration(d: Duration) -> String {
         return format!("{}ms", d.as_millis());
     }
     for (unit, len) in [("w", 7 * DAY), ("d", DAY), ("h", HOUR), ("m", MIN)] {
-        if s % len == 0 {
+        if (s / len) * len == s {
             return format!("{}{unit}", s / len);
         }
     }
