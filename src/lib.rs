@@ -53,6 +53,9 @@ pub use tally_export::{
     HEALTH_PATH, INDEX_PATH, MAX_TIMEOUT, METRICS_PATH, OVERFLOW_CONNECTIONS, PAGE_JSON_PATH,
     PAGE_PATH, PAGE_QUANTILES, RUSTC_VERSION, ZERO_THRESHOLD,
 };
+/// SLO rules and Grafana dashboards generated from a registry.
+#[cfg(feature = "serve")]
+pub use tally_export::{dashboard, rules};
 #[cfg(feature = "tokio")]
 pub use tally_export::{register_tokio_metrics, TokioCollector};
 #[cfg(feature = "metrics-recorder")]
@@ -64,6 +67,10 @@ pub use tally_export::{
 };
 
 mod derive_support;
+/// docs/instrument.md, whose snippets run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/instrument.md")]
+mod instrument_guide {}
 #[cfg(feature = "serve")]
 pub mod testing;
 
