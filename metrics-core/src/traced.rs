@@ -4,9 +4,12 @@
 //! [`TracedHistogram`], and `#[tally::instrument]`ed functions): the
 //! plain `inc`/`record` never look at the current span.
 //!
-//! The exemplar's `trace_id` and `span_id` are both the current
-//! `tracing` span's id, as 16 hex digits (tracing has no trace id of its
-//! own); outside a span (or with no subscriber) nothing is attached.
+//! The exemplar's ids: with the feature `opentelemetry` and a
+//! `tracing-opentelemetry` layer on the subscriber, the span's
+//! OpenTelemetry trace id (32 hex digits) and span id (16); otherwise
+//! both are the current `tracing` span's id, as 16 hex digits (tracing
+//! has no trace id of its own). Outside a span (or with no subscriber)
+//! nothing is attached.
 
 use std::time::Duration;
 
@@ -19,22 +22,74 @@ pub fn current_span_id() -> Option<u64> {
     tracing_core::dispatcher::get_default(|d| d.current_span().id().map(|id| id.into_u64()))
 }
 
-/// A span id as 16 lowercase hex digits, on the stack.
-pub(crate) struct Hex([u8; 16]);
+/// The exemplar ids of the current span, as lowercase hex on the stack.
+pub(crate) struct Ids {
+    trace: [u8; 32],
+    trace_len: usize,
+    span: [u8; 16],
+}
 
-impl Hex {
-    pub(crate) fn new(id: u64) -> Hex {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        let mut out = [0u8; 16];
-        for (i, b) in out.iter_mut().enumerate() {
-            *b = DIGITS[((id >> (60 - 4 * i)) & 0xf) as usize];
-        }
-        Hex(out)
+const DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+fn hex_into(out: &mut [u8], bytes: &[u8]) {
+    for (i, b) in bytes.iter().enumerate() {
+        out[2 * i] = DIGITS[(b >> 4) as usize];
+        out[2 * i + 1] = DIGITS[(b & 0xf) as usize];
+    }
+}
+
+impl Ids {
+    /// Both ids the `tracing` span id.
+    pub(crate) fn from_span_id(id: u64) -> Ids {
+        let mut ids = Ids {
+            trace: [0; 32],
+            trace_len: 16,
+            span: [0; 16],
+        };
+        hex_into(&mut ids.span, &id.to_be_bytes());
+        ids.trace[..16].copy_from_slice(&ids.span);
+        ids
     }
 
-    pub(crate) fn as_str(&self) -> &str {
+    /// The ids of the current span, if any.
+    #[inline]
+    pub(crate) fn current() -> Option<Ids> {
+        let id = current_span_id()?;
+        #[cfg(feature = "opentelemetry")]
+        if let Some(ids) = Ids::opentelemetry() {
+            return Some(ids);
+        }
+        Some(Ids::from_span_id(id))
+    }
+
+    /// The OpenTelemetry ids `tracing-opentelemetry` gave the current span.
+    #[cfg(feature = "opentelemetry")]
+    fn opentelemetry() -> Option<Ids> {
+        use opentelemetry::trace::TraceContextExt;
+        use tracing_opentelemetry::OpenTelemetrySpanExt;
+        let context = tracing::Span::current().context();
+        let span = context.span();
+        let sc = span.span_context();
+        if !sc.is_valid() {
+            return None;
+        }
+        let mut ids = Ids {
+            trace: [0; 32],
+            trace_len: 32,
+            span: [0; 16],
+        };
+        hex_into(&mut ids.trace, &sc.trace_id().to_bytes());
+        hex_into(&mut ids.span, &sc.span_id().to_bytes());
+        Some(ids)
+    }
+
+    pub(crate) fn trace_id(&self) -> &str {
         // Only ASCII hex digits were written.
-        std::str::from_utf8(&self.0).unwrap_or("")
+        std::str::from_utf8(&self.trace[..self.trace_len]).unwrap_or("")
+    }
+
+    pub(crate) fn span_id(&self) -> &str {
+        std::str::from_utf8(&self.span).unwrap_or("")
     }
 }
 
@@ -54,11 +109,8 @@ pub trait TracedCounter {
 
 impl TracedCounter for CounterRef<'_> {
     fn add_traced(self, n: u64) {
-        match current_span_id() {
-            Some(id) => {
-                let hex = Hex::new(id);
-                self.add_with_exemplar(n, hex.as_str(), hex.as_str())
-            }
+        match Ids::current() {
+            Some(ids) => self.add_with_exemplar(n, ids.trace_id(), ids.span_id()),
             None => self.add(n),
         }
     }
@@ -81,20 +133,16 @@ pub trait TracedHistogram {
 
 impl TracedHistogram for HistogramRef<'_> {
     fn record_traced(self, value: u64) {
-        match current_span_id() {
-            Some(id) => {
-                let hex = Hex::new(id);
-                self.record_with_exemplar(value, hex.as_str(), hex.as_str())
-            }
+        match Ids::current() {
+            Some(ids) => self.record_with_exemplar(value, ids.trace_id(), ids.span_id()),
             None => self.record(value),
         }
     }
 
     fn record_duration_traced(self, duration: Duration) {
-        match current_span_id() {
-            Some(id) => {
-                let hex = Hex::new(id);
-                self.record_duration_with_exemplar(duration, hex.as_str(), hex.as_str())
+        match Ids::current() {
+            Some(ids) => {
+                self.record_duration_with_exemplar(duration, ids.trace_id(), ids.span_id())
             }
             None => self.record_duration(duration),
         }
@@ -113,11 +161,13 @@ impl TracedHistogram for &Histogram<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::Hex;
+    use super::Ids;
 
     #[test]
     fn hex() {
-        assert_eq!(Hex::new(0x00f0_67aa_0ba9_02b7).as_str(), "00f067aa0ba902b7");
-        assert_eq!(Hex::new(1).as_str(), "0000000000000001");
+        let ids = Ids::from_span_id(0x00f0_67aa_0ba9_02b7);
+        assert_eq!(ids.span_id(), "00f067aa0ba902b7");
+        assert_eq!(ids.trace_id(), "00f067aa0ba902b7");
+        assert_eq!(Ids::from_span_id(1).span_id(), "0000000000000001");
     }
 }

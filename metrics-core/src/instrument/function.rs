@@ -157,11 +157,12 @@ impl State {
     fn record(&self, nanos: u64, outcome: Outcome) {
         // With `tracing`: inside a span, the span is the exemplar.
         #[cfg(feature = "tracing")]
-        if let Some(id) = crate::traced::current_span_id() {
-            let hex = crate::traced::Hex::new(id);
-            let id = hex.as_str();
-            self.latency.with(()).record_with_exemplar(nanos, id, id);
-            self.calls.with(outcome).add_with_exemplar(1, id, id);
+        if let Some(ids) = crate::traced::Ids::current() {
+            let (trace, span) = (ids.trace_id(), ids.span_id());
+            self.latency
+                .with(())
+                .record_with_exemplar(nanos, trace, span);
+            self.calls.with(outcome).add_with_exemplar(1, trace, span);
             return;
         }
         self.latency.record(nanos);
