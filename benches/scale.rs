@@ -163,7 +163,11 @@ fn main() {
     let snapshot = r.registry.snapshot();
     let (mut page, mut text) = (Vec::new(), Vec::new());
     tally::encoding::encode_page_json(&snapshot, &mut page);
-    tally::encoding::encode(tally::encoding::Format::PrometheusText, &snapshot, &mut text);
+    tally::encoding::encode(
+        tally::encoding::Format::PrometheusText,
+        &snapshot,
+        &mut text,
+    );
     println!();
     println!(
         "live page at 1,000,000 series (1% histograms): JSON {} bytes, gzipped {} bytes; text {} bytes, gzipped {} bytes",

@@ -10,3 +10,6 @@ pub use tally_export::{
     process_start_time, register_build_info, register_process_metrics, ProcessCollector,
     RUSTC_VERSION,
 };
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub use tally_export::{register_tokio_metrics, TokioCollector};

@@ -42,3 +42,8 @@ pub struct Push;
 #[cfg(all(doctest, feature = "metrics-recorder"))]
 #[doc = include_str!("../docs/bridges.md")]
 pub struct Bridges;
+
+/// docs/instrument.md
+#[cfg(all(doctest, feature = "tracing", feature = "tokio"))]
+#[doc = include_str!("../docs/instrument.md")]
+pub struct Instrument;

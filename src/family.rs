@@ -5,6 +5,9 @@
 //! The family types themselves ([`Counter`](crate::Counter),
 //! [`Histogram`](crate::Histogram), ...) are at the crate root.
 
+#[cfg(feature = "tracing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
+pub use tally_core::current_span_id;
 pub use tally_core::{
     exemplars_rejected, is_exemplar_id, Clock, CoarseClock, CounterRef, Exemplar, FloatCounterRef,
     FloatGaugeRef, GaugeRef, HistogramConfigError, HistogramRef, InfoError, ManualClock,

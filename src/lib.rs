@@ -66,7 +66,9 @@
 //! | [`encoding`] | turning a snapshot into Prometheus text, OpenMetrics, protobuf, JSON or OTLP bytes |
 //! | [`http`] | the handler, the standalone server, axum integration and the tower layer for HTTP server metrics |
 //! | [`push`] | pushing to a Pushgateway, VictoriaMetrics or an OTLP receiver |
-//! | [`collectors`] | process and build-info metrics |
+//! | [`collectors`] | process, build-info and tokio runtime metrics |
+//! | [`instrumented`] | functions instrumented with [`instrument`]: their objectives, registering their families |
+//! | [`rules`], [`dashboard`] | SLO alerting rules and a Grafana dashboard, generated from a registry |
 //! | [`bridge`] | the `metrics` facade and prometheus-client, into and out of a tally registry |
 //! | [`testing`] | reading values back in tests, by name and labels |
 //!
@@ -81,6 +83,9 @@
 //! | `zstd` | no | zstd-compressed scrapes, offered beside gzip |
 //! | `metrics-recorder` | no | [`bridge::TallyRecorder`]: the `metrics` 0.24 facade into a tally registry |
 //! | `prometheus-client` | no | [`bridge::TallyCollector`]: a tally registry inside a prometheus-client one |
+//! | `tracing` | no | exemplars from the current `tracing` span (`TracedCounter`, `TracedHistogram`, instrumented functions) |
+//! | `opentelemetry` | no | those exemplars carry OpenTelemetry trace and span ids (`tracing-opentelemetry`) |
+//! | `tokio` | no | [`collectors::register_tokio_metrics`]: tokio's runtime metrics, read at scrape time |
 //!
 //! Without default features, tally is the derives and the core (families,
 //! registry, snapshots): what a library that records into its caller's
@@ -93,12 +98,27 @@
 // tests and examples that is this crate.
 extern crate self as tally;
 
+/// Instrumented functions (`#[tally::instrument]`): their objectives, and
+/// registering their families into a registry of your own.
+pub use tally_core::instrument as instrumented;
 pub use tally_core::{
     dynamic_label, Computed, Counter, DynamicLabel, DynamicLabelError, FloatCounter, FloatGauge,
     Gauge, Histogram, HistogramConfig, Info, LabelSet, LabelValue, MaxGauge, MinGauge, Registry,
     RegistryBuilder, RegistryError, Unit, Window, WindowedCounter, WindowedHistogram,
 };
-pub use tally_derive::{LabelSet, LabelValue, Metrics};
+#[cfg(feature = "tracing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
+pub use tally_core::{TracedCounter, TracedHistogram};
+pub use tally_derive::{instrument, LabelSet, LabelValue, Metrics};
+/// A Grafana dashboard generated from a registry's families.
+#[cfg(feature = "serve")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serve")))]
+pub use tally_export::dashboard;
+/// SLO recording and alerting rules generated from a registry's
+/// objectives (Prometheus rule files).
+#[cfg(feature = "serve")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serve")))]
+pub use tally_export::rules;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use tally_export::{axum_router, HttpMetricsLayer};
@@ -147,4 +167,5 @@ pub mod __private {
     };
 
     pub use crate::derive_support::{check_family, register, Global};
+    pub use tally_core::instrument::__private as instrument;
 }

@@ -204,7 +204,8 @@ pub fn tally_mix(families: usize, histograms: usize, observations: usize) -> Tal
     let histograms = (0..histograms).map(|k| {
         let h = registry
             .register(
-                tally::registry::Desc::new(histogram_base(k), HISTOGRAM_HELP).with_unit(tally::Unit::SECONDS),
+                tally::registry::Desc::new(histogram_base(k), HISTOGRAM_HELP)
+                    .with_unit(tally::Unit::SECONDS),
                 tally::Histogram::<(Route, Code)>::with_config(
                     tally::HistogramConfig::seconds().buckets(&BOUNDS),
                 )

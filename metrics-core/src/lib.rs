@@ -26,6 +26,7 @@ mod float;
 mod gauge;
 mod histogram;
 mod info;
+pub mod instrument;
 mod label;
 mod lines;
 mod lookup;
@@ -37,6 +38,8 @@ mod slot;
 mod snapshot;
 mod sparse;
 mod sync;
+#[cfg(feature = "tracing")]
+mod traced;
 mod window;
 
 /// Hooks for tests of many-core behaviour; not a stable API.
@@ -70,6 +73,8 @@ pub use metric::{CollectError, Collected, Collector, Described, Metric};
 pub use registry::{Registry, RegistryBuilder};
 pub use snapshot::{FamilySnapshot, RegistrySnapshot, Series, Value};
 pub use sparse::Sparse;
+#[cfg(feature = "tracing")]
+pub use traced::{current_span_id, TracedCounter, TracedHistogram};
 pub use window::{
     Clock, CoarseClock, ManualClock, RecentClock, Window, WindowError, WindowedCounter,
     WindowedCounterRef, WindowedHistogram, WindowedHistogramRef,

@@ -14,11 +14,13 @@
 mod attr;
 mod case;
 mod ctxt;
+mod instrument;
 mod label_set;
 mod label_value;
 mod metrics;
 
 use proc_macro::TokenStream;
+
 use syn::{parse_macro_input, DeriveInput};
 
 /// Derives `LabelValue` for a fieldless enum: a label whose values are the
@@ -253,4 +255,72 @@ pub fn derive_label_set(input: TokenStream) -> TokenStream {
 pub fn derive_metrics(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     metrics::derive(&input).into()
+}
+
+/// Instruments a function, a method or every function of an `impl`
+/// block, sync or `async`: calls by result, errors by kind, an HDR latency
+/// histogram and an in-flight gauge, in four families shared by every
+/// instrumented function of the program and labelled by `function`:
+///
+/// | family | labels |
+/// |--------|--------|
+/// | `function_calls_total` | `function`, `result` = `ok`, `error` (an `Err`), `cancelled` (a future dropped before completion), `panicked` |
+/// | `function_calls_errors_total` | `function`, `error_kind`: the variant, when the error type implements `LabelValue` |
+/// | `function_calls_duration_seconds` | `function` (histogram; an `async fn`'s whole future, across awaits) |
+/// | `function_calls_concurrent` | `function` (gauge) |
+///
+/// The `function` label takes its values from the instrumented functions
+/// of the program (each declares a `static`; nothing comes from run-time
+/// input): the function's name, `Type::method` in an `impl` block, or the
+/// `name = "..."` given. The families join `Registry::global()` on the
+/// first call of any instrumented function; `tally::instrumented::register`
+/// adds them to another registry.
+///
+/// ```
+/// #[derive(tally::LabelValue, Clone, Copy, Debug)]
+/// enum CheckoutError { OutOfStock, PaymentDeclined }
+///
+/// #[tally::instrument(objective(success = 99.9, latency = "250ms", latency_target = 99.0))]
+/// fn checkout(items: u32) -> Result<u32, CheckoutError> {
+///     if items == 0 { return Err(CheckoutError::OutOfStock); }
+///     Ok(items * 100)
+/// }
+///
+/// struct Store;
+///
+/// #[tally::instrument]
+/// impl Store {
+///     fn get(&self, key: u32) -> Option<u32> { Some(key) }
+///     async fn load(&self) -> Result<(), std::io::Error> { Ok(()) }
+/// }
+///
+/// assert_eq!(checkout(2).unwrap(), 200);
+/// assert!(checkout(0).is_err());
+/// assert_eq!(Store.get(1), Some(1));
+/// let snapshot = tally::Registry::global().snapshot();
+/// assert!(snapshot.families.iter().any(|f| f.name == "function_calls_errors"));
+/// ```
+///
+/// # Arguments
+///
+/// | key | value |
+/// |-----|-------|
+/// | `name` | the `function` label value (default: the name, or `Type::method`) |
+/// | `objective(...)` | a service-level objective: `success = 99.9` (percent of calls not failing), `latency = "250ms"` with `latency_target = 99.0` (percent of calls at or under it; the latency must be a bucket bound of the histogram: 1ms, 2.5ms, 5ms, 10ms, 25ms, 50ms, 100ms, 250ms, 500ms, 1s, 2.5s, ...), `window = "30d"` (default) |
+/// | `crate` | the path of the tally facade (default `"::tally"`) |
+///
+/// On an `impl` block, the arguments apply to every method; a method may
+/// carry its own `#[instrument(...)]`; `const fn`s of the block are left
+/// as they are.
+///
+/// # Compile errors
+///
+/// On anything but a function or an `impl` block (a struct, an enum, ...),
+/// on a `const fn`, an unknown or repeated key (with "did you mean"), an
+/// objective that cannot be met or measured (a percentage not strictly
+/// between 0 and 100, a latency that is not a bucket bound, a latency
+/// without its target, a window under a minute): each on its token.
+#[proc_macro_attribute]
+pub fn instrument(args: TokenStream, item: TokenStream) -> TokenStream {
+    instrument::instrument(args.into(), item.into()).into()
 }

@@ -6,6 +6,7 @@
 //! Exporters read snapshots only; they never touch metric cells.
 
 mod build_info;
+pub mod dashboard;
 mod encode;
 mod http;
 mod process;
@@ -15,6 +16,9 @@ mod prometheus_client_bridge;
 mod push;
 #[cfg(feature = "metrics-recorder")]
 mod recorder;
+pub mod rules;
+#[cfg(feature = "tokio")]
+mod tokio_runtime;
 
 #[doc(hidden)]
 pub use build_info::__private;
@@ -56,3 +60,5 @@ pub use recorder::{
     DroppedReason, RecorderError, TallyRecorder, DEFAULT_MAX_NAMES, DEFAULT_MAX_REFUSED,
     DEFAULT_MAX_SERIES,
 };
+#[cfg(feature = "tokio")]
+pub use tokio_runtime::{register_tokio_metrics, TokioCollector};

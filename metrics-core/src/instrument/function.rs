@@ -1,0 +1,205 @@
+//! One instrumented function's state and the guard of one call.
+
+use std::sync::OnceLock;
+
+use crate::counter::Counter;
+use crate::histogram::{Histogram, HistogramConfig};
+use crate::label::LabelValue;
+
+use super::collector;
+use super::objective::Objective;
+use super::outcome::{Outcome, Verdict};
+
+/// Error kinds an instrumented function counts apart: the first 15
+/// variants of its error type, the rest together as `other`.
+pub(crate) const KIND_SLOTS: usize = 16;
+
+/// One instrumented function: its constant name and objective, and its
+/// series, allocated on its first call. The attribute declares one in a
+/// `static` inside the function's body.
+pub struct Function {
+    pub(crate) name: &'static str,
+    pub(crate) module: &'static str,
+    pub(crate) objective: Option<Objective>,
+    pub(crate) state: OnceLock<State>,
+}
+
+/// The series of one function.
+pub(crate) struct State {
+    pub(crate) calls: Counter<Outcome>,
+    pub(crate) errors: Counter<KindSlot>,
+    /// Local error-kind slot -> ordinal in the shared `error_kind` label,
+    /// set on the first error with a kind.
+    pub(crate) kinds: OnceLock<KindMap>,
+    pub(crate) latency: Histogram,
+    /// Calls started: in flight = started - ended (`calls`), two sharded
+    /// counters where a gauge would be one contended atomic, up and down.
+    pub(crate) started: Counter,
+}
+
+impl Function {
+    /// The function `name` (its `function` label unless another
+    /// instrumented function took it: then `module::name`) declared in
+    /// `module` (`module_path!()`), with an optional objective.
+    pub const fn new(
+        name: &'static str,
+        module: &'static str,
+        objective: Option<Objective>,
+    ) -> Function {
+        Function {
+            name,
+            module,
+            objective,
+            state: OnceLock::new(),
+        }
+    }
+
+    /// Starts one call: counts it started (in flight until it ends) and
+    /// starts its clock. The
+    /// returned guard records the call when finished or dropped.
+    #[inline]
+    pub fn start(&'static self) -> Call {
+        let state = match self.state.get() {
+            Some(state) => state,
+            None => self.join(),
+        };
+        state.started.inc();
+        Call {
+            state,
+            start: clock().raw(),
+            done: false,
+        }
+    }
+
+    /// Allocates the series and adds the function to the shared families
+    /// (once).
+    #[cold]
+    fn join(&'static self) -> &'static State {
+        let state = self.state.get_or_init(|| {
+            collector::join(self);
+            State {
+                calls: Counter::new(),
+                errors: Counter::new(),
+                kinds: OnceLock::new(),
+                latency: Histogram::with_config(
+                    HistogramConfig::seconds().buckets(super::LATENCY_BUCKETS),
+                )
+                .expect("the latency configuration is valid"),
+                started: Counter::new(),
+            }
+        });
+        collector::ensure_global();
+        state
+    }
+}
+
+/// The calls' clock: `quanta` reads the TSC and scales ticks to
+/// nanoseconds (where the TSC is not invariant, the OS monotonic clock).
+#[inline(always)]
+fn clock() -> &'static quanta::Clock {
+    static CLOCK: OnceLock<quanta::Clock> = OnceLock::new();
+    CLOCK.get_or_init(quanta::Clock::new)
+}
+
+/// One call in progress. [`finish`](Call::finish) records how it ended;
+/// dropped unfinished (a future cancelled, or a panic unwinding), it
+/// records the call as `cancelled` or `panicked`. Either way its latency
+/// is recorded and it is no longer in flight.
+pub struct Call {
+    state: &'static State,
+    /// Raw clock ticks (the TSC where it is invariant).
+    start: u64,
+    done: bool,
+}
+
+impl Call {
+    /// Records the call as ended with `verdict`.
+    #[inline]
+    pub fn finish(mut self, verdict: Verdict) {
+        self.done = true;
+        let state = self.state;
+        let outcome = match verdict {
+            Verdict::Ok => Outcome::Ok,
+            Verdict::Error => Outcome::Error,
+            Verdict::ErrorKind(ordinal, values) => {
+                state.error_kind(ordinal, values);
+                Outcome::Error
+            }
+        };
+        state.record(self.elapsed(), outcome);
+    }
+
+    /// Nanoseconds since the call started.
+    #[inline(always)]
+    fn elapsed(&self) -> u64 {
+        let clock = clock();
+        clock.delta_as_nanos(self.start, clock.raw())
+    }
+}
+
+impl Drop for Call {
+    #[inline]
+    fn drop(&mut self) {
+        if !self.done {
+            let outcome = if std::thread::panicking() {
+                Outcome::Panicked
+            } else {
+                Outcome::Cancelled
+            };
+            self.state.record(self.elapsed(), outcome);
+        }
+    }
+}
+
+impl State {
+    /// Records a call's latency and outcome.
+    #[inline(always)]
+    fn record(&self, nanos: u64, outcome: Outcome) {
+        // With `tracing`: inside a span, the span is the exemplar.
+        #[cfg(feature = "tracing")]
+        if let Some(ids) = crate::traced::Ids::current() {
+            let (trace, span) = (ids.trace_id(), ids.span_id());
+            self.latency
+                .with(())
+                .record_with_exemplar(nanos, trace, span);
+            self.calls.with(outcome).add_with_exemplar(1, trace, span);
+            return;
+        }
+        self.latency.record(nanos);
+        self.calls.with(outcome).inc();
+    }
+
+    /// Counts an error of kind `ordinal` among `values`.
+    fn error_kind(&self, ordinal: usize, values: &'static [&'static str]) {
+        self.kinds.get_or_init(|| collector::map_kinds(values));
+        let slot = ordinal.min(KIND_SLOTS - 1);
+        self.errors.with(KindSlot(slot as u8)).inc();
+    }
+}
+
+/// Where a function's error-kind slots land in the shared label.
+pub(crate) struct KindMap {
+    /// Local slot -> ordinal of the shared `error_kind` label.
+    pub(crate) ordinals: [u8; KIND_SLOTS],
+    /// Slots the error type uses.
+    pub(crate) used: usize,
+}
+
+/// A function's local error-kind slot (the collector names it).
+#[derive(Clone, Copy)]
+pub(crate) struct KindSlot(u8);
+
+#[diagnostic::do_not_recommend]
+impl LabelValue for KindSlot {
+    const NAME: &'static str = "error_kind";
+    const VALUES: &'static [&'static str] = &[""; KIND_SLOTS];
+
+    #[inline(always)]
+    fn ordinal(&self) -> usize {
+        self.0 as usize
+    }
+
+    fn from_ordinal(ordinal: usize) -> Option<Self> {
+        (ordinal < KIND_SLOTS).then_some(KindSlot(ordinal as u8))
+    }
+}

@@ -1,0 +1,29 @@
+//! Service-level objectives of instrumented functions: what the rule and
+//! dashboard generators read.
+
+use std::time::Duration;
+
+/// A service-level objective: a success ratio and/or a latency target,
+/// over a window. Declared on a function with
+/// `#[tally::instrument(objective(success = 99.9, latency = "250ms", latency_target = 99.0, window = "30d"))]`,
+/// checked when the attribute expands.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Objective {
+    /// The percentage of calls that must not fail (`0 < success < 100`):
+    /// failed calls are those whose `result` is `error` or `panicked`.
+    pub success: Option<f64>,
+    /// A latency threshold and the percentage of calls under it.
+    pub latency: Option<LatencyObjective>,
+    /// The window the objective is measured over (the error budget's).
+    pub window: Duration,
+}
+
+/// "`target` percent of calls take at most `threshold` seconds".
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LatencyObjective {
+    /// The threshold in seconds: one of the latency histogram's classic
+    /// bucket bounds, so Prometheus can count the calls under it.
+    pub threshold: f64,
+    /// The percentage of calls at or under the threshold (`0 < target < 100`).
+    pub target: f64,
+}
