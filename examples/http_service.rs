@@ -115,18 +115,55 @@ async fn get_item(State(items): State<AppState>, Path(id): Path<u64>) -> Respons
     }
 }
 
+/// Why a call to the upstream failed (its variant is the `error_kind`
+/// label of `function_calls_errors_total`).
+#[derive(tally::LabelValue, Clone, Copy, Debug)]
+enum UpstreamError {
+    Timeout,
+}
+
 /// A dependency with a long tail: 10-200 ms, and 1 call in 20 fails.
-async fn slow() -> Response {
+/// Instrumented: calls by result, errors by kind, latency (across the
+/// await) and calls in flight, with an objective the generated rules at
+/// `/-/rules.yml` alert on.
+#[tally::instrument(objective(
+    success = 95,
+    latency = "250ms",
+    latency_target = 90,
+    window = "1h"
+))]
+async fn call_upstream() -> Result<u64, UpstreamError> {
     let (delay, fail) = {
         let mut rng = rand::rng();
         (rng.random_range(10..=200), rng.random_ratio(1, 20))
     };
     tokio::time::sleep(Duration::from_millis(delay)).await;
     if fail {
-        (StatusCode::SERVICE_UNAVAILABLE, "upstream timed out\n").into_response()
+        Err(UpstreamError::Timeout)
     } else {
-        format!("done in {delay} ms\n").into_response()
+        Ok(delay)
     }
+}
+
+async fn slow() -> Response {
+    match call_upstream().await {
+        Ok(delay) => format!("done in {delay} ms\n").into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "upstream timed out\n").into_response(),
+    }
+}
+
+/// Prometheus recording and alerting rules for the objectives declared
+/// so far (an instrumented function joins on its first call).
+async fn slo_rules() -> String {
+    tally::rules::SloRules::from_registry(Registry::global()).to_yaml()
+}
+
+/// A Grafana dashboard of every family in the registry.
+async fn grafana_dashboard() -> Json<serde_json::Value> {
+    Json(tally::dashboard::dashboard(
+        Registry::global(),
+        &tally::dashboard::DashboardOptions::default(),
+    ))
 }
 
 fn app() -> Result<Router, Box<dyn Error>> {
@@ -137,12 +174,17 @@ fn app() -> Result<Router, Box<dyn Error>> {
     // http_service_build_info{version, revision, rustc}.
     tally::collectors::register_process_metrics(registry)?;
     tally::collectors::register_build_info!(registry, "http_service")?;
+    // tokio_* (workers, alive tasks, queue depth, busy time): feature `tokio`.
+    #[cfg(feature = "tokio")]
+    tally::collectors::register_tokio_metrics(registry, &tokio::runtime::Handle::current())?;
     // `/metrics`, `/debug/vars` and `/-/healthy`.
     let metrics = tally::axum_router(Arc::new(Handler::new(registry)?));
     Ok(Router::new()
         .route("/api/items", get(list_items).post(create_item))
         .route("/api/items/{id}", get(get_item))
         .route("/api/slow", get(slow))
+        .route("/-/rules.yml", get(slo_rules))
+        .route("/-/dashboard.json", get(grafana_dashboard))
         .with_state(AppState::default())
         .merge(metrics)
         .layer(http)) // last, so it wraps every route and the 404 fallback
@@ -211,6 +253,8 @@ fn print_banner(bound: SocketAddr) {
     println!("  debug vars  http://{addr}/debug/vars");
     println!("  live page   http://{addr}/-/metrics  (open in a browser)");
     println!("  health      http://{addr}/-/healthy");
+    println!("  SLO rules   http://{addr}/-/rules.yml  (for Prometheus' rule_files)");
+    println!("  dashboard   http://{addr}/-/dashboard.json  (import into Grafana)");
     println!();
     println!("Point Prometheus at it (prometheus.yml):");
     println!();

@@ -262,6 +262,19 @@ fn http_service_serves_its_api_and_its_metrics() {
     let (status, text) = get(addr, "/metrics");
     assert_eq!(status, 200);
     assert_promtool_accepts(&text);
+    // The instrumented upstream call behind /api/slow, and the rules
+    // generated for its objective.
+    assert!(
+        text.contains(r#"function_calls_total{function="call_upstream",result="ok"}"#),
+        "{text}"
+    );
+    let (status, rules) = get(addr, "/-/rules.yml");
+    assert_eq!(status, 200);
+    assert!(rules.contains("alert: SLOErrorBudgetBurn"), "{rules}");
+    assert!(rules.contains("call_upstream"), "{rules}");
+    let (status, dashboard) = get(addr, "/-/dashboard.json");
+    assert_eq!(status, 200);
+    assert!(serde_json::from_str::<serde_json::Value>(&dashboard).unwrap()["panels"].is_array());
     let requests = r#"http_server_requests_total{method="GET",status="#;
     assert!(sample(&text, &format!(r#"{requests}"2xx",route="/api/items"}}"#)) > 0.0);
     assert!(

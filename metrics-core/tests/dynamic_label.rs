@@ -243,7 +243,7 @@ fn exposition_lists_admitted_series_and_overflow_once_used() {
     // there with every count at zero for this label.
     assert!(customers("app_requests").is_empty());
     assert!(customers("app_queue_depth").is_empty());
-    let zero = family("app_tally_label_overflow");
+    let zero = family("tally_label_overflow");
     assert_eq!(zero.series.len(), Rejection::ALL.len());
 
     let acme = Customer::get("acme");
@@ -269,7 +269,7 @@ fn exposition_lists_admitted_series_and_overflow_once_used() {
             "customer=__overflow__"
         ]
     );
-    let overflow = family("app_tally_label_overflow");
+    let overflow = family("tally_label_overflow");
     let full: Vec<_> = overflow
         .series
         .iter()

@@ -77,7 +77,7 @@ fn scraped_through_prometheus_client_and_parsed_by_promtool() {
         "app_latency_seconds_bucket{zone=\"eu\",le=\"1\"} 4",
         "app_latency_seconds_bucket{zone=\"eu\",le=\"+Inf\"} 5",
         "app_latency_seconds_count{zone=\"eu\"} 5",
-        "app_tally_label_overflow_total{zone=\"eu\",label=\"tenant\",reason=\"full\"} 1",
+        "tally_label_overflow_total{zone=\"eu\",label=\"tenant\",reason=\"full\"} 1",
     ] {
         assert!(text.contains(line), "missing {line} in\n{text}");
     }
