@@ -9,5 +9,5 @@
 
 pub use tally_core::name;
 pub use tally_core::{
-    CollectError, Collected, Collector, Desc, Described, LabelDesc, Metric, MetricKind,
+    CollectError, Collected, Collector, Desc, Described, LabelDesc, Metric, MetricKind, Sparse,
 };

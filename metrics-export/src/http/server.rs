@@ -190,8 +190,10 @@ impl ServerBuilder {
     /// Whether [`start`](Self::start) registers the
     /// [`ProcessCollector`](crate::ProcessCollector) (`process_cpu_seconds_total`,
     /// `process_resident_memory_bytes`, ...) into the served registry:
-    /// on by default. Turn it off when the registry already has them
-    /// (`start` would fail with [`ServeError::Registry`]).
+    /// on by default. A process family whose name the registry already
+    /// has (e.g. from a crate emitting through the `metrics` recorder) is
+    /// left to its owner, not registered twice: serving never fails for
+    /// it.
     pub fn process_metrics(mut self, on: bool) -> Self {
         self.process_metrics = on;
         self
