@@ -5,9 +5,10 @@
 # prometheus_client parser and opentelemetry-proto, cargo-nextest and
 # cargo-hack), then:
 #   1. the feature matrix, as a user meets it: the facade with no default
-#      features, each feature alone, default features: build every
-#      target, test (unit, integration, examples, doc) and document, with
-#      warnings as errors; every other crate checked with each feature;
+#      features, each feature alone, default and all features: every
+#      target builds and documents with warnings as errors; every other
+#      crate checked with each feature; `cargo test` (unit, integration,
+#      examples, doc tests) with default features and with none;
 #   2. every crate's unit, integration and UI tests with all features;
 #   3. the doc tests with all features;
 #   4. `cargo package` of every published crate (each built from its own
@@ -54,13 +55,16 @@ fi
 export RUSTFLAGS="-D warnings"
 export RUSTDOCFLAGS="-D warnings"
 
-echo "== feature matrix: the facade (no default features, each feature alone, default) =="
-# `cargo test` builds every target (examples included) and runs the unit,
-# integration and doc tests: what a user types first, per feature set.
-cargo hack test -p tally-metrics --each-feature
+echo "== feature matrix: the facade with no default features, each feature alone, default, all =="
+# Every target (lib, tests, examples) of every feature set builds without
+# a warning, and its documentation too.
+cargo hack check -p tally-metrics --each-feature --all-targets
 cargo hack doc -p tally-metrics --each-feature --no-deps
 echo "== feature matrix: the other crates, each feature alone =="
 cargo hack check --workspace --exclude tally-metrics --each-feature --all-targets
+echo "== what a user types first: cargo test (default features), and without default features =="
+cargo test -p tally-metrics
+cargo test -p tally-metrics --no-default-features
 
 echo "== unit, integration and UI tests =="
 cargo nextest run --workspace --all-features --no-fail-fast
