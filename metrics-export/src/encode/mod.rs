@@ -22,7 +22,10 @@
 //! Every encoder reads a family through its exposition plan
 //! (`plan.rs`): `_total`, units, the help of derived families, label
 //! strides and what a family without series shows are decided there
-//! once; the encoders only write what it says. [`EncodeOptions`] are in
+//! once; the encoders only write what it says. Series labels are decoded
+//! by the plan's one odometer (`Ordinals`) and, where a format writes
+//! bytes, copied from one table of values rendered once per family
+//! (`label_table.rs`). [`EncodeOptions`] are in
 //! `options.rs`. The protobuf messages are in [`proto`] (a module, as
 //! their names mirror upstream's `Counter`, `Histogram`, ...); the OTLP
 //! ones, for [`encode_otlp`], in [`otlp_proto`].
@@ -32,6 +35,7 @@ mod escape;
 mod exemplars;
 mod format;
 mod json;
+mod label_table;
 mod labels;
 mod native;
 mod number;

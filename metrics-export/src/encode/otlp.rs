@@ -32,6 +32,7 @@ use super::buckets::Classic;
 use super::native::{native_buckets_into, native_schema, Bounds, NativeBuckets};
 use super::options::process_start;
 use super::otlp_proto as otlp;
+use super::plan::{Ordinals, Plan};
 use super::quantiles::{quantile_value, summary_quantiles};
 
 /// The content type of an OTLP/HTTP protobuf request and response.
@@ -112,11 +113,12 @@ pub fn otlp_request(
         classic: Classic::default(),
         native: NativeBuckets::default(),
         quantiles: Vec::new(),
+        ordinals: Ordinals::default(),
     };
     let metrics = snapshot
         .families
         .iter()
-        .map(|family| encoder.metric(family))
+        .map(|family| encoder.metric(&Plan::new(family)))
         .collect();
     otlp::ExportMetricsServiceRequest {
         resource_metrics: vec![otlp::ResourceMetrics {
@@ -167,11 +169,15 @@ struct Encoder<'a> {
     classic: Classic,
     native: NativeBuckets,
     quantiles: Vec<f64>,
+    /// The label ordinals of the current series.
+    ordinals: Ordinals,
 }
 
 impl Encoder<'_> {
-    fn metric(&mut self, family: &FamilySnapshot) -> otlp::Metric {
+    fn metric(&mut self, plan: &Plan) -> otlp::Metric {
         use otlp::metric::Data;
+        let family = plan.family;
+        self.ordinals.reset(plan);
         let name = match (family.kind, family.unit) {
             // An info family is the gauge `name_info` (= 1).
             (MetricKind::Info, _) => format!("{}_info", family.name),
@@ -218,36 +224,41 @@ impl Encoder<'_> {
 
     /// The attributes of series `index`: constant labels, then the
     /// family's labels.
-    fn attributes(&self, family: &FamilySnapshot, index: usize) -> Vec<otlp::KeyValue> {
-        self.snapshot
-            .const_labels
-            .iter()
-            .map(|(k, v)| key_value(k, v))
-            .chain(family.labels.pairs(index).map(|(k, v)| key_value(k, v)))
-            .collect()
+    fn attributes(&mut self, family: &FamilySnapshot, index: usize) -> Vec<otlp::KeyValue> {
+        let desc = family.labels;
+        self.ordinals.seek(index);
+        let consts = &self.snapshot.const_labels;
+        let mut attributes = Vec::with_capacity(consts.len() + desc.names.len());
+        attributes.extend(consts.iter().map(|(k, v)| key_value(k, v)));
+        attributes.extend(
+            self.ordinals
+                .get()
+                .iter()
+                .enumerate()
+                .map(|(l, &ordinal)| key_value(desc.names[l], desc.value_name(l, ordinal))),
+        );
+        attributes
     }
 
-    fn numbers(&self, family: &FamilySnapshot) -> Vec<otlp::NumberDataPoint> {
+    fn numbers(&mut self, family: &FamilySnapshot) -> Vec<otlp::NumberDataPoint> {
         use otlp::number_data_point::Value as V;
-        family
-            .series
-            .iter()
-            .filter_map(|s| {
-                let value = match s.value {
-                    Value::Counter(v) => V::AsInt(i64::try_from(v).unwrap_or(i64::MAX)),
-                    Value::Gauge(v) => V::AsInt(v),
-                    Value::CounterF64(v) | Value::GaugeF64(v) => V::AsDouble(v),
-                    Value::Histogram(_) | Value::Summary(_) => return None,
-                };
-                Some(otlp::NumberDataPoint {
-                    attributes: self.attributes(family, s.index),
-                    start_time_unix_nano: self.start,
-                    time_unix_nano: self.time,
-                    value: Some(value),
-                    flags: 0,
-                })
-            })
-            .collect()
+        let mut points = Vec::with_capacity(family.series.len());
+        for s in &family.series {
+            let value = match s.value {
+                Value::Counter(v) => V::AsInt(i64::try_from(v).unwrap_or(i64::MAX)),
+                Value::Gauge(v) => V::AsInt(v),
+                Value::CounterF64(v) | Value::GaugeF64(v) => V::AsDouble(v),
+                Value::Histogram(_) | Value::Summary(_) => continue,
+            };
+            points.push(otlp::NumberDataPoint {
+                attributes: self.attributes(family, s.index),
+                start_time_unix_nano: self.start,
+                time_unix_nano: self.time,
+                value: Some(value),
+                flags: 0,
+            });
+        }
+        points
     }
 
     fn summaries(&mut self, family: &FamilySnapshot) -> Vec<otlp::SummaryDataPoint> {

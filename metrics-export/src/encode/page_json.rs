@@ -27,9 +27,11 @@
 //!
 //! [`quantile_value`]: super::quantile_value
 
-use tally_core::{HistogramSnapshot, LabelDesc, MetricKind, RegistrySnapshot, Value};
+use tally_core::{HistogramSnapshot, RegistrySnapshot, Value};
 
+use super::label_table::LabelTable;
 use super::number::{write_f64, write_i64, write_u64};
+use super::plan::{Ordinals, Plan};
 
 /// The quantiles each histogram series carries, in this order.
 pub const PAGE_QUANTILES: [f64; 3] = [0.5, 0.9, 0.99];
@@ -53,18 +55,15 @@ pub fn encode_page_json(snapshot: &RegistrySnapshot, out: &mut Vec<u8>) {
         if i > 0 {
             out.push(b',');
         }
+        let plan = Plan::new(family);
+        // Names are `[a-zA-Z0-9_:]`: nothing to escape. Counters are
+        // listed as `name_total`; an info family as the gauge `name_info`
+        // (1), as in Prometheus text.
         out.extend_from_slice(b"{\"name\":\"");
-        // Family names are `[a-zA-Z0-9_:]`: nothing to escape.
-        out.extend_from_slice(family.name.as_bytes());
-        let kind: &[u8] = match family.kind {
-            MetricKind::Counter => b"_total\",\"kind\":\"counter\"",
-            MetricKind::Gauge => b"\",\"kind\":\"gauge\"",
-            MetricKind::Histogram => b"\",\"kind\":\"histogram\"",
-            MetricKind::Summary => b"\",\"kind\":\"summary\"",
-            // The page shows an info family as the gauge `name_info` (1).
-            MetricKind::Info => b"_info\",\"kind\":\"gauge\"",
-        };
-        out.extend_from_slice(kind);
+        out.extend_from_slice(plan.listed.as_bytes());
+        out.extend_from_slice(b"\",\"kind\":\"");
+        out.extend_from_slice(plan.type_name.as_bytes());
+        out.push(b'"');
         out.extend_from_slice(b",\"unit\":");
         match family.unit {
             Some(unit) => json_str(out, unit.as_str()),
@@ -80,7 +79,7 @@ pub fn encode_page_json(snapshot: &RegistrySnapshot, out: &mut Vec<u8>) {
             json_str(out, name);
         }
         out.extend_from_slice(b"],\"series\":[");
-        labels.prepare(family.labels);
+        labels.prepare(&plan);
         for (s, series) in family.series.iter().enumerate() {
             if s > 0 {
                 out.push(b',');
@@ -170,96 +169,43 @@ fn json_str(out: &mut Vec<u8>, s: &str) {
 /// per series as an array.
 #[derive(Default)]
 struct LabelValues {
-    desc: Option<&'static LabelDesc>,
-    /// For each label, the series-index stride of its ordinal.
-    strides: Vec<usize>,
-    /// Escaped `"value"` literals of every (label, value), label-major.
-    literals: Vec<u8>,
-    /// End of each literal in `literals`.
-    ends: Vec<usize>,
-    /// Index in `ends` of each label's first value.
-    base: Vec<usize>,
-    /// The series last written and its label ordinals: series come in
-    /// ascending order, so the next one's ordinals are an odometer step
-    /// away (no division per label).
-    at: Option<usize>,
-    ordinals: Vec<usize>,
-    /// `["v1",...,` of series `at`, up to (without) its last label.
+    /// The `"value"` literal of every (label, value).
+    literals: LabelTable,
+    /// The label ordinals of the current series.
+    ordinals: Ordinals,
+    /// `["v1",...,` of the current series, up to (without) its last
+    /// label; empty until the family's first series.
     prefix: Vec<u8>,
 }
 
 impl LabelValues {
-    fn prepare(&mut self, desc: &'static LabelDesc) {
-        self.desc = Some(desc);
-        let n = desc.values.len();
-        self.strides.clear();
-        self.strides.resize(n, 1);
-        for i in (0..n.saturating_sub(1)).rev() {
-            self.strides[i] = self.strides[i + 1] * desc.values[i + 1].len();
-        }
-        self.literals.clear();
-        self.ends.clear();
-        self.base.clear();
-        for (l, values) in desc.values.iter().enumerate() {
-            self.base.push(self.ends.len());
-            for ordinal in 0..values.len() {
-                json_str(&mut self.literals, desc.value_name(l, ordinal));
-                self.ends.push(self.literals.len());
-            }
-        }
-        self.at = None;
+    fn prepare(&mut self, plan: &Plan) {
+        self.literals
+            .fill(plan.family.labels, |out, _, value| json_str(out, value));
+        self.ordinals.reset(plan);
         self.prefix.clear();
-        self.ordinals.clear();
-        self.ordinals.resize(n, 0);
-    }
-
-    /// The escaped literal of label `l` at ordinal `ordinal`.
-    #[inline]
-    fn literal(&self, l: usize, ordinal: usize) -> &[u8] {
-        let i = self.base[l] + ordinal;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.literals[start..self.ends[i]]
     }
 
     /// `["v1","v2"]` for series `index`.
     #[inline]
     fn write(&mut self, out: &mut Vec<u8>, index: usize) {
-        let Some(desc) = self.desc else { return };
-        let n = desc.values.len();
-        if n == 0 {
+        let changed = self.ordinals.seek(index);
+        let ordinals = self.ordinals.get();
+        let Some(last) = ordinals.len().checked_sub(1) else {
             out.extend_from_slice(b"[]");
             return;
-        }
-        // The first label whose ordinal changed since the last series.
-        let changed = if self.at.is_some_and(|at| at + 1 == index) {
-            let mut l = n - 1;
-            loop {
-                self.ordinals[l] += 1;
-                if self.ordinals[l] < desc.values[l].len() || l == 0 {
-                    break l;
-                }
-                self.ordinals[l] = 0;
-                l -= 1;
-            }
-        } else {
-            for (l, values) in desc.values.iter().enumerate() {
-                self.ordinals[l] = (index / self.strides[l]) % values.len();
-            }
-            0
         };
-        self.at = Some(index);
-        if changed < n - 1 || self.prefix.is_empty() {
-            let mut prefix = std::mem::take(&mut self.prefix);
-            prefix.clear();
-            prefix.push(b'[');
-            for l in 0..n - 1 {
-                prefix.extend_from_slice(self.literal(l, self.ordinals[l]));
-                prefix.push(b',');
+        if changed < last || self.prefix.is_empty() {
+            self.prefix.clear();
+            self.prefix.push(b'[');
+            for (l, &ordinal) in ordinals[..last].iter().enumerate() {
+                self.prefix
+                    .extend_from_slice(self.literals.fragment(l, ordinal));
+                self.prefix.push(b',');
             }
-            self.prefix = prefix;
         }
         out.extend_from_slice(&self.prefix);
-        out.extend_from_slice(self.literal(n - 1, self.ordinals[n - 1]));
+        out.extend_from_slice(self.literals.fragment(last, ordinals[last]));
         out.push(b']');
     }
 }

@@ -18,7 +18,10 @@
 //! - Quantiles: the ones a summary family shows (configured, or the
 //!   defaults), and for a histogram with opt-in quantiles the derived
 //!   `summary` family's name and help.
-//! - Labels: the series-index stride of each label.
+//! - Labels: the series-index stride of each label, and [`Ordinals`],
+//!   the one decoder of series indices into label ordinals every encoder
+//!   uses (with [`LabelTable`](super::label_table::LabelTable) for the
+//!   rendered values).
 
 use std::borrow::Cow;
 
@@ -80,15 +83,22 @@ impl<'a> Plan<'a> {
     pub(crate) fn new(family: &'a FamilySnapshot) -> Self {
         let name = family.name.as_str();
         let (listed, type_name, kind_name) = match family.kind {
-            MetricKind::Counter => (Cow::Owned(format!("{name}_total")), "counter", "counter"),
+            MetricKind::Counter => (Cow::Owned(suffixed(name, "_total")), "counter", "counter"),
             MetricKind::Gauge => (Cow::Borrowed(name), "gauge", "gauge"),
             MetricKind::Histogram => (Cow::Borrowed(name), "histogram", "histogram"),
             MetricKind::Summary => (Cow::Borrowed(name), "summary", "summary"),
-            MetricKind::Info => (Cow::Owned(format!("{name}_info")), "gauge", "info"),
+            MetricKind::Info => (Cow::Owned(suffixed(name, "_info")), "gauge", "info"),
         };
         let unit = family.unit.map(|u| u.as_str());
         let unit_in_name = unit.is_some_and(|unit| name::unit_stem(name, unit).is_some());
-        let config = histograms(family).next().map(|(_, h)| h.config());
+        // Only histogram and summary families hold distributions: the
+        // others' series need not be scanned.
+        let config = match family.kind {
+            MetricKind::Histogram | MetricKind::Summary => {
+                histograms(family).next().map(|(_, h)| h.config())
+            }
+            _ => None,
+        };
         let mut qs = Vec::new();
         let mut quantile_family = None;
         match (family.kind, &config) {
@@ -121,6 +131,15 @@ impl<'a> Plan<'a> {
     }
 }
 
+/// `name` followed by `suffix` (without `format!`'s machinery: a plan is
+/// made per family on every scrape).
+fn suffixed(name: &str, suffix: &str) -> String {
+    let mut s = String::with_capacity(name.len() + suffix.len());
+    s.push_str(name);
+    s.push_str(suffix);
+    s
+}
+
 /// The distributions of a histogram or summary family, with their index.
 pub(crate) fn histograms(
     family: &FamilySnapshot,
@@ -140,7 +159,7 @@ pub(crate) fn histogram_series(
 
 impl Plan<'_> {
     /// The `(name, value)` pairs of series `index` (without the
-    /// registry's constant labels).
+    /// registry's constant labels), in label order.
     pub(crate) fn pairs(
         &self,
         index: usize,
@@ -151,10 +170,20 @@ impl Plan<'_> {
             .zip(desc.values)
             .zip(&self.strides)
             .enumerate()
-            .map(move |(l, ((name, values), stride))| {
-                (*name, desc.value_name(l, (index / stride) % values.len()))
+            .map(move |(l, ((name, values), &stride))| {
+                (
+                    *name,
+                    desc.value_name(l, ordinal(index, stride, values.len())),
+                )
             })
     }
+}
+
+/// The ordinal of a label of series `index`, given its series-index
+/// `stride` and its `cardinality`.
+#[inline]
+fn ordinal(index: usize, stride: usize, cardinality: usize) -> usize {
+    (index / stride) % cardinality
 }
 
 /// The series-index stride of each label of `desc`.
@@ -165,4 +194,112 @@ pub(crate) fn label_strides(desc: &LabelDesc) -> Vec<usize> {
         strides[i] = strides[i + 1] * values[i + 1].len();
     }
     strides
+}
+
+/// The label ordinals of a family's series, decoded from series indices
+/// with the strides of its [`Plan`]: by an odometer step when the index
+/// is the previous one plus one (series come in ascending order), by
+/// division otherwise. [`reset`](Self::reset) moves it to the next
+/// family, keeping its buffers.
+#[derive(Default)]
+pub(crate) struct Ordinals {
+    /// For each label, its series-index stride.
+    strides: Vec<usize>,
+    /// For each label, its number of values.
+    cardinalities: Vec<usize>,
+    /// The ordinals of series `at`.
+    ordinals: Vec<usize>,
+    /// The series decoded last, none since the reset.
+    at: Option<usize>,
+}
+
+impl Ordinals {
+    /// Moves to the family of `plan`.
+    pub(crate) fn reset(&mut self, plan: &Plan) {
+        let values = plan.family.labels.values;
+        self.strides.clear();
+        self.strides.extend_from_slice(&plan.strides);
+        self.cardinalities.clear();
+        self.cardinalities.extend(values.iter().map(|v| v.len()));
+        self.ordinals.clear();
+        self.ordinals.resize(values.len(), 0);
+        self.at = None;
+    }
+
+    /// Decodes series `index`, returning the first label whose ordinal
+    /// may differ from the series decoded before: the label count when it
+    /// is the same series, 0 after a reset or a jump.
+    #[inline]
+    pub(crate) fn seek(&mut self, index: usize) -> usize {
+        let changed = match self.at {
+            // The common case first: the next series.
+            Some(at) if at.wrapping_add(1) == index => {
+                let mut l = self.ordinals.len();
+                while l > 0 {
+                    l -= 1;
+                    self.ordinals[l] += 1;
+                    if self.ordinals[l] < self.cardinalities[l] {
+                        break;
+                    }
+                    self.ordinals[l] = 0;
+                }
+                l
+            }
+            Some(at) if at == index => return self.ordinals.len(),
+            _ => {
+                for ((o, &stride), &cardinality) in self
+                    .ordinals
+                    .iter_mut()
+                    .zip(&self.strides)
+                    .zip(&self.cardinalities)
+                {
+                    *o = ordinal(index, stride, cardinality);
+                }
+                0
+            }
+        };
+        self.at = Some(index);
+        changed
+    }
+
+    /// The ordinal of each label of the series last decoded.
+    #[inline]
+    pub(crate) fn get(&self) -> &[usize] {
+        &self.ordinals
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static DESC: LabelDesc = LabelDesc {
+        names: &["a", "b", "c"],
+        values: &[&["x", "y"], &["0", "1", "2"], &["p", "q"]],
+        dynamic: &[],
+    };
+
+    #[test]
+    fn odometer_matches_division_in_any_order() {
+        let strides = label_strides(&DESC);
+        assert_eq!(strides, [6, 2, 1]);
+        let mut ordinals = Ordinals {
+            strides,
+            cardinalities: vec![2, 3, 2],
+            ..Ordinals::default()
+        };
+        ordinals.ordinals.resize(3, 0);
+        let order = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 11, 3, 0, 7, 8, 1];
+        let mut previous: Option<Vec<usize>> = None;
+        for index in order {
+            let changed = ordinals.seek(index);
+            let want: Vec<usize> = (0..3).map(|l| DESC.ordinal(index, l)).collect();
+            assert_eq!(ordinals.get(), want, "series {index}");
+            if let Some(previous) = previous {
+                // Every label before `changed` kept its ordinal.
+                assert_eq!(previous[..changed.min(3)], want[..changed.min(3)]);
+            }
+            previous = Some(want);
+        }
+    }
 }

@@ -19,13 +19,14 @@
 //! Prometheus without native histograms still gets buckets. Opt-in
 //! quantiles become a separate `SUMMARY` family, as in the text formats.
 
-use tally_core::{Exemplar, HistogramSnapshot, LabelDesc, MetricKind, RegistrySnapshot, Value};
+use tally_core::{Exemplar, HistogramSnapshot, MetricKind, RegistrySnapshot, Value};
 
 use super::buckets::Classic;
 use super::exemplars;
+use super::label_table::LabelTable;
 use super::native::{native_buckets_into, native_schema, Bounds, NativeBuckets};
 use super::options::EncodeOptions;
-use super::plan::{histograms, Plan};
+use super::plan::{histograms, Ordinals, Plan};
 use super::proto::MetricType;
 use super::quantiles::quantile_value;
 use super::wire;
@@ -44,8 +45,11 @@ struct Encoder {
     consts: Vec<u8>,
     /// The encoded `Timestamp` of `_created`, if any.
     created: Option<Vec<u8>>,
-    /// The `Metric.label` fields of the current family's label values.
-    pairs: Pairs,
+    /// The `Metric.label` field of each value of each label of the
+    /// current family.
+    pairs: LabelTable,
+    /// The label ordinals of the current series.
+    ordinals: Ordinals,
     classic: Classic,
     bounds: Option<Bounds>,
     native: NativeBuckets,
@@ -76,7 +80,8 @@ impl Encoder {
         Encoder {
             consts,
             created,
-            pairs: Pairs::default(),
+            pairs: LabelTable::default(),
+            ordinals: Ordinals::default(),
             classic: Classic::default(),
             bounds: None,
             native: NativeBuckets::default(),
@@ -90,7 +95,8 @@ impl Encoder {
 
     fn family(&mut self, plan: &Plan, out: &mut Vec<u8>) {
         let family = plan.family;
-        self.pairs.prepare(family.labels, &plan.strides);
+        self.pairs.fill(family.labels, label_field);
+        self.ordinals.reset(plan);
         match family.kind {
             MetricKind::Counter => {
                 self.start(&plan.listed, &family.help, MetricType::Counter);
@@ -141,7 +147,11 @@ impl Encoder {
     fn metric(&mut self, index: usize, field: u32) {
         self.metric.clear();
         self.metric.extend_from_slice(&self.consts);
-        self.pairs.write(&mut self.metric, index);
+        self.ordinals.seek(index);
+        for (l, &ordinal) in self.ordinals.get().iter().enumerate() {
+            self.metric
+                .extend_from_slice(self.pairs.fragment(l, ordinal));
+        }
         wire::bytes(&mut self.metric, field, &self.message);
         wire::bytes(&mut self.record, 4, &self.metric);
     }
@@ -265,44 +275,6 @@ fn label_field(out: &mut Vec<u8>, name: &str, value: &str) {
 fn varint_len(n: usize) -> usize {
     let bits = usize::BITS - n.leading_zeros();
     (bits.max(1) as usize).div_ceil(7)
-}
-
-/// The encoded `Metric.label` fields of every value of every label of a
-/// family, and the series-index strides to pick them.
-#[derive(Default)]
-struct Pairs {
-    desc: Option<&'static LabelDesc>,
-    strides: Vec<usize>,
-    fields: Vec<u8>,
-    ends: Vec<usize>,
-    base: Vec<usize>,
-}
-
-impl Pairs {
-    fn prepare(&mut self, desc: &'static LabelDesc, strides: &[usize]) {
-        self.desc = Some(desc);
-        self.strides.clear();
-        self.strides.extend_from_slice(strides);
-        self.fields.clear();
-        self.ends.clear();
-        self.base.clear();
-        for (l, (name, values)) in desc.names.iter().zip(desc.values).enumerate() {
-            self.base.push(self.ends.len());
-            for ordinal in 0..values.len() {
-                label_field(&mut self.fields, name, desc.value_name(l, ordinal));
-                self.ends.push(self.fields.len());
-            }
-        }
-    }
-
-    fn write(&self, out: &mut Vec<u8>, index: usize) {
-        let desc = self.desc.expect("prepared");
-        for (l, values) in desc.values.iter().enumerate() {
-            let i = self.base[l] + (index / self.strides[l]) % values.len();
-            let start = if i == 0 { 0 } else { self.ends[i - 1] };
-            out.extend_from_slice(&self.fields[start..self.ends[i]]);
-        }
-    }
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ pub(crate) fn encode_text(snapshot: &RegistrySnapshot, dialect: Dialect, out: &m
     let mut labels = Labels::new(&consts);
     for family in &snapshot.families {
         let plan = Plan::new(family);
-        labels.reset(family.labels, &plan.strides);
+        labels.reset(&plan);
         header(out, dialect, &plan);
         match family.kind {
             MetricKind::Counter => counter(&plan, &mut labels, dialect, out),
