@@ -30,7 +30,7 @@
 //!     entries: Gauge, // cache_entries
 //! }
 //!
-//! fn main() -> Result<(), tally::ServeError> {
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     let stats = CacheStats::global(); // registered in Registry::global()
 //!     let start = Instant::now();
 //!     stats.lookups.with(Outcome::Miss).inc();
@@ -38,8 +38,10 @@
 //!     stats.latency.record_duration(start.elapsed());
 //!
 //!     // /metrics, /debug/vars, /-/metrics (live page), /-/healthy
+//!     # #[cfg(feature = "serve")] {
 //!     let server = tally::serve("127.0.0.1:9464")?;
 //!     println!("curl http://{}/metrics", server.local_addr());
+//!     # }
 //!     loop {
 //!         std::thread::park(); // serve until killed
 //!     }

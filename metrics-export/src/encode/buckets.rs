@@ -22,34 +22,10 @@ use tally_core::{HistogramConfig, HistogramSnapshot, Unit};
 
 use super::number::write_canonical;
 
-/// The default bounds of time histograms, in seconds.
-pub const DEFAULT_SECONDS_BOUNDS: &[f64] = &[
-    0.000_001,
-    0.000_002_5,
-    0.000_005,
-    0.000_01,
-    0.000_025,
-    0.000_05,
-    0.000_1,
-    0.000_25,
-    0.000_5,
-    0.001,
-    0.002_5,
-    0.005,
-    0.01,
-    0.025,
-    0.05,
-    0.1,
-    0.25,
-    0.5,
-    1.0,
-    2.5,
-    5.0,
-    10.0,
-    25.0,
-    50.0,
-    100.0,
-];
+/// The default bounds of time histograms, in seconds: the one list in
+/// core that instrumented functions' latency objectives are checked
+/// against too.
+pub const DEFAULT_SECONDS_BOUNDS: &[f64] = tally_core::instrument::LATENCY_BUCKETS;
 
 /// The classic bucket bounds of a histogram family, in exposed units,
 /// written into `bounds` (cleared first).
