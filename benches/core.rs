@@ -40,7 +40,7 @@ fn main() {
     // Pay one-time costs (lazy statics, this thread's slot and shards)
     // before divan calibrates its iteration counts on the main thread.
     LABELED.with((Method::Get, Status::Ok)).inc();
-    DYNAMIC.with((Tenant::get("acme"), Status::Ok)).inc();
+    DYNAMIC.with((Tenant::admit("acme"), Status::Ok)).inc();
     PLAIN.inc();
     LATENCY.record(1);
     RECENT.with((Method::Get, Status::Ok)).inc();
@@ -68,6 +68,9 @@ static PLAIN: std::sync::LazyLock<Counter> = std::sync::LazyLock::new(Counter::n
 tally::dynamic_label!(Tenant, name = "tenant", capacity = 64);
 static DYNAMIC: std::sync::LazyLock<Counter<(Tenant, Status)>> =
     std::sync::LazyLock::new(Counter::new);
+tally::dynamic_label!(Session, name = "session", capacity = 64, idle_secs = 3600);
+static EXPIRING: std::sync::LazyLock<Counter<(Session, Status)>> =
+    std::sync::LazyLock::new(Counter::new);
 static SHARED_ATOMIC: AtomicU64 = AtomicU64::new(0);
 static LATENCY: std::sync::LazyLock<Histogram> = std::sync::LazyLock::new(Histogram::new);
 static RECENT: std::sync::LazyLock<WindowedCounter<(Method, Status)>> =
@@ -86,7 +89,7 @@ static RECENT_LATENCY_FAST: std::sync::LazyLock<WindowedHistogram<(), RecentCloc
         .unwrap()
     });
 static RECENT_LATENCY: std::sync::LazyLock<WindowedHistogram> = std::sync::LazyLock::new(|| {
-    WindowedHistogram::new(
+    WindowedHistogram::with_config(
         Window::new(std::time::Duration::from_secs(60), 6).unwrap(),
         HistogramConfig::seconds(),
     )
@@ -145,13 +148,25 @@ fn counter_inc_labeled(bencher: Bencher) {
 }
 
 /// `Counter<(Tenant, Status)>` with a runtime-bounded label: the handle
-/// is resolved once (`Tenant::get("acme")`), then recorded with like an
+/// is resolved once (`Tenant::admit("acme")`), then recorded with like an
 /// enum label.
 #[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
 fn counter_inc_dynamic_label_resolved_handle(bencher: divan::Bencher) {
     let c: &Counter<(Tenant, Status)> = &DYNAMIC;
-    let acme = Tenant::get("acme");
+    let acme = Tenant::admit("acme");
     bencher.bench(move || black_box(c).with((acme, Status::Ok)).inc());
+}
+
+/// `Counter<(Session, Status)>` where `Session` expires after an idle
+/// hour: a resolved handle records after checking its slot's generation
+/// and write epoch (two relaxed loads and a compare) and the shard's
+/// generation cell. Compare with the row above and with
+/// `counter_inc_labeled_runtime_value`.
+#[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
+fn counter_inc_expiring_label_resolved_handle(bencher: divan::Bencher) {
+    let c: &Counter<(Session, Status)> = &EXPIRING;
+    let s = Session::admit("s-1");
+    bencher.bench(move || black_box(c).with((s, Status::Ok)).inc());
 }
 
 /// The same counter, resolving the `&str` on every increment (a lock-free
@@ -161,7 +176,7 @@ fn counter_inc_dynamic_label_resolve_str(bencher: Bencher) {
     let c: &Counter<(Tenant, Status)> = &DYNAMIC;
     bencher.bench(move || {
         black_box(c)
-            .with((Tenant::get(black_box("acme")), Status::Ok))
+            .with((Tenant::admit(black_box("acme")), Status::Ok))
             .inc()
     });
 }
@@ -276,7 +291,7 @@ fn report_memory() {
     std::thread::scope(|s| {
         s.spawn(|| w.with((Method::Get, Status::Ok)).inc());
     });
-    let wh = WindowedHistogram::<()>::new(
+    let wh = WindowedHistogram::<()>::with_config(
         Window::new(std::time::Duration::from_secs(60), 6).unwrap(),
         HistogramConfig::seconds(),
     )

@@ -9,14 +9,21 @@
 //!   (a clock read at entry and exit, the in-flight gauge up and down,
 //!   the latency recorded, the call counted by result);
 //! - `instrumented_error`: the same returning an `Err` of a `LabelValue`
-//!   type (the error-kind counter too).
+//!   type (the error-kind counter too);
+//! - `two_clock_reads`: the clock part alone, two raw TSC reads and their
+//!   difference scaled to nanoseconds (what the attribute reads per call):
+//!   the floor of `instrumented_fn` over `bare_fn`, whatever the rest costs.
 //!
 //! `cargo bench -p tally-benches --bench instrument`.
 
 use std::sync::LazyLock;
 
 use divan::{black_box, Bencher};
-use tally::{Counter, Histogram, LabelValue};
+use tally::{Counter, Histogram};
+
+#[path = "instrumented.rs"]
+mod subject;
+use subject::{bare, instrumented, instrumented_failing, CALLS, ERRORS, LATENCY};
 
 fn main() {
     // First calls: the functions' series, the clock's calibration.
@@ -24,43 +31,9 @@ fn main() {
     let _ = instrumented_failing(0);
     LATENCY.record(1);
     CALLS.inc();
+    let _ = CLOCK.raw();
     divan::main();
 }
-
-#[derive(Clone, Copy, Debug, LabelValue)]
-enum Failure {
-    Invalid,
-}
-
-#[inline(never)]
-fn bare(n: u64) -> Result<u64, Failure> {
-    if n == 0 {
-        return Err(Failure::Invalid);
-    }
-    Ok(n.wrapping_mul(3))
-}
-
-#[inline(never)]
-#[tally::instrument]
-fn instrumented(n: u64) -> Result<u64, Failure> {
-    if n == 0 {
-        return Err(Failure::Invalid);
-    }
-    Ok(n.wrapping_mul(3))
-}
-
-#[inline(never)]
-#[tally::instrument]
-fn instrumented_failing(n: u64) -> Result<u64, Failure> {
-    if n == 0 {
-        return Err(Failure::Invalid);
-    }
-    Ok(n.wrapping_mul(3))
-}
-
-static LATENCY: LazyLock<Histogram> = LazyLock::new(Histogram::new);
-static CALLS: LazyLock<Counter> = LazyLock::new(Counter::new);
-static ERRORS: LazyLock<Counter> = LazyLock::new(Counter::new);
 
 #[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
 fn bare_fn(bencher: Bencher) {
@@ -76,6 +49,18 @@ fn histogram_record_and_two_counter_incs(bencher: Bencher) {
         black_box(e).inc();
     });
 }
+
+#[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
+fn two_clock_reads(bencher: Bencher) {
+    let clock = &*CLOCK;
+    bencher.bench(move || {
+        let start = black_box(clock).raw();
+        let end = black_box(clock).raw();
+        clock.delta_as_nanos(start, end)
+    });
+}
+
+static CLOCK: LazyLock<quanta::Clock> = LazyLock::new(quanta::Clock::new);
 
 #[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
 fn instrumented_fn(bencher: Bencher) {

@@ -126,7 +126,7 @@ fn main() {
                         || tally(series, mix),
                         |r| {
                             let mut out = Vec::new();
-                            r.encode(&mut out);
+                            r.encode_streaming(&mut out);
                             out.len()
                         },
                     ),
@@ -195,7 +195,7 @@ fn bench_tally(bencher: Bencher, series: usize, mix: bool) {
     let r = tally(series, mix);
     let mut out = Vec::new();
     bencher.bench_local(|| {
-        r.encode(&mut out);
+        r.encode_streaming(&mut out);
         out.len()
     });
 }
@@ -215,8 +215,9 @@ fn bench_prometheus_client(bencher: Bencher, series: usize, mix: bool) {
     });
 }
 
-/// Counter series alone: snapshot + Prometheus text (tally), each peer's
-/// own text encoder.
+/// Counter series alone: Prometheus text read and written one family at
+/// a time (tally's `encoding::encode_registry`), each peer's own text
+/// encoder.
 #[divan::bench_group(sample_count = 10, sample_size = 1)]
 mod counters {
     use super::*;

@@ -44,6 +44,16 @@ fn main() {
                 std::hint::black_box(out.len());
             }
         }
+        // `stream <series>`: the same through `encode_registry`.
+        "stream" => {
+            let series: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(10_000);
+            let r = registries::tally(series / 100, false, 0);
+            let mut out = Vec::new();
+            for _ in 0..n {
+                r.encode_streaming(&mut out);
+                std::hint::black_box(out.len());
+            }
+        }
         other => {
             eprintln!("unknown target {other:?}: tally or otel");
             std::process::exit(2);

@@ -61,10 +61,10 @@ struct RequestStats {
     /// Requests since start, by endpoint.
     served: Counter<Endpoint>,
     /// Requests in the last 5 minutes (five 1-minute buckets), by endpoint.
-    #[metric(window = "5m", window_buckets = 5)]
+    #[metric(window = "5m", window_slots = 5)]
     last_5m: WindowedCounter<Endpoint>,
     /// Requests in the last minute (six 10-second buckets), by endpoint.
-    #[metric(window = "1m", window_buckets = 6)]
+    #[metric(window = "1m", window_slots = 6)]
     last_1m: WindowedCounter<Endpoint>,
 }
 

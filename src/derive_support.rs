@@ -6,7 +6,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use tally_core::name::{check_label_name, lint_label_name, repeated_label};
+use tally_core::name::{check_label_name, lint_label_name, repeated_label, str_eq};
 use tally_core::{Collector, LabelSet, Registry, RegistryError};
 
 /// Panics (in const evaluation: a compile error) with the message built
@@ -69,6 +69,38 @@ pub const fn check_family<L: LabelSet>(field: &str, budget: usize) {
             .num(budget)
             .str("; use fewer or smaller labels, or raise the budget with `#[metric(max_series = N)]`"));
     }
+}
+
+/// Refuses, in const evaluation, a success objective
+/// (`#[metric(objective(success = ...))]`) on a counter family whose label
+/// set `L` has no `result` label with an `ok` value: the rule generators
+/// count its series whose `result` is not `ok` as failures. The derive
+/// emits `const _: () = check_success_family::<L>(..)` spanned on
+/// `success`.
+pub const fn check_success_family<L: LabelSet>(field: &str) {
+    let desc = L::DESC;
+    let mut i = 0;
+    while i < desc.names.len() {
+        if str_eq(desc.names[i], tally_core::instrument::SUCCESS_LABEL) {
+            let values = desc.values[i];
+            let mut v = 0;
+            while v < values.len() {
+                if str_eq(values[v], tally_core::instrument::SUCCESS_VALUE) {
+                    return;
+                }
+                v += 1;
+            }
+            fail!(Message::new()
+                .str("field `")
+                .str(field)
+                .str("`: a success objective counts the series whose `result` is not `ok` as failures, but its `result` label has no `ok` value; name the success variant `Ok` (or `#[label(rename = \"ok\")]` on it)"));
+        }
+        i += 1;
+    }
+    fail!(Message::new()
+        .str("field `")
+        .str(field)
+        .str("`: a success objective needs a `result` label telling failures apart (`ok` a success, any other value a failure); e.g. `#[derive(LabelValue)] #[label(name = \"result\")] enum Outcome { Ok, Error }` and `Counter<(Route, Outcome)>`"));
 }
 
 /// A panic message built in const evaluation, which cannot format

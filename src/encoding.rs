@@ -15,8 +15,8 @@
 
 pub use tally_export::{
     bucket_bounds, encode, encode_json, encode_openmetrics, encode_otlp, encode_page_json,
-    encode_prometheus_text, encode_protobuf, encode_with, otlp_request, EncodeOptions, Format,
-    Negotiated, OtlpHistograms, OtlpOptions, CONTENT_TYPE_JSON, CONTENT_TYPE_OPENMETRICS,
-    CONTENT_TYPE_OPENMETRICS_0_0_1, CONTENT_TYPE_OTLP, CONTENT_TYPE_PROTOBUF, CONTENT_TYPE_TEXT,
-    CONTENT_TYPE_TEXT_1_0_0, DEFAULT_SECONDS_BOUNDS,
+    encode_prometheus_text, encode_protobuf, encode_registry, encode_with, otlp_request,
+    EncodeOptions, Format, Negotiated, OtlpHistograms, OtlpOptions, CONTENT_TYPE_JSON,
+    CONTENT_TYPE_OPENMETRICS, CONTENT_TYPE_OPENMETRICS_0_0_1, CONTENT_TYPE_OTLP,
+    CONTENT_TYPE_PROTOBUF, CONTENT_TYPE_TEXT, CONTENT_TYPE_TEXT_1_0_0, DEFAULT_SECONDS_BOUNDS,
 };

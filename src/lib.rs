@@ -182,6 +182,6 @@ pub mod __private {
         RegistryError, Unit, Window,
     };
 
-    pub use crate::derive_support::{check_family, register, Global};
+    pub use crate::derive_support::{check_family, check_success_family, register, Global};
     pub use tally_core::instrument::__private as instrument;
 }

@@ -3,7 +3,9 @@
 //! series that encoders, tests and your own code read without touching
 //! the live cells.
 
+#[allow(deprecated)]
+pub use tally_core::Bucket;
 pub use tally_core::{
-    Bucket, FamilySnapshot, Found, HistogramSnapshot, RegistrySnapshot, Series, Value,
+    FamilySnapshot, Found, HdrCell, HistogramSnapshot, RegistrySnapshot, Series, Value,
     DEFAULT_SUMMARY_QUANTILES,
 };

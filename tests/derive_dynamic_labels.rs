@@ -53,7 +53,7 @@ struct Stats {
     /// Recent requests by tenant.
     recent_requests: WindowedCounter<Tenant>,
     /// Recent latency by tenant.
-    #[metric(unit = "seconds", window = "1m", window_buckets = 6)]
+    #[metric(unit = "seconds", window = "1m", window_slots = 6)]
     recent_latency: WindowedHistogram<Tenant>,
     /// The budget counts the overflow value: (4 + 1) x 2 x 2 = 20.
     #[metric(max_series = 20)]
@@ -66,8 +66,8 @@ fn dynamic_label_in_every_family_kind() {
     Tenant::declare(["acme", "globex"]).unwrap();
     let registry = Registry::new();
     let stats = Stats::register(&registry).unwrap();
-    let acme = Tenant::get("acme");
-    let quote = Tenant::get("o\"brien \\ ünï");
+    let acme = Tenant::admit("acme");
+    let quote = Tenant::admit("o\"brien \\ ünï");
     stats.requests.with(acme).inc();
     stats.by_method.with((Method::Post, quote)).add(2);
     stats
@@ -93,8 +93,8 @@ fn dynamic_label_in_every_family_kind() {
         .with(acme)
         .record_duration(Duration::from_millis(3));
     // Fill the last slot, then overflow.
-    Tenant::get("initech");
-    let over = Tenant::get("hooli");
+    Tenant::admit("initech");
+    let over = Tenant::admit("hooli");
     assert!(over.is_overflow());
     stats.requests.with(over).add(7);
 
@@ -135,14 +135,17 @@ fn derive_form_is_the_same_label() {
     assert_eq!(<Upstream as LabelValue>::CARDINALITY, 3);
     assert_eq!(<Upstream as LabelValue>::NAME, "upstream");
     Upstream::declare(["db-1"]).unwrap();
-    let db = Upstream::get("db-1");
+    let db = Upstream::admit("db-1");
     assert_eq!(db.as_str(), "db-1");
     assert_eq!(Upstream::lookup("db-1"), Some(db));
-    Upstream::get("db-2");
-    assert!(Upstream::get("db-3").is_overflow());
+    Upstream::admit("db-2");
+    assert!(Upstream::admit("db-3").is_overflow());
     let counter = Counter::<(Upstream, Method)>::new();
     counter.with((db, Method::Get)).add(2);
-    assert_eq!(counter.with((Upstream::get("db-1"), Method::Get)).get(), 2);
+    assert_eq!(
+        counter.with((Upstream::admit("db-1"), Method::Get)).get(),
+        2
+    );
     assert!(matches!(
         Upstream::declare(["x\u{0}"]),
         Err(tally::DynamicLabelError::ControlChar { .. })

@@ -139,9 +139,9 @@ fn register_record_and_read_back() {
     assert_eq!(h.count(), 2);
     assert_eq!(h.sum(), 8_000_000);
     let config = stats.latency.config();
-    assert_eq!(config.highest_value(), 60_000_000_000);
+    assert_eq!(config.highest(), 60_000_000_000);
     assert_eq!(config.precision_digits(), 3);
-    assert_eq!(config.scale_factor(), 1e9);
+    assert_eq!(config.scale(), 1e9);
 
     let in_flight = family(&snapshot, "http_in_flight");
     assert_eq!(in_flight.kind, MetricKind::Gauge);
@@ -265,20 +265,16 @@ fn kinds_names_and_configs() {
     assert_eq!(family(&snapshot, "batch").clamped, 1);
     let batch = k.batch.config();
     assert_eq!(
-        (
-            batch.lowest_value(),
-            batch.highest_value(),
-            batch.scale_factor()
-        ),
+        (batch.lowest(), batch.highest(), batch.scale()),
         (1, 100_000, 1.0)
     );
-    assert_eq!(batch.bucket_bounds(), Some(&[1.0, 10.0, 100.0, 1000.0][..]));
-    assert_eq!(batch.summary_quantiles(), &[0.5, 0.99]);
-    let payload = k.payload_bytes.config();
     assert_eq!(
-        (payload.lowest_value(), payload.highest_value()),
-        (1, 1 << 40)
+        batch.classic_buckets(),
+        Some(&[1.0, 10.0, 100.0, 1000.0][..])
     );
+    assert_eq!(batch.quantiles(), &[0.5, 0.99]);
+    let payload = k.payload_bytes.config();
+    assert_eq!((payload.lowest(), payload.highest()), (1, 1 << 40));
     let p = family(&snapshot, "payload_bytes");
     assert_eq!(p.labels.names, &["flag"]);
     assert_eq!(p.series[0].index, 1);

@@ -20,7 +20,7 @@ struct Recent {
     /// Requests in the last five minutes.
     requests_recent: WindowedCounter<Route>,
     /// Latency over the last minute.
-    #[metric(unit = "seconds", window = "1m", window_buckets = 6)]
+    #[metric(unit = "seconds", window = "1m", window_slots = 6)]
     latency_recent: WindowedHistogram<Route>,
 }
 
@@ -32,7 +32,7 @@ fn windowed_fields_register_and_read_back() {
         recent.requests_recent.window().span(),
         Duration::from_secs(300)
     );
-    assert_eq!(recent.latency_recent.window().buckets(), 6);
+    assert_eq!(recent.latency_recent.window().slots(), 6);
     for _ in 0..3 {
         recent.requests_recent.with(Route::Api).inc();
     }

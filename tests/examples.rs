@@ -7,12 +7,16 @@
 //! `cargo test` and `cargo nextest run` do), then run directly. A run that
 //! outlives its deadline is killed and fails the test.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
+
+use support::get;
 
 /// How long any one example run may take, start to exit.
 const RUN_DEADLINE: Duration = Duration::from_secs(60);
@@ -151,29 +155,6 @@ impl Drop for Run {
         }
         let _ = self.child.wait();
     }
-}
-
-/// `GET path` over loopback with `Connection: close`: status and body.
-fn get(addr: SocketAddr, path: &str) -> (u16, String) {
-    assert!(addr.ip().is_loopback(), "tests only talk to loopback");
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").expect("a response head");
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("a status code");
-    (status, body.to_string())
 }
 
 /// `promtool check metrics` (Prometheus 2.42's parser and its lints,

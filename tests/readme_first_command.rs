@@ -9,12 +9,15 @@
 
 #![cfg(all(unix, feature = "axum"))]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+mod support;
+
+use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
+
+use support::get;
 
 /// Building the release example on a fresh 2-core machine and starting it.
 const START_DEADLINE: Duration = Duration::from_secs(900);
@@ -31,21 +34,6 @@ fn first_command(readme: &str) -> String {
         .find(|l| !l.is_empty() && !l.starts_with('#'))
         .expect("a command in README's first sh block")
         .to_owned()
-}
-
-fn get(addr: &str, path: &str) -> String {
-    let mut stream = TcpStream::connect(addr).expect("connect to the example");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
 }
 
 /// Stops the process group (sh, cargo and the example) when the test
@@ -117,16 +105,17 @@ fn readme_first_command_serves_metrics() {
     let url = rx
         .recv_timeout(START_DEADLINE)
         .expect("the example printed its /metrics URL in time");
-    let addr = url
+    let addr: std::net::SocketAddr = url
         .trim_start_matches("http://")
         .trim_end_matches("/metrics")
-        .to_owned();
+        .parse()
+        .expect("the example prints a socket address");
 
     // One request through the instrumented API, then the scrape.
-    let api = get(&addr, "/api/items");
-    assert!(api.starts_with("HTTP/1.1 200"), "{api}");
-    let response = get(&addr, "/metrics");
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let (status, api) = get(addr, "/api/items");
+    assert_eq!(status, 200, "{api}");
+    let (status, response) = get(addr, "/metrics");
+    assert_eq!(status, 200, "{response}");
     for family in [
         "http_server_requests_total{method=\"GET\",status=\"2xx\",route=\"/api/items\"} 1",
         "# TYPE http_server_request_duration_seconds histogram",

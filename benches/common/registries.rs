@@ -207,7 +207,7 @@ pub fn tally_mix(families: usize, histograms: usize, observations: usize) -> Tal
                 tally::registry::Desc::new(histogram_base(k), HISTOGRAM_HELP)
                     .with_unit(tally::Unit::SECONDS),
                 tally::Histogram::<(Route, Code)>::with_config(
-                    tally::HistogramConfig::seconds().buckets(&BOUNDS),
+                    tally::HistogramConfig::seconds().with_classic_buckets(&BOUNDS),
                 )
                 .unwrap(),
             )
@@ -255,6 +255,19 @@ impl Tally {
         tally::encoding::encode(
             tally::encoding::Format::PrometheusText,
             &self.registry.snapshot(),
+            out,
+        );
+    }
+
+    /// A scrape read and encoded one family at a time
+    /// (`encoding::encode_registry`): the same bytes as [`encode`](Self::encode),
+    /// without holding every family's snapshot at once.
+    pub fn encode_streaming(&self, out: &mut Vec<u8>) {
+        out.clear();
+        tally::encoding::encode_registry(
+            tally::encoding::Format::PrometheusText,
+            &self.registry,
+            &tally::encoding::EncodeOptions::default(),
             out,
         );
     }

@@ -44,8 +44,8 @@ impl Computed {
         }
     }
 
-    /// Calls the closure, catching a panic.
-    pub fn value(&self) -> Result<f64, CollectError> {
+    /// Reads the value: calls the closure, catching a panic.
+    pub fn get(&self) -> Result<f64, CollectError> {
         catch_unwind(AssertUnwindSafe(|| (self.f)())).map_err(|payload| {
             let message = payload
                 .downcast_ref::<&str>()
@@ -54,6 +54,12 @@ impl Computed {
                 .unwrap_or_else(|| "non-string panic payload".to_owned());
             CollectError::Panicked(message)
         })
+    }
+
+    /// Old name of [`get`](Self::get).
+    #[deprecated(since = "0.1.0", note = "use `get`")]
+    pub fn value(&self) -> Result<f64, CollectError> {
+        self.get()
     }
 }
 
@@ -75,7 +81,7 @@ impl Metric for Computed {
     }
 
     fn collect(&self) -> Result<Collected, CollectError> {
-        let v = self.value()?;
+        let v = self.get()?;
         let value = match self.kind {
             MetricKind::Counter => Value::CounterF64(v),
             _ => Value::GaugeF64(v),

@@ -3,6 +3,7 @@
 
 use std::marker::PhantomData;
 
+use crate::admission::DynamicValues;
 use crate::desc::MetricKind;
 use crate::exemplar::Exemplars;
 use crate::float::AtomicF64;
@@ -11,6 +12,7 @@ use crate::lines::{Access, Cells};
 use crate::metric::{CollectError, Collected, Metric};
 use crate::sharded::Sharded;
 use crate::snapshot::{Series, Value};
+use crate::sync::{fence, AtomicU64, Mutex, Ordering};
 
 /// A family of monotonic `u64` counters, one per label set of `L`.
 ///
@@ -34,15 +36,139 @@ pub struct Counter<L: LabelSet = ()> {
 struct CounterCore {
     shards: Sharded<Cells>,
     exemplars: Exemplars,
+    /// For a family with a label that expires: where that label sits.
+    expiring: Option<Expiring>,
 }
+
+/// The expiring label of a counter family, and how its storage is kept
+/// sound when a slot goes from one value to another.
+///
+/// Each shard block holds, after the family's `series` counts, one
+/// generation cell per series, written only by the block's writer (its
+/// owner thread, or a holder of `shared` for the shared block). Before
+/// writing a series under a generation other than the one in its cell,
+/// the writer zeroes its own count and then stores the new generation, so
+/// the evictor never writes counts. Readers add a block's count only
+/// when its generation cell holds the slot's current generation, checked
+/// before and after the read (a seqlock): an increment made under an
+/// evicted value is dropped with that value, never added to the next one.
+struct Expiring {
+    table: &'static DynamicValues,
+    /// Series-index stride of the expiring label.
+    stride: usize,
+    /// Its cardinality (capacity + 1; the last ordinal is overflow).
+    cardinality: usize,
+    /// Whether it is the first (most significant) label: its ordinal is
+    /// then `index / stride`, with no remainder to take.
+    first: bool,
+    /// The family's series count: where generation cells start.
+    series: usize,
+    /// Taken by writers of expiring series in the shared block.
+    shared: Mutex<()>,
+}
+
+/// A generation cell's value while its writer resets the count.
+const RESETTING: u64 = u64::MAX;
+
+impl Expiring {
+    /// Found from the label descriptor, not `L::EXPIRING`: a hand-written
+    /// `LabelSet` that forgot to forward generations then records with
+    /// generation 0, which readers never count under an admitted value
+    /// (dropped, never misattributed).
+    fn of<L: LabelSet>() -> Option<Self> {
+        let desc = L::DESC;
+        let label = desc
+            .dynamic
+            .iter()
+            .position(|t| t.is_some_and(|t| t.expiry().is_some()))?;
+        Some(Expiring {
+            table: desc.dynamic[label]?,
+            stride: desc.values[label + 1..].iter().map(|v| v.len()).product(),
+            cardinality: desc.values[label].len(),
+            first: label == 0,
+            series: L::CARDINALITY,
+            shared: Mutex::new(()),
+        })
+    }
+
+    #[inline(always)]
+    fn ordinal(&self, index: usize) -> usize {
+        // The common shapes (the label alone, or first) without a division.
+        match (self.first, self.stride) {
+            (true, 1) => index,
+            (true, stride) => index / stride,
+            (false, stride) => (index / stride) % self.cardinality,
+        }
+    }
+
+    /// The generation a series' counts must carry to be read now.
+    fn current(&self, index: usize) -> u64 {
+        self.table.__generation(self.ordinal(index)) as u64
+    }
+
+    /// Block `block`'s count of series `index` if it was written under
+    /// `generation`.
+    fn read(&self, block: &Cells, index: usize, generation: u64) -> Option<u64> {
+        read_generation(block, self.series, index, generation)
+    }
+}
+
+/// Block `block`'s count of series `index` (of a family of `series`
+/// series, generation cells after the counts) if it was written under
+/// `generation`: the generation cell is read before and after the count.
+fn read_generation(block: &Cells, series: usize, index: usize, generation: u64) -> Option<u64> {
+    let cell: &AtomicU64 = block.cell(series + index);
+    let before = cell.load(Ordering::Acquire);
+    if before != generation {
+        return None;
+    }
+    let count = block.load(index);
+    fence(Ordering::Acquire);
+    (cell.load(Ordering::Relaxed) == before).then_some(count)
+}
+
+/// Adds `n` to series `index` of `block` under `generation`, by the
+/// block's sole writer: if the block last wrote the series under another
+/// generation, its count is zeroed first (the generation cell reads
+/// `RESETTING` meanwhile, so no reader takes the zero or what follows for
+/// the old generation).
+#[inline]
+fn add_generation(block: &Cells, series: usize, index: usize, generation: u64, n: u64) {
+    let cell = block.cell(series + index);
+    if cell.load(Ordering::Relaxed) != generation {
+        cell.store(RESETTING, Ordering::Relaxed);
+        fence(Ordering::Release);
+        block.store(index, 0);
+        cell.store(generation, Ordering::Release);
+    }
+    block.add(index, n, Access::Owned)
+}
+
+impl Expiring {}
 
 impl<L: LabelSet> Counter<L> {
     /// A family with every series at zero.
     pub fn new() -> Self {
+        const {
+            assert!(
+                L::EXPIRING <= 1,
+                "a `Counter` family can have at most one label that expires (`idle_secs`)"
+            );
+            assert!(
+                L::EXPIRING == 0 || (usize::BITS == 64 && L::CARDINALITY <= u32::MAX as usize),
+                "a `Counter` family with a label that expires needs a 64-bit target and fewer than 2^32 series"
+            );
+        };
+        let expiring = Expiring::of::<L>();
+        let cells = match expiring {
+            Some(_) => 2 * L::CARDINALITY,
+            None => L::CARDINALITY,
+        };
         Counter {
             core: CounterCore {
-                shards: Sharded::new(Cells::new(L::CARDINALITY)),
+                shards: Sharded::new(Cells::new(cells)),
                 exemplars: Exemplars::new(L::CARDINALITY, 1),
+                expiring,
             },
             _labels: PhantomData,
         }
@@ -53,15 +179,25 @@ impl<L: LabelSet> Counter<L> {
     pub fn with(&self, labels: L) -> CounterRef<'_> {
         let index = labels.index();
         assert!(index < L::CARDINALITY, "LabelSet::index out of range");
-        CounterRef {
-            core: &self.core,
-            index,
-        }
+        CounterRef::new(&self.core, index, labels.generation())
     }
 
-    /// The value of every series, by series index.
+    /// The value of every series, by series index. For a family with a
+    /// label that expires, a series counts only what was recorded under
+    /// the value now holding its slot.
     pub fn values(&self) -> Vec<u64> {
         let mut totals = vec![0u64; L::CARDINALITY];
+        if let Some(exp) = &self.core.expiring {
+            let current: Vec<u64> = (0..L::CARDINALITY).map(|i| exp.current(i)).collect();
+            for block in self.core.shards.blocks() {
+                for (i, total) in totals.iter_mut().enumerate() {
+                    if let Some(v) = exp.read(block, i, current[i]) {
+                        *total = total.wrapping_add(v);
+                    }
+                }
+            }
+            return totals;
+        }
         for block in self.core.shards.blocks() {
             for (i, total) in totals.iter_mut().enumerate() {
                 *total = total.wrapping_add(block.load(i));
@@ -123,10 +259,38 @@ impl<L: LabelSet> std::fmt::Debug for Counter<L> {
 #[derive(Clone, Copy)]
 pub struct CounterRef<'a> {
     core: &'a CounterCore,
+    /// The series index in the low 32 bits and, for a label set with an
+    /// expiring label, its generation in the high 32 (0 otherwise, so for
+    /// other families this is the plain index, and `with`'s bounds check
+    /// lets the compiler drop the generation test).
     index: usize,
 }
 
-impl CounterRef<'_> {
+impl<'a> CounterRef<'a> {
+    /// The handle of series `index` recorded under `generation`.
+    #[inline(always)]
+    fn new(core: &'a CounterCore, index: usize, generation: u32) -> Self {
+        // `generation` is 0 unless `Counter::new` checked the target has
+        // 64-bit `usize` and the index fits 32 bits.
+        let generation = (generation as u64) << 32;
+        CounterRef {
+            core,
+            index: index | generation as usize,
+        }
+    }
+
+    /// The series index.
+    #[inline(always)]
+    fn index(self) -> usize {
+        (self.index as u64 & u64::from(u32::MAX)) as usize
+    }
+
+    /// The generation of the label set's expiring label (0 if none).
+    #[inline(always)]
+    fn generation(self) -> u32 {
+        (self.index as u64 >> 32) as u32
+    }
+
     /// Adds one.
     #[inline(always)]
     pub fn inc(self) {
@@ -136,13 +300,59 @@ impl CounterRef<'_> {
     /// Adds `n` (wrapping at `u64::MAX`, as Prometheus counters do).
     #[inline(always)]
     pub fn add(self, n: u64) {
+        // A constant 0 for labels that never expire: the branch folds away.
+        if self.generation() != 0 {
+            return self.add_expiring(n);
+        }
         match self.core.shards.owned() {
             // SAFETY: every block has `L::CARDINALITY` cells (the shared
             // one is made so, owned ones are its `fresh` copies) and `with`
             // checked `index < L::CARDINALITY`.
-            Some(block) => unsafe { block.add_unchecked(self.index, n, Access::Owned) },
+            Some(block) => unsafe { block.add_unchecked(self.index(), n, Access::Owned) },
             None => self.add_cold(n),
         }
+    }
+
+    /// [`add`](Self::add) for a series of a value that may expire: checks
+    /// that the handle's value still holds its slot (else records into
+    /// the overflow value, counted as `expired`), then writes as the
+    /// block's sole writer, resetting the count first if the block last
+    /// wrote this series under another generation.
+    #[inline]
+    fn add_expiring(self, n: u64) {
+        let Some(exp) = &self.core.expiring else {
+            // A hand-written `LabelSet` with a generation but no expiring
+            // label: nothing is reused, record plainly.
+            return CounterRef::new(self.core, self.index(), 0).add(n);
+        };
+        let ordinal = exp.ordinal(self.index());
+        let fresh = exp
+            .table
+            .expiry()
+            .is_some_and(|e| ordinal < exp.cardinality - 1 && e.touch(ordinal, self.generation()));
+        if !fresh {
+            exp.table.count_expired();
+            let overflow = self.index() + (exp.cardinality - 1 - ordinal) * exp.stride;
+            return CounterRef::new(self.core, overflow, 0).add(n);
+        }
+        match self.core.shards.owned() {
+            Some(block) => {
+                add_generation(block, exp.series, self.index(), self.generation() as u64, n)
+            }
+            None => self.add_expiring_cold(exp, n),
+        }
+    }
+
+    /// [`add_expiring`](Self::add_expiring) on a thread's first write or
+    /// past the owned range (the shared block: its writers of expiring
+    /// series take a mutex, so each is the sole writer while it resets).
+    #[cold]
+    #[inline(never)]
+    fn add_expiring_cold(self, exp: &Expiring, n: u64) {
+        let (block, access) = self.core.shards.block_cold();
+        let _sole = (access == Access::Shared)
+            .then(|| exp.shared.lock().unwrap_or_else(|e| e.into_inner()));
+        add_generation(block, exp.series, self.index(), self.generation() as u64, n)
     }
 
     /// [`add`](Self::add) on a thread's first write or past the owned range.
@@ -150,7 +360,7 @@ impl CounterRef<'_> {
     #[inline(never)]
     fn add_cold(self, n: u64) {
         let (block, access) = self.core.shards.block_cold();
-        block.add(self.index, n, access)
+        block.add(self.index(), n, access)
     }
 
     /// Adds `n` and keeps an exemplar of it: the trace (and span, or
@@ -165,15 +375,21 @@ impl CounterRef<'_> {
         self.add(n);
         self.core
             .exemplars
-            .store(self.index, 0, trace_id, span_id, n as f64);
+            .store(self.index(), 0, trace_id, span_id, n as f64);
     }
 
-    /// The series' total: the sum of every thread's shard.
+    /// The series' total: the sum of every thread's shard (for a value
+    /// that expires, what was recorded under this handle's generation).
     pub fn get(self) -> u64 {
-        self.core
-            .shards
-            .blocks()
-            .fold(0u64, |sum, block| sum.wrapping_add(block.load(self.index)))
+        if let Some(exp) = &self.core.expiring {
+            return self.core.shards.blocks().fold(0u64, |sum, block| {
+                let v = exp.read(block, self.index(), self.generation() as u64);
+                sum.wrapping_add(v.unwrap_or(0))
+            });
+        }
+        self.core.shards.blocks().fold(0u64, |sum, block| {
+            sum.wrapping_add(block.load(self.index()))
+        })
     }
 }
 
@@ -187,12 +403,19 @@ impl<L: LabelSet> Metric for Counter<L> {
     }
 
     fn collect(&self) -> Result<Collected, CollectError> {
+        // A family with a label that expires exposes no exemplars: one
+        // kept from an evicted value would show under the next one.
+        let exemplars = self.core.expiring.is_none();
         let series = self
             .values()
             .into_iter()
             .enumerate()
             .map(|(index, v)| Series {
-                exemplars: self.core.exemplars.read(index),
+                exemplars: if exemplars {
+                    self.core.exemplars.read(index)
+                } else {
+                    Vec::new()
+                },
                 ..Series::new(index, Value::Counter(v))
             })
             .collect();
@@ -210,6 +433,7 @@ pub struct FloatCounter<L: LabelSet = ()> {
 impl<L: LabelSet> FloatCounter<L> {
     /// A family with every series at zero.
     pub fn new() -> Self {
+        crate::label::refuse_expiring!(L, "FloatCounter");
         FloatCounter {
             cells: (0..L::CARDINALITY).map(|_| AtomicF64::new(0.0)).collect(),
             _labels: PhantomData,
@@ -275,5 +499,74 @@ impl<L: LabelSet> Metric for FloatCounter<L> {
             series: crate::float::series(&self.cells, Value::CounterF64),
             clamped: 0,
         })
+    }
+}
+
+#[cfg(all(test, tally_loom))]
+mod loom_tests {
+    //! Slot reuse of an expiring label, model-checked:
+    //! `RUSTFLAGS="--cfg tally_loom" cargo test -p tally-core --lib --release loom`.
+
+    use super::*;
+    use loom::sync::Arc;
+
+    /// A writer records twice under value `a` (through the recording
+    /// path's check, then as the block's owner) and then once under `b` if
+    /// `b` was admitted; an evictor ends two exports and admits `b`,
+    /// evicting `a` if it may; a reader takes names then numbers as a
+    /// snapshot does. Whatever the interleaving, the total read under `b`
+    /// never includes `a`'s increments: at most the one made under `b`,
+    /// exactly it at the end if `b` was admitted and written.
+    #[test]
+    fn loom_evicted_value_increments_never_show_under_the_next() {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(3);
+        builder.check(|| {
+            let table: &'static DynamicValues =
+                Box::leak(Box::new(DynamicValues::leaked_expiring("t", 1, 0)));
+            let (o, a) = table.try_resolve_handle("a").unwrap();
+            let block: Arc<Box<Cells>> = Arc::new(Cells::new(2));
+            let expiry = table.expiry().unwrap();
+
+            let writer = {
+                let block = block.clone();
+                loom::thread::spawn(move || {
+                    let mut under_b = 0;
+                    for _ in 0..2 {
+                        if expiry.touch(o, a) {
+                            add_generation(&block, 1, 0, a as u64, 1);
+                        }
+                    }
+                    if let Some((o, b)) = table.lookup_handle("b") {
+                        if expiry.touch(o, b) {
+                            add_generation(&block, 1, 0, b as u64, 1);
+                            under_b = b;
+                        }
+                    }
+                    under_b
+                })
+            };
+            let evictor = loom::thread::spawn(move || {
+                table.end_export();
+                table.end_export();
+                table.try_resolve_handle("b").ok()
+            });
+            // The reader: names (with generations), then the count.
+            let names = table.expiring_names().unwrap();
+            if let Some((g, name)) = &names[0] {
+                if let Some(v) = read_generation(&block, 1, 0, *g as u64) {
+                    if &**name == "b" {
+                        assert!(v <= 1, "b read {v}: a's increments under b");
+                    }
+                }
+            }
+            let under_b = writer.join().unwrap();
+            let admitted = evictor.join().unwrap();
+            if let Some((_, b)) = admitted {
+                let v = read_generation(&block, 1, 0, b as u64).unwrap_or(0);
+                let want = u64::from(under_b == b);
+                assert_eq!(v, want, "b's total is exactly what was recorded under b");
+            }
+        });
     }
 }

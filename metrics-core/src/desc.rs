@@ -2,24 +2,9 @@
 
 use std::borrow::Cow;
 
-/// The kind of a family, as exporters expose it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum MetricKind {
-    /// A monotonic total; exposed with a `_total` suffix.
-    Counter,
-    /// A value that goes up and down.
-    Gauge,
-    /// A distribution of observed values (HDR histogram).
-    Histogram,
-    /// Quantiles, count and sum of a distribution over a sliding window
-    /// (windowed histograms); the quantiles cannot be aggregated across
-    /// instances.
-    Summary,
-    /// An OpenMetrics info family ([`Info`](crate::Info)): one series of
-    /// value 1 whose labels carry the information; exposed as `name_info`
-    /// (a gauge where the format has no info type).
-    Info,
-}
+pub use crate::kind::MetricKind;
+
+use crate::instrument::Objective;
 
 /// The unit of a family, in base units as Prometheus asks (`seconds`, not
 /// `milliseconds`; `bytes`, not `kilobytes`). It becomes the last part of
@@ -61,7 +46,7 @@ impl Unit {
 
 /// The metadata of one family as its owner declares it. The registry adds
 /// its prefix and the unit suffix to form the exposed name.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Desc {
     /// The family name without prefix, unit suffix or `_total`.
     pub name: Cow<'static, str>,
@@ -74,7 +59,16 @@ pub struct Desc {
     /// self-telemetry): a registry's prefix is not put in front of it
     /// (its constant labels still apply). Set by [`Desc::standard`].
     pub standard: bool,
+    /// The family's service-level objective, if it declares one
+    /// (`#[metric(objective(...))]`): a success objective on a counter
+    /// family with a `result` label, a latency objective on a histogram in
+    /// seconds. Rule and dashboard generators read it from
+    /// [`Registry::objectives`](crate::Registry::objectives).
+    pub objective: Option<Objective>,
 }
+
+// An objective's numbers are checked finite where it is declared.
+impl Eq for Desc {}
 
 impl Desc {
     /// A description from any strings.
@@ -84,6 +78,7 @@ impl Desc {
             help: help.into(),
             unit: None,
             standard: false,
+            objective: None,
         }
     }
 
@@ -94,6 +89,7 @@ impl Desc {
             help: Cow::Borrowed(help),
             unit,
             standard: false,
+            objective: None,
         }
     }
 
@@ -110,6 +106,13 @@ impl Desc {
         self
     }
 
+    /// The same description with a service-level objective (see
+    /// [`Desc::objective`](field@Desc::objective)).
+    pub const fn with_objective(mut self, objective: Objective) -> Self {
+        self.objective = Some(objective);
+        self
+    }
+
     /// The same description with `prefix_` in front of the name (how a
     /// nested stats struct's families are named after its parent's, and
     /// what [`Registry::register_with_prefix`](crate::Registry::register_with_prefix)
@@ -120,6 +123,7 @@ impl Desc {
             help: self.help.clone(),
             unit: self.unit,
             standard: self.standard,
+            objective: self.objective,
         }
     }
 }

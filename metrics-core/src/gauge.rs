@@ -79,6 +79,7 @@ pub struct Gauge<L: LabelSet = ()> {
 impl<L: LabelSet> Gauge<L> {
     /// A family with every series at zero.
     pub fn new() -> Self {
+        crate::label::refuse_expiring!(L, "Gauge");
         Gauge {
             cells: padded_cells(L::CARDINALITY, 0),
             _labels: PhantomData,
@@ -167,6 +168,7 @@ pub struct FloatGauge<L: LabelSet = ()> {
 impl<L: LabelSet> FloatGauge<L> {
     /// A family with every series at zero.
     pub fn new() -> Self {
+        crate::label::refuse_expiring!(L, "FloatGauge");
         FloatGauge {
             cells: (0..L::CARDINALITY).map(|_| AtomicF64::new(0.0)).collect(),
             _labels: PhantomData,
@@ -188,6 +190,10 @@ impl FloatGauge<()> {
     /// Adds `v` (may be negative).
     pub fn add(&self, v: f64) {
         self.with(()).add(v)
+    }
+    /// Subtracts `v`.
+    pub fn sub(&self, v: f64) {
+        self.with(()).sub(v)
     }
     /// The current value.
     pub fn get(&self) -> f64 {
@@ -255,6 +261,7 @@ macro_rules! extreme_gauge {
             /// A family whose series start unset: a series is exposed
             /// from its first `observe` (or again after a `reset`).
             pub fn new() -> Self {
+                crate::label::refuse_expiring!(L, stringify!($ty));
                 $ty {
                     cells: padded_cells(L::CARDINALITY, $init),
                     _labels: PhantomData,

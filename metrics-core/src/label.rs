@@ -11,7 +11,7 @@
 //! a fixed capacity, values admitted at run time, read by exporters from
 //! the label's [`DynamicValues`] table.
 
-use crate::dynamic_label::DynamicValues;
+use crate::admission::DynamicValues;
 
 /// A label type: a fixed, finite set of values, each with its exposed string.
 ///
@@ -39,9 +39,22 @@ pub trait LabelValue: Sized + Send + Sync + 'static {
     /// the table its value names are read from (its `VALUES` are then
     /// placeholders); `None` for labels whose values are all in `VALUES`.
     const DYNAMIC: Option<&'static DynamicValues> = None;
+    /// Whether values of this label expire when idle (a
+    /// [`dynamic_label!`](crate::dynamic_label!) declared with
+    /// `idle_secs`): its ordinals are then reused, and a handle carries a
+    /// [`generation`](Self::generation) the family checks on record.
+    const EXPIRES: bool = false;
 
     /// This value's ordinal, in `0..CARDINALITY`.
     fn ordinal(&self) -> usize;
+
+    /// The generation of this value's ordinal: 0 for every label whose
+    /// values never expire (and for an expiring label's overflow value),
+    /// at least 1 for an admitted value of an expiring label.
+    #[inline(always)]
+    fn generation(&self) -> u32 {
+        0
+    }
 
     /// The value with the given ordinal, `None` past `CARDINALITY`.
     fn from_ordinal(ordinal: usize) -> Option<Self>;
@@ -69,12 +82,43 @@ pub trait LabelSet: Sized + Send + Sync + 'static {
     /// Label names and values, for exporters.
     const DESC: &'static LabelDesc;
 
+    /// How many of its labels expire when idle
+    /// ([`LabelValue::EXPIRES`]). Only [`Counter`](crate::Counter)
+    /// families accept expiring labels, at most one per family; every
+    /// other family type refuses them at compile time.
+    const EXPIRING: usize = 0;
+
     /// This label set's series index, in `0..CARDINALITY`.
     fn index(&self) -> usize;
 
     /// The label set with the given series index, `None` past `CARDINALITY`.
     fn from_index(index: usize) -> Option<Self>;
+
+    /// The [`generation`](LabelValue::generation) of its expiring label's
+    /// value (0 when none expires).
+    #[inline(always)]
+    fn generation(&self) -> u32 {
+        0
+    }
 }
+
+/// Fails compilation when `L` has an expiring label: for the family types
+/// that do not support them (`family` names the type in the error).
+macro_rules! refuse_expiring {
+    ($l:ty, $($family:tt)+) => {
+        const {
+            assert!(
+                <$l as $crate::label::LabelSet>::EXPIRING == 0,
+                concat!(
+                    "labels that expire (`idle_secs`) are supported on `Counter` only, not on `",
+                    $($family)+,
+                    "`"
+                )
+            )
+        };
+    };
+}
+pub(crate) use refuse_expiring;
 
 /// The static description of a label set: what exporters need to print a
 /// series' labels from its index, with no allocation.
@@ -179,6 +223,7 @@ impl LabelSet for () {
 
 impl<T: LabelValue> LabelSet for T {
     const CARDINALITY: usize = T::CARDINALITY;
+    const EXPIRING: usize = T::EXPIRES as usize;
     const DESC: &'static LabelDesc = &LabelDesc {
         names: &[T::NAME],
         values: &[T::VALUES],
@@ -193,6 +238,11 @@ impl<T: LabelValue> LabelSet for T {
     fn from_index(index: usize) -> Option<Self> {
         T::from_ordinal(index)
     }
+
+    #[inline(always)]
+    fn generation(&self) -> u32 {
+        LabelValue::generation(self)
+    }
 }
 
 /// `LabelSet` for a tuple of `LabelValue`s: mixed-radix, first most
@@ -201,6 +251,7 @@ macro_rules! tuple_label_set {
     ($($t:ident $v:ident),+) => {
         impl<$($t: LabelValue),+> LabelSet for ($($t,)+) {
             const CARDINALITY: usize = 1 $(* $t::CARDINALITY)+;
+            const EXPIRING: usize = 0 $(+ $t::EXPIRES as usize)+;
             const DESC: &'static LabelDesc = &LabelDesc {
                 names: &[$($t::NAME),+],
                 values: &[$($t::VALUES),+],
@@ -225,6 +276,12 @@ macro_rules! tuple_label_set {
                     let $v = $t::from_ordinal((index / rest) % $t::CARDINALITY)?;
                 )+
                 Some(($($v,)+))
+            }
+
+            #[inline(always)]
+            fn generation(&self) -> u32 {
+                let ($($v,)+) = self;
+                0 $(| $v.generation())+
             }
         }
     };

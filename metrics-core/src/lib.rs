@@ -16,6 +16,7 @@
 //!
 //! This crate does no I/O; `metrics-export` encodes snapshots.
 
+mod admission;
 mod computed;
 mod counter;
 mod desc;
@@ -27,6 +28,7 @@ mod gauge;
 mod histogram;
 mod info;
 pub mod instrument;
+mod kind;
 mod label;
 mod lines;
 mod lookup;
@@ -62,8 +64,10 @@ pub use exemplar::{exemplars_rejected, is_exemplar_id, Exemplar, EXEMPLAR_LABELS
 pub use gauge::{
     FloatGauge, FloatGaugeRef, Gauge, GaugeRef, MaxGauge, MaxGaugeRef, MinGauge, MinGaugeRef,
 };
+#[allow(deprecated)]
+pub use histogram::Bucket;
 pub use histogram::{
-    Bucket, Histogram, HistogramConfig, HistogramConfigError, HistogramRef, HistogramSnapshot,
+    HdrCell, Histogram, HistogramConfig, HistogramConfigError, HistogramRef, HistogramSnapshot,
     DEFAULT_SUMMARY_QUANTILES,
 };
 pub use info::{Info, InfoError};
@@ -71,7 +75,7 @@ pub use label::{LabelDesc, LabelSet, LabelValue};
 pub use lookup::Found;
 pub use metric::{CollectError, Collected, Collector, Described, Metric};
 pub use registry::{Registry, RegistryBuilder};
-pub use snapshot::{FamilySnapshot, RegistrySnapshot, Series, Value};
+pub use snapshot::{FamilySnapshot, RegistrySnapshot, Series, Value, ValueNames};
 pub use sparse::Sparse;
 #[cfg(feature = "tracing")]
 pub use traced::{current_span_id, TracedCounter, TracedHistogram};
@@ -79,3 +83,14 @@ pub use window::{
     Clock, CoarseClock, ManualClock, RecentClock, Window, WindowError, WindowedCounter,
     WindowedCounterRef, WindowedHistogram, WindowedHistogramRef,
 };
+
+/// What `#[derive(LabelValue)]` expands to inside the workspace: a crate
+/// that depends on tally-core but not on the facade (tally-export)
+/// writes `#[label(crate = "::tally_core")]`, and the derive's
+/// `<crate>::__private::LabelValue` and `<crate>::__private::tally_core`
+/// paths resolve here. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate as tally_core;
+    pub use crate::LabelValue;
+}

@@ -2,6 +2,8 @@
 
 use crossbeam_utils::CachePadded;
 
+pub(crate) use crate::sharded::Access;
+use crate::sharded::Block;
 use crate::sync::{AtomicU64, Ordering::Relaxed};
 
 /// Cells per padded line: 16 x 8 bytes = 128 bytes, crossbeam's padding
@@ -22,19 +24,10 @@ pub(crate) struct Cells([Line]);
 /// lines so no other allocation shares a cache line with it.
 pub(crate) struct Lines(Box<Cells>);
 
-/// Who may write the block being updated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Access {
-    /// Only the calling thread writes it: a load and a store suffice.
-    Owned,
-    /// Any thread may write it: atomic read-modify-write.
-    Shared,
-}
-
 // SAFETY: `into_thin` leaks the box's data pointer and `from_thin`
 // rebuilds the fat pointer with the shape's length: every block of a
 // table is made by `fresh` from its shape, so the lengths agree.
-unsafe impl crate::sharded::Block for Cells {
+unsafe impl Block for Cells {
     fn fresh(&self) -> Box<Self> {
         Cells::new(self.cells())
     }

@@ -45,11 +45,11 @@ impl<'a> Found<'a> {
     /// series, in exposed units, within the family's precision.
     pub fn quantile(&self, q: f64) -> Option<f64> {
         self.histogram()
-            .map(|h| h.value_at_quantile(q) as f64 / h.config().scale_factor())
+            .map(|h| h.value_at_quantile(q) as f64 / h.config().scale())
     }
 
     /// The series' `(label, value)` pairs (without constant labels).
-    pub fn labels(&self) -> impl Iterator<Item = (&'static str, &'static str)> + 'a {
+    pub fn labels(&self) -> impl Iterator<Item = (&'static str, &'a str)> + 'a {
         self.family.label_pairs(self.series)
     }
 }

@@ -2,7 +2,7 @@
 //! the derive macros (at compile time, some of them in const evaluation):
 //! each rule is written once, here.
 
-use crate::desc::MetricKind;
+use crate::kind::MetricKind;
 
 /// Suffixes exporters append to the samples of a family: `_total`
 /// (counters), `_bucket`, `_count`, `_sum` (histograms and summaries) and
@@ -79,8 +79,10 @@ pub const fn repeated_label(names: &[&str]) -> Option<usize> {
     None
 }
 
-/// Byte equality of two strings, usable in const evaluation.
-const fn str_eq(a: &str, b: &str) -> bool {
+/// Byte equality of two strings, usable in const evaluation (the naming
+/// rules here and the derives' compile-time checks).
+#[doc(hidden)]
+pub const fn str_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;

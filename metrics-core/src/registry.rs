@@ -8,9 +8,11 @@ use crate::desc::{Desc, MetricKind};
 #[cfg(not(tally_loom))]
 use crate::dynamic_label::telemetry::OverflowTelemetry;
 use crate::error::RegistryError;
+use crate::instrument::FamilyObjective;
+use crate::label::LabelDesc;
 use crate::metric::{Collector, Described, Metric};
 use crate::name;
-use crate::snapshot::{FamilySnapshot, RegistrySnapshot};
+use crate::snapshot::{FamilySnapshot, RegistrySnapshot, ValueNames};
 
 /// A set of metric families with unique exposed names, an optional name
 /// prefix and constant labels (e.g. `service="api"`) added to every series.
@@ -214,40 +216,37 @@ impl Registry {
         name::exposed_name(prefix, &desc.name, kind, desc.unit.map(|u| u.as_str()))
     }
 
-    /// Reads every family. Writers are never blocked; a computed metric
-    /// whose closure panics is left out and counted.
-    pub fn snapshot(&self) -> RegistrySnapshot {
+    /// The objectives declared on the registered families
+    /// (`#[metric(objective(...))]`), in registration order, for the rule
+    /// and dashboard generators.
+    pub fn objectives(&self) -> Vec<FamilyObjective> {
         let collectors = self
             .state
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .collectors
             .clone();
-        let mut families = Vec::new();
-        let mut failed = 0;
-        for collector in &collectors {
-            collector.for_each_family(&mut |desc, metric| match metric.collect() {
-                Ok(mut collected) => {
-                    let labels = metric.labels();
-                    // Runtime-bounded labels: only admitted values' series
-                    // (and the overflow series once used) are exposed.
-                    if labels.has_dynamic() {
-                        collected.series.retain(|s| labels.is_present(s.index));
-                    }
-                    families.push(FamilySnapshot {
-                        name: self.exposed_name(desc, metric.kind()),
-                        help: desc.help.clone(),
-                        unit: desc.unit,
+        let mut out = Vec::new();
+        for collector in collectors {
+            collector.for_each_family(&mut |desc, metric| {
+                if let Some(objective) = desc.objective {
+                    out.push(FamilyObjective {
+                        family: self.exposed_name(desc, metric.kind()),
                         kind: metric.kind(),
-                        labels,
-                        series: collected.series,
-                        clamped: collected.clamped,
-                    })
+                        labels: metric.labels(),
+                        objective,
+                    });
                 }
-                Err(_) => failed += 1,
             });
         }
-        self.failed_computed.fetch_add(failed, Relaxed);
+        out
+    }
+
+    /// Reads every family. Writers are never blocked; a computed metric
+    /// whose closure panics is left out and counted.
+    pub fn snapshot(&self) -> RegistrySnapshot {
+        let mut families = Vec::new();
+        let failed = self.collect_each(|family| families.push(family));
         RegistrySnapshot {
             families,
             const_labels: self.const_labels.clone(),
@@ -255,10 +254,135 @@ impl Registry {
         }
     }
 
+    /// Reads the families one at a time, in registration order: `visit`
+    /// gets a snapshot holding one family (its `failed_computed` counts
+    /// the computed metrics that failed so far in this pass), which is
+    /// dropped before the next family is read. What [`snapshot`](Self::snapshot)
+    /// followed by an encoding does, without holding every family's
+    /// series at once: a scrape of a million series stays in cache (and
+    /// its memory stays that of one family) while it walks the registry.
+    pub fn snapshot_each(&self, mut visit: impl FnMut(&RegistrySnapshot)) {
+        let mut one = RegistrySnapshot {
+            families: Vec::with_capacity(1),
+            const_labels: self.const_labels.clone(),
+            failed_computed: 0,
+        };
+        let failed = std::cell::Cell::new(0);
+        self.collect_each_counting(&failed, |family| {
+            one.families.push(family);
+            one.failed_computed = failed.get();
+            visit(&one);
+            one.families.clear();
+        });
+    }
+
+    /// Collects every family into `visit`; returns how many computed
+    /// metrics failed.
+    fn collect_each(&self, visit: impl FnMut(FamilySnapshot)) -> u64 {
+        let failed = std::cell::Cell::new(0);
+        self.collect_each_counting(&failed, visit);
+        failed.get()
+    }
+
+    /// Collects every family into `visit`, counting the computed metrics
+    /// that failed in `failed` (also in [`failed_computed`](Self::failed_computed)).
+    fn collect_each_counting(
+        &self,
+        failed: &std::cell::Cell<u64>,
+        mut visit: impl FnMut(FamilySnapshot),
+    ) {
+        let collectors = self
+            .state
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .collectors
+            .clone();
+        for collector in &collectors {
+            collector.for_each_family(&mut |desc, metric| {
+                let labels = metric.labels();
+                // Labels that expire: their names (with the generation
+                // each holds its slot at) are taken before the numbers.
+                let names: Vec<_> = labels
+                    .dynamic
+                    .iter()
+                    .map(|t| t.and_then(|t| t.expiring_names()))
+                    .collect();
+                match metric.collect() {
+                    Ok(mut collected) => {
+                        // Runtime-bounded labels: only admitted values' series
+                        // (and the overflow series once used) are exposed. A
+                        // series of an expiring value is kept only if its slot
+                        // still had the same generation after the numbers were
+                        // read: its name and numbers then belong together.
+                        if labels.has_dynamic() {
+                            collected
+                                .series
+                                .retain(|s| present(labels, &names, s.index));
+                        }
+                        visit(FamilySnapshot {
+                            name: self.exposed_name(desc, metric.kind()),
+                            help: desc.help.clone(),
+                            unit: desc.unit,
+                            kind: metric.kind(),
+                            labels,
+                            series: collected.series,
+                            clamped: collected.clamped,
+                            names: ValueNames::new(
+                                names
+                                    .into_iter()
+                                    .map(|n| {
+                                        n.map(|n| {
+                                            n.into_iter().map(|n| n.map(|(_, n)| n)).collect()
+                                        })
+                                    })
+                                    .collect(),
+                            ),
+                        })
+                    }
+                    Err(_) => failed.set(failed.get() + 1),
+                }
+            });
+        }
+        // Every family was read: an export of the labels it tracks ended.
+        #[cfg(not(tally_loom))]
+        if let Some(overflow) = self.overflow.get() {
+            overflow.end_export();
+        }
+        self.failed_computed.fetch_add(failed.get(), Relaxed);
+    }
+
+    /// The constant labels put on every series (set by
+    /// [`RegistryBuilder::const_label`]): what each snapshot's
+    /// `const_labels` holds, for an encoder that walks the families with
+    /// [`snapshot_each`](Self::snapshot_each).
+    pub fn const_labels(&self) -> &[(String, String)] {
+        &self.const_labels
+    }
+
     /// Computed metrics that failed (panicked) in any snapshot, since start.
     pub fn failed_computed(&self) -> u64 {
         self.failed_computed.load(Relaxed)
     }
+}
+
+/// Whether a snapshot lists series `index`: each runtime-bounded label
+/// has an admitted value there (or its used overflow value), and each
+/// expiring one the same generation as when its names were taken.
+fn present(
+    labels: &LabelDesc,
+    names: &[Option<crate::admission::SlotNames>],
+    index: usize,
+) -> bool {
+    labels.dynamic.iter().enumerate().all(|(l, table)| {
+        let Some(table) = table else { return true };
+        let ordinal = labels.ordinal(index, l);
+        match names.get(l).and_then(Option::as_ref) {
+            Some(names) if ordinal < table.capacity() => {
+                matches!(names.get(ordinal), Some(Some((g, _))) if table.__generation(ordinal) == *g)
+            }
+            _ => table.is_present(ordinal),
+        }
+    })
 }
 
 impl Default for Registry {

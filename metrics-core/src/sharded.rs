@@ -2,14 +2,24 @@
 //! plus one shared block for threads past the owned range.
 //!
 //! The slot table holds plain pointers, null until the slot's thread first
-//! writes: the hot path is a thread-local load, a bounds check, a pointer
-//! load and a null test, with everything else behind one `#[cold]` call.
+//! writes: the hot path is a thread-local load, a pointer load and a null
+//! test, with everything else behind one `#[cold]` call. Every table has
+//! the same `shard_count() + 1` entries, entry 0 always null, so the
+//! thread-local index (slot + 1, or 0) needs no bounds check.
 
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
-use crate::lines::Access;
 use crate::slot;
+
+/// Who may write the block being updated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Only the calling thread writes it: a load and a store suffice.
+    Owned,
+    /// Any thread may write it: atomic read-modify-write.
+    Shared,
+}
 
 /// A shard block: how to make an empty one shaped like another, and how
 /// a table holds one as a thin pointer (a counter family's block is its
@@ -66,8 +76,14 @@ pub(crate) use sized_block;
 
 /// Per-thread blocks of type `B`, indexed by the writer's thread slot.
 pub(crate) struct Sharded<B: Block + ?Sized> {
-    /// Null, or a block from [`Block::into_thin`] owned by this table.
+    /// Entry `slot + 1`: null, or the block (from [`Block::into_thin`])
+    /// owned by this table of the thread holding `slot`, for slots below
+    /// `limit`. Entry 0 (unassigned, retired and unowned threads) and
+    /// those past `limit` stay null. [`slot::shard_count`]` + 1` entries,
+    /// so [`slot::hot`] indexes it without a bounds check.
     owned: Box<[AtomicPtr<u8>]>,
+    /// How many slots own a block here.
+    limit: usize,
     /// The shared block, also the shape of every owned one.
     shared: Box<B>,
 }
@@ -77,10 +93,12 @@ impl<B: Block + ?Sized> Sharded<B> {
     /// and the given shared block, which also serves as the shape of
     /// every owned one.
     pub(crate) fn with_owned(owned: usize, shared: Box<B>) -> Self {
+        let limit = owned.min(slot::shard_count());
         Sharded {
-            owned: (0..owned)
+            owned: (0..=slot::shard_count())
                 .map(|_| AtomicPtr::new(ptr::null_mut()))
                 .collect(),
+            limit,
             shared,
         }
     }
@@ -105,7 +123,11 @@ impl<B: Block + ?Sized> Sharded<B> {
     /// otherwise, out of line.
     #[inline(always)]
     pub(crate) fn owned(&self) -> Option<&B> {
-        let block = self.owned.get(slot::current())?.load(Ordering::Acquire);
+        let hot = slot::hot();
+        debug_assert!(hot < self.owned.len());
+        // SAFETY: `hot() <= shard_count()` and the table has
+        // `shard_count() + 1` entries (`with_owned`).
+        let block = unsafe { self.owned.get_unchecked(hot) }.load(Ordering::Acquire);
         (!block.is_null()).then(|| self.block_at(block))
     }
 
@@ -125,9 +147,11 @@ impl<B: Block + ?Sized> Sharded<B> {
     #[cold]
     #[inline(never)]
     pub(crate) fn block_cold(&self) -> (&B, Access) {
-        let Some(entry) = self.owned.get(slot::assign()) else {
+        let slot = slot::assign();
+        if slot >= self.limit {
             return (&self.shared, Access::Shared);
-        };
+        }
+        let entry = &self.owned[slot + 1];
         let mut block = entry.load(Ordering::Acquire);
         if block.is_null() {
             // Only the slot's owner installs its block; a store suffices,
@@ -168,5 +192,36 @@ impl<B: Block + ?Sized> Drop for Sharded<B> {
                 drop(unsafe { Box::from_raw(B::from_thin(block, &self.shared)) });
             }
         }
+    }
+}
+
+#[cfg(all(test, not(tally_loom)))]
+mod tests {
+    use super::*;
+    use crate::lines::Cells;
+
+    /// A thread owns a block of a table exactly when its slot is below the
+    /// table's owned count; the others write the shared block, and the
+    /// hot path's unchecked index finds nothing for them.
+    #[test]
+    fn only_slots_below_the_owned_count_own_a_block() {
+        let table = Sharded::with_owned(2, Cells::new(1));
+        let barrier = std::sync::Barrier::new(4);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    assert!(table.owned().is_none(), "no block before the first write");
+                    let (_, access) = table.block();
+                    let slot = slot::current();
+                    assert!(slot::hot() <= slot::shard_count());
+                    assert_eq!(access == Access::Owned, slot < 2, "slot {slot}");
+                    assert_eq!(table.owned().is_some(), slot < 2, "slot {slot}");
+                    // All four alive at once: four distinct slots.
+                    barrier.wait();
+                });
+            }
+        });
+        assert_eq!(table.owned.len(), slot::shard_count() + 1);
+        assert!(table.owned[0].load(Ordering::Relaxed).is_null());
     }
 }

@@ -75,6 +75,11 @@ thread_local! {
     // thread-local load and it stays readable while other thread-locals are
     // being destroyed.
     static SLOT: Cell<usize> = const { Cell::new(UNASSIGNED) };
+    // The hot path's index into every shard table: the slot plus one if
+    // the slot is below `shard_count()`, else 0 (unassigned, retired, or
+    // past every table's owned range), whose entry is always null. Every
+    // table has `shard_count() + 1` entries, so this needs no bounds check.
+    static HOT: Cell<usize> = const { Cell::new(0) };
     // Registered only when a slot is assigned; gives the slot back at exit.
     static GUARD: SlotGuard = const { SlotGuard(Cell::new(UNASSIGNED)) };
 }
@@ -89,6 +94,7 @@ impl Drop for SlotGuard {
             // thread-local's destructor) goes to the shared shard, never to
             // the slot a new owner may already hold.
             SLOT.with(|slot| slot.set(RETIRED));
+            HOT.with(|hot| hot.set(0));
             pool().release(id);
         }
     }
@@ -98,6 +104,13 @@ impl Drop for SlotGuard {
 #[inline(always)]
 pub(crate) fn current() -> usize {
     SLOT.with(Cell::get)
+}
+
+/// This thread's index into every shard table (see `HOT`): at most
+/// [`shard_count`], 0 (a null entry) unless it owns a slot below it.
+#[inline(always)]
+pub(crate) fn hot() -> usize {
+    HOT.with(Cell::get)
 }
 
 /// Assigns this thread a slot on its first recording and returns it.
@@ -119,6 +132,8 @@ pub(crate) fn assign() -> usize {
         RETIRED
     };
     SLOT.with(|s| s.set(slot));
+    let hot = if slot < shard_count() { slot + 1 } else { 0 };
+    HOT.with(|h| h.set(hot));
     slot
 }
 

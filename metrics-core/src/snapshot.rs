@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::desc::{MetricKind, Unit};
 use crate::exemplar::Exemplar;
-use crate::histogram::HistogramSnapshot;
+use crate::histogram::snapshot::HistogramSnapshot;
 use crate::label::LabelDesc;
 
 /// Everything a registry held at one moment.
@@ -38,16 +38,66 @@ pub struct FamilySnapshot {
     pub series: Vec<Series>,
     /// Out-of-range histogram values clamped into range, since start.
     pub clamped: u64,
+    /// The names of the values of its labels that expire, taken together
+    /// with the series (empty when no label expires).
+    pub names: ValueNames,
+}
+
+/// The names of the values of a family's expiring labels
+/// (`dynamic_label!(..., idle_secs = N)`), taken when the snapshot was:
+/// such a name is not `'static` (its slot is reused once it expires), so
+/// exporters read every value name through
+/// [`FamilySnapshot::value_name`].
+#[derive(Debug, Clone, Default)]
+pub struct ValueNames {
+    /// For each label, its values' names by ordinal if it expires.
+    labels: Vec<Option<Vec<Option<Arc<str>>>>>,
+}
+
+impl ValueNames {
+    /// Names for each label (`None` for a label that does not expire),
+    /// each by ordinal (`None` for a slot not shown).
+    pub fn new(labels: Vec<Option<Vec<Option<Arc<str>>>>>) -> Self {
+        ValueNames { labels }
+    }
+
+    /// The name of value `ordinal` of label number `label` if that label
+    /// expires (`""` for a slot not shown); `None` for a label that does
+    /// not expire (read [`LabelDesc::value_name`]).
+    pub fn get(&self, label: usize, ordinal: usize) -> Option<&str> {
+        let names = self.labels.get(label)?.as_ref()?;
+        Some(names.get(ordinal)?.as_deref().unwrap_or(""))
+    }
+
+    /// The exposed string of value `ordinal` of label number `label` of
+    /// a family with labels `desc`.
+    pub fn value_name<'a>(&'a self, desc: &LabelDesc, label: usize, ordinal: usize) -> &'a str {
+        self.get(label, ordinal)
+            .unwrap_or_else(|| desc.value_name(label, ordinal))
+    }
 }
 
 impl FamilySnapshot {
+    /// The exposed string of value `ordinal` of label number `label`: for
+    /// a label that expires, the name taken with this snapshot; otherwise
+    /// [`LabelDesc::value_name`].
+    pub fn value_name(&self, label: usize, ordinal: usize) -> &str {
+        self.names.value_name(self.labels, label, ordinal)
+    }
+
     /// The `(label, value)` pairs of a series of this family (without the
     /// registry's constant labels).
-    pub fn label_pairs(
-        &self,
-        series: &Series,
-    ) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
-        self.labels.pairs(series.index)
+    pub fn label_pairs(&self, series: &Series) -> impl Iterator<Item = (&'static str, &str)> + '_ {
+        self.index_pairs(series.index)
+    }
+
+    /// The `(label, value)` pairs of series index `index`.
+    pub fn index_pairs(&self, index: usize) -> impl Iterator<Item = (&'static str, &str)> + '_ {
+        self.labels
+            .names
+            .iter()
+            .enumerate()
+            .map(move |(l, name)| (*name, self.value_name(l, self.labels.ordinal(index, l))))
     }
 }
 
@@ -88,7 +138,7 @@ pub enum Value {
     /// A histogram.
     Histogram(Box<HistogramSnapshot>),
     /// A summary: the distribution over a window, exposed as quantiles
-    /// (the config's `summary_quantiles()`, or p50/p90/p99/p999 if none),
+    /// (the config's `quantiles()`, or p50/p90/p99/p999 if none),
     /// count and sum.
     Summary(Box<HistogramSnapshot>),
 }

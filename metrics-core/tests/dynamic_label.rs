@@ -63,23 +63,23 @@ fn declaration_rejects_bad_values_with_clear_errors() {
 #[test]
 fn recording_path_maps_refusals_to_overflow_and_counts_them() {
     dynamic_label!(Tenant, name = "tenant", capacity = 2);
-    let acme = Tenant::get("acme");
+    let acme = Tenant::admit("acme");
     assert_eq!(acme.as_str(), "acme");
-    assert_eq!(Tenant::get("acme"), acme);
+    assert_eq!(Tenant::admit("acme"), acme);
     assert_eq!(Tenant::lookup("globex"), None);
-    let globex = Tenant::get("globex");
+    let globex = Tenant::admit("globex");
     assert_ne!(globex, acme);
     assert!(!globex.is_overflow());
     // Full: overflow, counted.
-    let initech = Tenant::get("initech");
+    let initech = Tenant::admit("initech");
     assert!(initech.is_overflow());
     assert_eq!(initech.as_str(), OVERFLOW_VALUE);
     assert_eq!(initech.ordinal(), Tenant::CAPACITY);
     // Invalid values: overflow, counted by reason.
-    assert!(Tenant::get("").is_overflow());
-    assert!(Tenant::get(&"y".repeat(500)).is_overflow());
-    assert!(Tenant::get("bell\u{7}").is_overflow());
-    assert!(Tenant::get(OVERFLOW_VALUE).is_overflow());
+    assert!(Tenant::admit("").is_overflow());
+    assert!(Tenant::admit(&"y".repeat(500)).is_overflow());
+    assert!(Tenant::admit("bell\u{7}").is_overflow());
+    assert!(Tenant::admit(OVERFLOW_VALUE).is_overflow());
     let t = Tenant::table();
     assert_eq!(t.rejected(Rejection::Full), 1);
     assert_eq!(t.rejected(Rejection::Empty), 1);
@@ -88,11 +88,11 @@ fn recording_path_maps_refusals_to_overflow_and_counts_them() {
     assert_eq!(t.rejected(Rejection::Reserved), 1);
     // try_get returns the error instead, uncounted.
     assert!(matches!(
-        Tenant::try_get("hooli"),
+        Tenant::try_admit("hooli"),
         Err(DynamicLabelError::Full { .. })
     ));
     assert_eq!(t.rejected(Rejection::Full), 1);
-    assert_eq!(Tenant::try_get("acme"), Ok(acme));
+    assert_eq!(Tenant::try_admit("acme"), Ok(acme));
 }
 
 #[test]
@@ -100,8 +100,8 @@ fn sealed_label_admits_only_declared_values() {
     dynamic_label!(Shard, name = "shard", capacity = 8);
     Shard::declare(["s1", "s2"]).unwrap();
     Shard::seal();
-    assert_eq!(Shard::get("s2").as_str(), "s2");
-    assert!(Shard::get("s3").is_overflow());
+    assert_eq!(Shard::admit("s2").as_str(), "s2");
+    assert!(Shard::admit("s3").is_overflow());
     assert_eq!(Shard::table().rejected(Rejection::Sealed), 1);
     assert!(matches!(
         Shard::declare(["s4"]),
@@ -134,7 +134,7 @@ fn concurrent_admission_is_exact_under_8_threads() {
                     for k in 0..VALUES {
                         // A different order per thread (37 is coprime to 100).
                         let i = (k * 37 + t * 13) % VALUES;
-                        let handle = Upstream::get(&values[i]);
+                        let handle = Upstream::admit(&values[i]);
                         counter.with(handle).inc();
                         got.push((i, handle));
                     }
@@ -185,19 +185,19 @@ fn concurrent_admission_is_exact_under_8_threads() {
 fn resolving_an_admitted_value_does_not_allocate() {
     dynamic_label!(Region, name = "region", capacity = 16);
     let counter = Counter::<Region>::new();
-    let first = allocations_during(|| counter.with(Region::get("eu-west")).inc());
+    let first = allocations_during(|| counter.with(Region::admit("eu-west")).inc());
     assert!(first > 0, "admission allocates the value once");
     let later = allocations_during(|| {
         for _ in 0..1000 {
-            counter.with(Region::get("eu-west")).inc();
+            counter.with(Region::admit("eu-west")).inc();
             let h = Region::lookup("eu-west").unwrap();
             counter.with(h).inc();
         }
         // Overflow once full is allocation-free too.
-        assert!(Region::get("").is_overflow());
+        assert!(Region::admit("").is_overflow());
     });
     assert_eq!(later, 0);
-    assert_eq!(counter.with(Region::get("eu-west")).get(), 2001);
+    assert_eq!(counter.with(Region::admit("eu-west")).get(), 2001);
 }
 
 #[test]
@@ -246,7 +246,7 @@ fn exposition_lists_admitted_series_and_overflow_once_used() {
     let zero = family("tally_label_overflow");
     assert_eq!(zero.series.len(), Rejection::ALL.len());
 
-    let acme = Customer::get("acme");
+    let acme = Customer::admit("acme");
     requests.with((acme, true)).inc();
     depth.with(acme).set(3);
     latency.with(acme).record(7);
@@ -258,7 +258,7 @@ fn exposition_lists_admitted_series_and_overflow_once_used() {
     assert_eq!(customers("app_latency"), ["customer=acme"]);
 
     Customer::declare(["b\"q", "c\\d"]).unwrap();
-    let over = Customer::get("zed");
+    let over = Customer::admit("zed");
     requests.with((over, false)).add(5);
     assert_eq!(
         customers("app_queue_depth"),
@@ -286,8 +286,8 @@ fn handles_round_trip_through_label_sets() {
     dynamic_label!(Zone, name = "zone", capacity = 4);
     type L = (Method, Zone, bool);
     assert_eq!(<L as LabelSet>::CARDINALITY, 6 * 5 * 2);
-    let a = Zone::get("a");
-    let b = Zone::get("b");
+    let a = Zone::admit("a");
+    let b = Zone::admit("b");
     for labels in [(Method::Get, a, true), (Method::Post, b, false)] {
         let index = labels.index();
         let back = L::from_index(index).unwrap();

@@ -22,11 +22,8 @@ fn values(n: usize, highest: u64, seed: u64) -> Vec<u64> {
 }
 
 fn check(config: HistogramConfig, seed: u64) {
-    let (lowest, highest, precision) = (
-        config.lowest_value(),
-        config.highest_value(),
-        config.precision_digits(),
-    );
+    let (lowest, highest, precision) =
+        (config.lowest(), config.highest(), config.precision_digits());
     let ours = Histogram::<()>::with_config(config).unwrap();
     let mut reference = Reference::<u64>::new_with_bounds(lowest, highest, precision).unwrap();
     for v in values(50_000, highest, seed) {
@@ -58,7 +55,7 @@ fn check(config: HistogramConfig, seed: u64) {
     assert_eq!(snap.count(), reference.len());
     assert!(reference.equivalent(snap.max(), reference.max()));
     assert!(reference.equivalent(snap.min(), reference.min()));
-    let bucket_total: u64 = snap.buckets().map(|b| b.count).sum();
+    let bucket_total: u64 = snap.cells().map(|b| b.count).sum();
     assert_eq!(bucket_total, snap.count());
 }
 
@@ -66,7 +63,7 @@ fn check(config: HistogramConfig, seed: u64) {
 fn matches_reference_at_every_precision() {
     for precision in 1..=5 {
         check(
-            HistogramConfig::raw(1, 1 << 36).precision(precision),
+            HistogramConfig::raw(1, 1 << 36).with_precision_digits(precision),
             precision as u64,
         );
     }
@@ -76,8 +73,8 @@ fn matches_reference_at_every_precision() {
 /// of the value) of the exact one, and within that plus the reference's
 /// own error of an `hdrhistogram` at the digits `precision_digits` names.
 fn check_bits(config: HistogramConfig, seed: u64) {
-    let (lowest, highest) = (config.lowest_value(), config.highest_value());
-    let bits = config.precision_in_bits();
+    let (lowest, highest) = (config.lowest(), config.highest());
+    let bits = config.precision_bits();
     let ours = Histogram::<()>::with_config(config).unwrap();
     let mut reference =
         Reference::<u64>::new_with_bounds(lowest, highest, config.precision_digits()).unwrap();
@@ -117,7 +114,7 @@ fn check_bits(config: HistogramConfig, seed: u64) {
 fn quantiles_are_within_half_a_cell_at_every_precision_in_bits() {
     for bits in 2..=17 {
         check_bits(
-            HistogramConfig::raw(1, 1 << 36).precision_bits(bits),
+            HistogramConfig::raw(1, 1 << 36).with_precision_bits(bits),
             u64::from(bits),
         );
     }
@@ -126,7 +123,7 @@ fn quantiles_are_within_half_a_cell_at_every_precision_in_bits() {
 #[test]
 fn default_precision_keeps_quantiles_within_two_percent_of_hdrhistogram() {
     let config = HistogramConfig::seconds();
-    assert_eq!(config.precision_in_bits(), 5);
+    assert_eq!(config.precision_bits(), 5);
     check_bits(config, 11);
     // The stated bound: half a cell is 1/64 of the value, and the
     // reference at 2 digits is itself within 1/128.
@@ -146,9 +143,17 @@ fn default_precision_keeps_quantiles_within_two_percent_of_hdrhistogram() {
 
 #[test]
 fn matches_reference_with_a_coarse_lowest_value() {
-    check(HistogramConfig::raw(1_000, 1 << 40).precision(3), 7);
-    check(HistogramConfig::seconds().precision(2).lowest(1_024), 8);
-    check_bits(HistogramConfig::seconds().lowest(1_024), 8);
+    check(
+        HistogramConfig::raw(1_000, 1 << 40).with_precision_digits(3),
+        7,
+    );
+    check(
+        HistogramConfig::seconds()
+            .with_precision_digits(2)
+            .with_lowest(1_024),
+        8,
+    );
+    check_bits(HistogramConfig::seconds().with_lowest(1_024), 8);
 }
 
 #[test]
@@ -182,7 +187,8 @@ fn out_of_range_values_are_clamped_and_counted() {
 
 #[test]
 fn record_duration_converts_to_the_recording_unit() {
-    let micros = Histogram::<()>::with_config(HistogramConfig::raw(1, 1 << 40).scale(1e6)).unwrap();
+    let micros =
+        Histogram::<()>::with_config(HistogramConfig::raw(1, 1 << 40).with_scale(1e6)).unwrap();
     micros.record_duration(Duration::from_millis(3));
     assert_eq!(micros.snapshot().sum(), 3_000);
     let nanos = Histogram::<()>::new();
@@ -194,7 +200,9 @@ fn record_duration_converts_to_the_recording_unit() {
 
 #[test]
 fn coordinated_omission_correction_matches_reference() {
-    let ours = Histogram::<()>::with_config(HistogramConfig::raw(1, 1 << 30).precision(3)).unwrap();
+    let ours =
+        Histogram::<()>::with_config(HistogramConfig::raw(1, 1 << 30).with_precision_digits(3))
+            .unwrap();
     let mut reference = Reference::<u64>::new_with_bounds(1, 1 << 30, 3).unwrap();
     for v in [100, 250, 10_000, 99, 1_234_567] {
         ours.record_correct(v, 100);
@@ -213,7 +221,9 @@ fn coordinated_omission_correction_matches_reference() {
 
 #[test]
 fn count_at_or_below_matches_reference_count_between() {
-    let ours = Histogram::<()>::with_config(HistogramConfig::raw(1, 1 << 36).precision(2)).unwrap();
+    let ours =
+        Histogram::<()>::with_config(HistogramConfig::raw(1, 1 << 36).with_precision_digits(2))
+            .unwrap();
     let mut reference = Reference::<u64>::new_with_bounds(1, 1 << 36, 2).unwrap();
     for v in values(10_000, 1 << 36, 3) {
         ours.record(v);
@@ -231,7 +241,9 @@ fn count_at_or_below_matches_reference_count_between() {
 
 #[test]
 fn cumulative_counts_match_reference_in_one_pass() {
-    let ours = Histogram::<()>::with_config(HistogramConfig::raw(1, 1 << 36).precision(2)).unwrap();
+    let ours =
+        Histogram::<()>::with_config(HistogramConfig::raw(1, 1 << 36).with_precision_digits(2))
+            .unwrap();
     let mut reference = Reference::<u64>::new_with_bounds(1, 1 << 36, 2).unwrap();
     for v in values(20_000, 1 << 36, 5) {
         ours.record(v);
@@ -267,22 +279,37 @@ fn cumulative_counts_match_reference_in_one_pass() {
 fn invalid_configurations_are_errors() {
     assert!(Histogram::<()>::with_config(HistogramConfig::raw(0, 10)).is_err());
     assert!(Histogram::<()>::with_config(HistogramConfig::raw(10, 19)).is_err());
-    assert!(Histogram::<()>::with_config(HistogramConfig::raw(1, 100).precision(0)).is_err());
-    assert!(Histogram::<()>::with_config(HistogramConfig::raw(1, 100).precision(6)).is_err());
-    assert!(Histogram::<()>::with_config(HistogramConfig::raw(1, 100).precision_bits(1)).is_err());
-    assert!(Histogram::<()>::with_config(HistogramConfig::raw(1, 100).precision_bits(18)).is_err());
-    assert!(Histogram::<()>::with_config(HistogramConfig::raw(1, 100).scale(0.0)).is_err());
     assert!(
-        Histogram::<()>::with_config(HistogramConfig::raw(1, 100).buckets(&[2.0, 1.0])).is_err()
+        Histogram::<()>::with_config(HistogramConfig::raw(1, 100).with_precision_digits(0))
+            .is_err()
     );
-    assert!(Histogram::<()>::with_config(HistogramConfig::raw(1, 100).quantiles(&[1.5])).is_err());
+    assert!(
+        Histogram::<()>::with_config(HistogramConfig::raw(1, 100).with_precision_digits(6))
+            .is_err()
+    );
+    assert!(
+        Histogram::<()>::with_config(HistogramConfig::raw(1, 100).with_precision_bits(1)).is_err()
+    );
+    assert!(
+        Histogram::<()>::with_config(HistogramConfig::raw(1, 100).with_precision_bits(18)).is_err()
+    );
+    assert!(Histogram::<()>::with_config(HistogramConfig::raw(1, 100).with_scale(0.0)).is_err());
+    assert!(Histogram::<()>::with_config(
+        HistogramConfig::raw(1, 100).with_classic_buckets(&[2.0, 1.0])
+    )
+    .is_err());
+    assert!(
+        Histogram::<()>::with_config(HistogramConfig::raw(1, 100).with_quantiles(&[1.5])).is_err()
+    );
 }
 
 #[test]
 fn shards_with_disjoint_ranges_merge_exactly() {
     // Each thread records into its own shard a range the others don't
     // touch, so the merge must widen its cell range below and above.
-    let ours = Histogram::<()>::with_config(HistogramConfig::raw(1, 1 << 40).precision(2)).unwrap();
+    let ours =
+        Histogram::<()>::with_config(HistogramConfig::raw(1, 1 << 40).with_precision_digits(2))
+            .unwrap();
     let mut reference = Reference::<u64>::new_with_bounds(1, 1 << 40, 2).unwrap();
     let ranges: [(u64, u64); 4] = [
         (1 << 20, 1 << 22),
@@ -352,10 +379,7 @@ fn shards_with_disjoint_spans_merge_into_the_cells_of_one_writer() {
         .flat_map(|vs| vs.iter())
         .for_each(|&v| single.record(v));
     let (m, o) = (merged.snapshot(), single.snapshot());
-    assert_eq!(
-        m.buckets().collect::<Vec<_>>(),
-        o.buckets().collect::<Vec<_>>()
-    );
+    assert_eq!(m.cells().collect::<Vec<_>>(), o.cells().collect::<Vec<_>>());
     assert_eq!(
         (m.count(), m.sum(), m.min(), m.max()),
         (o.count(), o.sum(), o.min(), o.max())
@@ -380,8 +404,8 @@ fn shards_with_disjoint_spans_merge_into_the_cells_of_one_writer() {
     };
     let own = family.with(true).snapshot();
     assert_eq!(
-        h.buckets().collect::<Vec<_>>(),
-        own.buckets().collect::<Vec<_>>()
+        h.cells().collect::<Vec<_>>(),
+        own.cells().collect::<Vec<_>>()
     );
     assert_eq!((h.count(), h.sum()), (2, 9_000_001_000));
 }

@@ -68,14 +68,15 @@ fn sixty_four_threads_on_a_64_core_machine_stay_within_the_stated_bound() {
     // The rustdoc formula, written out: H = 64 owned slots, S = 18 series,
     // P = 38 pages for 1 ns..1 h at 32 cells per power of two.
     let (owned, series, pages) = (64usize, 18usize, 38usize);
-    let slab = 4096usize.max((2 * (32 + 8 * pages).max(512) + 48).next_multiple_of(128));
-    let formula = 48 * owned + (owned + 1) * (series * (96 + 552 * pages) + slab);
+    let slab = 4096usize.max((2 * (40 + 8 * pages).max(512) + 48).next_multiple_of(128));
+    // C = clamp(4 * 64, 16, 256) = 256 table entries, plus the null one.
+    let formula = 8 * (256 + 1) + 40 * owned + (owned + 1) * (series * (112 + 552 * pages) + slab);
     assert_eq!(h.memory_bound(), formula);
     assert!(heap <= formula, "{heap} B > {formula} B");
     // What 64 threads x 18 series x 14-15 pages actually hold: every
     // thread its own block, whose slabs hold each series' directory
-    // (32 + 8 * 38 bytes) and pages (128 bytes) with little unused.
-    let per_block = |pages: usize| series * (8 + 336 + 128 * pages);
+    // (40 + 8 * 38 bytes) and pages (128 bytes) with little unused.
+    let per_block = |pages: usize| series * (8 + 344 + 128 * pages);
     let (low, high) = (per_block(14), per_block(15) * 11 / 10 + 4096);
     assert!(
         (48 * owned + owned * low..=48 * owned + owned * high).contains(&heap),

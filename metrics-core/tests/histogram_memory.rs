@@ -46,7 +46,7 @@ fn a_series_spanning_four_decades_costs_under_3_kb_per_writer_thread() {
     assert!(default <= 3000, "default precision: {default} B");
     // The first paged layout held 3,992 B (64-bit cells, a heap
     // allocation per page); before it, the whole 1 ns..1 h range: 37,016 B.
-    let coarsest = one_series(HistogramConfig::seconds().precision_bits(2));
+    let coarsest = one_series(HistogramConfig::seconds().with_precision_bits(2));
     assert!(coarsest <= 1024, "coarsest precision: {coarsest} B");
     println!("per series per writer thread: default {default} B, coarsest {coarsest} B");
 }

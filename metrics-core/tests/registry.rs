@@ -281,6 +281,60 @@ fn a_panicking_computed_metric_is_skipped_and_counted() {
         .unwrap();
 }
 
+/// `snapshot_each` visits the families `snapshot` holds, in order, one
+/// family a visit, with the registry's constant labels and the failures
+/// so far.
+#[test]
+fn snapshot_each_visits_one_family_at_a_time() {
+    let registry = Registry::builder()
+        .const_label("env", "prod")
+        .build()
+        .unwrap();
+    let c = registry
+        .register(Desc::new("a_total", "A."), Counter::<Method>::new())
+        .unwrap();
+    c.with(Method::Get).add(3);
+    registry
+        .register(
+            Desc::new("boom", "Panics."),
+            Computed::counter(|| panic!("computed metric failure (expected by this test)")),
+        )
+        .unwrap();
+    registry
+        .register(Desc::new("b", "B."), Computed::gauge(|| 2.5))
+        .unwrap();
+    let mut seen = Vec::new();
+    registry.snapshot_each(|one| {
+        assert_eq!(one.families.len(), 1);
+        assert_eq!(&*one.const_labels, registry.const_labels());
+        let family = &one.families[0];
+        seen.push((
+            family.name.clone(),
+            family.series.len(),
+            one.failed_computed,
+        ));
+    });
+    let whole = registry.snapshot();
+    let names: Vec<_> = whole
+        .families
+        .iter()
+        .map(|f| (f.name.clone(), f.series.len()))
+        .collect();
+    assert_eq!(
+        seen.iter()
+            .map(|(n, s, _)| (n.clone(), *s))
+            .collect::<Vec<_>>(),
+        names
+    );
+    // The panicking metric sits between the two: `b` is visited after it.
+    assert_eq!(seen.iter().map(|s| s.2).collect::<Vec<_>>(), [0, 1]);
+    assert_eq!(registry.failed_computed(), 2);
+    assert_eq!(
+        registry.const_labels(),
+        [("env".to_string(), "prod".to_string())]
+    );
+}
+
 #[test]
 fn global_registry_is_one_instance() {
     assert!(std::ptr::eq(Registry::global(), Registry::global()));
@@ -300,7 +354,7 @@ fn an_unlabeled_histogram_is_listed_before_its_first_record_and_a_labeled_one_is
     let Value::Histogram(h) = &snap.families[0].series[0].value else {
         panic!("not a histogram")
     };
-    assert_eq!((h.count(), h.sum(), h.buckets().count()), (0, 0, 0));
+    assert_eq!((h.count(), h.sum(), h.cells().count()), (0, 0, 0));
     assert!(snap.families[1].series.is_empty());
 }
 

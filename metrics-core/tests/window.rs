@@ -167,7 +167,7 @@ fn threads_past_the_owned_shards_share_a_locked_ring_exactly() {
 #[test]
 fn windowed_histogram_merges_buckets_of_the_window() {
     let clock = ManualClock::new();
-    let config = HistogramConfig::raw(1, 1 << 30).precision(3);
+    let config = HistogramConfig::raw(1, 1 << 30).with_precision_digits(3);
     let h = WindowedHistogram::<(), _>::with_clock(window(2, 2), config, clock.clone()).unwrap();
     for v in 1..=1_000 {
         h.record(v);

@@ -5,6 +5,7 @@
 use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitInt, LitStr, Token};
 
 use crate::ctxt::Ctxt;
+use crate::instrument::attr::ObjectiveArgs;
 
 /// One `key` or `key = value` of an attribute list.
 pub struct Entry {
@@ -12,6 +13,8 @@ pub struct Entry {
     pub key: Ident,
     /// The value after `=`, if any.
     pub value: Option<Expr>,
+    /// The arguments of `objective(...)` (the one key written as a list).
+    pub objective: Option<ObjectiveArgs>,
 }
 
 /// The entries of every `#[name(...)]` attribute on one item, keys
@@ -44,8 +47,14 @@ impl Attrs {
                     }
                 };
                 let name = key.to_string();
+                let mut objective = None;
                 let value = if meta.input.peek(Token![=]) {
                     Some(meta.value()?.parse::<Expr>()?)
+                } else if name == "objective" && known.contains(&"objective") {
+                    // The same parser as `#[tally::instrument(objective(...))]`.
+                    let key = key.clone();
+                    objective = Some(crate::instrument::attr::objective(cx, &meta, key)?);
+                    None
                 } else if meta.input.peek(syn::token::Paren) {
                     skip_value(&meta)?;
                     cx.error_spanned_by(&key, format!("expected `{name} = ...`"));
@@ -66,7 +75,11 @@ impl Attrs {
                 } else if entries.iter().any(|e| e.key == key) {
                     cx.error_spanned_by(&key, format!("duplicate `{name}` in `#[{attr}]`"));
                 } else {
-                    entries.push(Entry { key, value });
+                    entries.push(Entry {
+                        key,
+                        value,
+                        objective,
+                    });
                 }
                 Ok(())
             });
@@ -133,6 +146,11 @@ impl Attrs {
                 None
             }
         }
+    }
+
+    /// `objective(...)`, parsed (its rules are checked later).
+    pub fn objective(&mut self) -> Option<ObjectiveArgs> {
+        self.take("objective")?.objective
     }
 
     /// A bare `key`, reported if it has a value.

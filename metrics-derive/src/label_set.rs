@@ -119,6 +119,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
         #[automatically_derived]
         impl #p::LabelSet for #ident {
             const CARDINALITY: #usize_ = 1 #(* #tys::CARDINALITY)*;
+            const EXPIRING: #usize_ = 0 #(+ #tys::EXPIRES as #usize_)*;
             const DESC: &'static #p::LabelDesc = &#p::LabelDesc {
                 names: &[#(#names),*],
                 values: &[#(#tys::VALUES),*],
@@ -130,6 +131,11 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
                 let mut index: #usize_ = 0;
                 #(index = index * #tys::CARDINALITY + #tys::ordinal(&self.#members);)*
                 index
+            }
+
+            #[inline(always)]
+            fn generation(&self) -> ::core::primitive::u32 {
+                0 #(| #tys::generation(&self.#members))*
             }
 
             fn from_index(index: #usize_) -> ::core::option::Option<Self> {

@@ -206,7 +206,7 @@ pub fn derive_label_set(input: TokenStream) -> TokenStream {
 /// | `buckets` | `Histogram` (not windowed: a summary has no buckets) | classic bucket upper bounds in exposed units, e.g. `[0.005, 0.01, 0.1, 1]` (strictly ascending) |
 /// | `quantiles` | histograms | summary quantiles to expose too, e.g. `[0.5, 0.99]` (each in 0..=1, none twice) |
 /// | `window` | windowed families | the span read, a duration: `"5m"`, `"60s"` (default `"5m"`) |
-/// | `window_buckets` | windowed families | the number of time buckets the span is cut into, 1 to 3600, each at least 1 ms (default 5) |
+/// | `window_slots` | windowed families | the number of time slots the span is cut into, 1 to 3600, each at least 1 ms (default 5) |
 ///
 /// A histogram with `unit = "seconds"` records nanoseconds
 /// (`record_duration`) and is exposed in seconds; its `lowest`/`highest`
@@ -221,11 +221,11 @@ pub fn derive_label_set(input: TokenStream) -> TokenStream {
 /// #[derive(Metrics)]
 /// #[metrics(prefix = "api")]
 /// struct Recent {
-///     /// Requests in the last 5 minutes (five 1-minute buckets).
-///     #[metric(window = "5m", window_buckets = 5)]
+///     /// Requests in the last 5 minutes (five 1-minute slots).
+///     #[metric(window = "5m", window_slots = 5)]
 ///     requests_recent: WindowedCounter,
 ///     /// Latency over the last minute.
-///     #[metric(unit = "seconds", window = "1m", window_buckets = 6)]
+///     #[metric(unit = "seconds", window = "1m", window_slots = 6)]
 ///     latency_recent: WindowedHistogram,
 /// }
 ///

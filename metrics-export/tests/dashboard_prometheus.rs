@@ -3,6 +3,8 @@
 //! panel's PromQL run against a real Prometheus 2.42 scraping the
 //! registry under traffic: each must succeed and return data.
 
+#![cfg(feature = "http")]
+
 mod http_support;
 mod slo_support;
 

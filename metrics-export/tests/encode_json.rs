@@ -1,9 +1,12 @@
-//! JSON: every family, per-series values, histogram statistics, and the
-//! base64 HDR V2 payload decoding back to the same histogram.
+//! JSON: every family, per-series values, histogram statistics, and (with
+//! feature `json-hdr`) the base64 HDR V2 payload decoding back to the same
+//! histogram.
 
 mod support;
 
+#[cfg(feature = "json-hdr")]
 use base64::Engine;
+#[cfg(feature = "json-hdr")]
 use hdrhistogram::serialization::Deserializer;
 use serde_json::{json, Value as Json};
 use support::{fixture, get_latencies, Method, AWKWARD_HELP};
@@ -74,7 +77,7 @@ fn every_family_in_registration_order() {
 }
 
 #[test]
-fn histogram_statistics_and_hdr_payload() {
+fn histogram_statistics() {
     let (f, doc, _) = document();
     let latency = &doc["families"]["app_request_latency_seconds"];
     assert_eq!(latency["type"], "histogram");
@@ -110,7 +113,25 @@ fn histogram_statistics_and_hdr_payload() {
         assert_eq!(got, hdr, "{key}");
     }
 
-    // The V2 payload decodes to the same histogram.
+    let sizes = &doc["families"]["app_payload_size_bytes"]["series"][0];
+    assert_eq!(sizes["labels"], json!({"zone": "eu \"west\" \\1"}));
+    assert_eq!(sizes["count"], 7);
+    assert_eq!(sizes["min"].as_f64().unwrap(), 10.0);
+    // The highest value of the cell holding 2^20 (32 cells per power of two).
+    assert_eq!(
+        sizes["max"].as_f64().unwrap(),
+        ((1u64 << 20) + (1 << 15) - 1) as f64
+    );
+}
+
+/// The V2 payload (feature `json-hdr`) decodes to the same histogram
+/// and merges exactly with another process's.
+#[cfg(feature = "json-hdr")]
+#[test]
+fn hdr_payload_decodes_to_the_same_histogram() {
+    let (f, doc, _) = document();
+    let get = &doc["families"]["app_request_latency_seconds"]["series"][0];
+    let snap = f.latency.with(Method::Get).snapshot();
     let b64 = get["hdr_v2_base64"].as_str().unwrap();
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(b64)
@@ -123,20 +144,19 @@ fn histogram_statistics_and_hdr_payload() {
     for q in [0.5, 0.9, 0.99, 0.999, 1.0] {
         assert_eq!(decoded.value_at_quantile(q), snap.value_at_quantile(q));
     }
-    // ...and merges exactly with another process's histogram.
     let mut merged = decoded.clone();
     merged.add(snap.hdr()).unwrap();
     assert_eq!(merged.len(), 2 * snap.count());
+}
 
-    let sizes = &doc["families"]["app_payload_size_bytes"]["series"][0];
-    assert_eq!(sizes["labels"], json!({"zone": "eu \"west\" \\1"}));
-    assert_eq!(sizes["count"], 7);
-    assert_eq!(sizes["min"].as_f64().unwrap(), 10.0);
-    // The highest value of the cell holding 2^20 (32 cells per power of two).
-    assert_eq!(
-        sizes["max"].as_f64().unwrap(),
-        ((1u64 << 20) + (1 << 15) - 1) as f64
-    );
+/// Without `json-hdr` the series carry their statistics and no payload.
+#[cfg(not(feature = "json-hdr"))]
+#[test]
+fn no_hdr_payload_without_the_feature() {
+    let (_, doc, _) = document();
+    let get = &doc["families"]["app_request_latency_seconds"]["series"][0];
+    assert!(get.get("count").is_some());
+    assert!(get.get("hdr_v2_base64").is_none(), "{get}");
 }
 
 #[test]

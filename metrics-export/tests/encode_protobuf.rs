@@ -1,6 +1,8 @@
 //! Delimited protobuf: decode our own output with prost and check every
 //! field; native histogram spans and deltas reproduce the HDR counts.
 
+#![cfg(feature = "protobuf")]
+
 mod support;
 
 use std::collections::BTreeMap;
@@ -50,10 +52,10 @@ fn native_index(v: f64, schema: i32) -> i32 {
 /// Native (index -> count) from the HDR cells, independently of the encoder.
 fn expected_native(h: &tally_core::HistogramSnapshot) -> (u64, BTreeMap<i32, u64>) {
     let schema = native_schema(&h.config());
-    let scale = h.config().scale_factor();
+    let scale = h.config().scale();
     let mut zero = 0;
     let mut map = BTreeMap::new();
-    for cell in h.buckets() {
+    for cell in h.cells() {
         let mid = (cell.low + cell.high) as f64 / 2.0 / scale;
         if mid <= ZERO_THRESHOLD {
             zero += cell.count;
@@ -193,8 +195,10 @@ fn native_buckets_at_every_precision_and_zero_values() {
         let h = registry
             .register(
                 Desc::new("values", "Values."),
-                Histogram::<()>::with_config(HistogramConfig::raw(1, 1 << 40).precision(precision))
-                    .unwrap(),
+                Histogram::<()>::with_config(
+                    HistogramConfig::raw(1, 1 << 40).with_precision_digits(precision),
+                )
+                .unwrap(),
             )
             .unwrap();
         for v in [0, 0, 1, 2, 3, 7, 100, 1000, 1001, 65_535, 65_536, 1 << 35] {

@@ -234,7 +234,7 @@ fn bucket_counts_match_the_hdr_cells() {
         .register(
             Desc::new("work", "Work done.").with_unit(Unit::SECONDS),
             Histogram::<()>::with_config(
-                HistogramConfig::seconds().buckets(&[0.001, 0.01, 0.1, 1.0]),
+                HistogramConfig::seconds().with_classic_buckets(&[0.001, 0.01, 0.1, 1.0]),
             )
             .unwrap(),
         )
@@ -267,8 +267,10 @@ fn empty_and_unlabeled() {
     registry
         .register(
             Desc::new("idle", "Never recorded."),
-            Histogram::<()>::with_config(HistogramConfig::raw(1, 1000).buckets(&[10.0, 100.0]))
-                .unwrap(),
+            Histogram::<()>::with_config(
+                HistogramConfig::raw(1, 1000).with_classic_buckets(&[10.0, 100.0]),
+            )
+            .unwrap(),
         )
         .unwrap();
     registry

@@ -2,6 +2,8 @@
 //! loopback: negotiation, gzip, auth, the scrape cap, timeouts, malformed
 //! requests, panics, shutdown and self-telemetry.
 
+#![cfg(feature = "http")]
+
 mod http_support;
 
 use std::io::{ErrorKind, Read, Write};

@@ -3,6 +3,8 @@
 //! so they are served instead of refused. Prints the p99 of successful
 //! scrapes and the share of 503s (the closing figures of issue 13).
 
+#![cfg(feature = "http")]
+
 mod http_support;
 
 use std::sync::{Arc, Barrier};

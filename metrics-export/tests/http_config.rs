@@ -2,6 +2,8 @@
 //! server starts: extreme values never panic, overflow, or make a
 //! connection fail later.
 
+#![cfg(feature = "http")]
+
 mod http_support;
 
 use std::sync::Arc;

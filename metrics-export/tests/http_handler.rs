@@ -1,6 +1,8 @@
 //! The handler called directly, with no transport: what a custom server
 //! integration does.
 
+#![cfg(feature = "http")]
+
 use std::sync::Arc;
 
 use hyper::http::{HeaderMap, HeaderValue, Method, StatusCode};

@@ -2,6 +2,8 @@
 //! Content-Length (the length is not computed) and nothing snapshotted
 //! or encoded: through the standalone server and the axum router.
 
+#![cfg(feature = "http")]
+
 mod http_support;
 
 use std::net::SocketAddr;

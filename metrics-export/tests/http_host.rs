@@ -3,6 +3,8 @@
 //! name to 127.0.0.1 sends its name), plus the names of a configured
 //! allow-list; the check can be turned off for a checking proxy.
 
+#![cfg(feature = "http")]
+
 mod http_support;
 
 use std::net::SocketAddr;

@@ -3,6 +3,8 @@
 //! floods must not take `/metrics` or `/-/healthy` down, and the
 //! server's sockets and threads stay bounded meanwhile.
 
+#![cfg(feature = "http")]
+
 mod http_support;
 
 use std::net::SocketAddr;

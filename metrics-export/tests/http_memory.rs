@@ -6,6 +6,8 @@
 //! (default 32 MiB) + (encodings running, here 1: all 64 clients ask for
 //! the same variant) x (body size). Kernel socket buffers are not in RSS.
 
+#![cfg(feature = "http")]
+
 mod http_support;
 
 use std::io::{BufRead, BufReader, Read, Write};

@@ -2,6 +2,8 @@
 //! scraper's exact `Accept` header gets a parseable body and a
 //! Content-Type with its version (and `escaping` for 1.0.0 formats).
 
+#![cfg(feature = "http")]
+
 mod http_support;
 
 use std::sync::Arc;

@@ -2,6 +2,8 @@
 //! the families served (by family name, a counter also with `_total`),
 //! and zstd is offered beside gzip (feature `zstd`).
 
+#![cfg(feature = "http")]
+
 mod http_support;
 
 use std::sync::Arc;

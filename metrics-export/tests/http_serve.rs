@@ -1,5 +1,7 @@
 //! `serve`: the one-call server for the process-wide registry.
 
+#![cfg(feature = "http")]
+
 mod http_support;
 
 use std::net::SocketAddr;

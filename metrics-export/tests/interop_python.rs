@@ -86,7 +86,7 @@ fn expected(snapshot: &tally_core::RegistrySnapshot) -> Samples {
                         if b < 1e-4 {
                             continue; // exponent forms are checked in encode_text
                         }
-                        let t = (b * config.scale_factor()).round() as u64;
+                        let t = (b * config.scale()).round() as u64;
                         want.insert(
                             key(format!("{name}_bucket"), with(("le", le(b)))),
                             h.count_at_or_below(t) as f64,
@@ -100,7 +100,7 @@ fn expected(snapshot: &tally_core::RegistrySnapshot) -> Samples {
                     want.insert(key(format!("{name}_count"), labels.clone()), count);
                     want.insert(key(format!("{name}_sum"), labels.clone()), h.sum_scaled());
                     want.insert(key(format!("{name}_created"), labels.clone()), CREATED);
-                    if !config.summary_quantiles().is_empty() {
+                    if !config.quantiles().is_empty() {
                         let q = quantile_family_name(name, family.unit);
                         for &quantile in QUANTILES.iter().chain(&[1.0]) {
                             want.insert(

@@ -3,7 +3,7 @@
 //! tally registry that promtool accepts; per-name cardinality is capped
 //! with a counted overflow series; invalid registrations are dropped and
 //! counted by reason; histograms are tally HDR histograms in seconds.
-#![cfg(feature = "metrics-recorder")]
+#![cfg(all(feature = "metrics-recorder", feature = "http"))]
 
 mod http_support;
 mod support;

@@ -3,6 +3,8 @@
 //! over a registry with known values, and the test checks what the page
 //! shows against the registry. Screenshots go to `target/page-artifacts/`.
 
+#![cfg(feature = "http")]
+
 mod page_support;
 
 use std::time::Duration;

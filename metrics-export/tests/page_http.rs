@@ -1,6 +1,8 @@
 //! The live page's routes on the standalone server: the page, its JSON,
 //! the index at `/`, authentication, a custom path, disabling it.
 
+#![cfg(feature = "http")]
+
 mod http_support;
 
 use std::sync::Arc;

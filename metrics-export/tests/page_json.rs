@@ -117,8 +117,8 @@ fn one_pass_quantiles_equal_the_hdr_estimates() {
     let configs = [
         HistogramConfig::seconds(),
         HistogramConfig::raw(1, 1 << 30),
-        HistogramConfig::raw(1, 100_000).precision(1),
-        HistogramConfig::raw(1, 1 << 40).precision(4),
+        HistogramConfig::raw(1, 100_000).with_precision_digits(1),
+        HistogramConfig::raw(1, 1 << 40).with_precision_digits(4),
     ];
     for (c, config) in configs.into_iter().enumerate() {
         let registry = Registry::new();
@@ -154,7 +154,7 @@ fn windowed_histograms_are_summaries_and_counters_carry_total() {
         .register(
             Desc::new("recent_latency", "Over the last minute.")
                 .with_unit(tally_core::Unit::SECONDS),
-            WindowedHistogram::<()>::new(
+            WindowedHistogram::<()>::with_config(
                 Window::new(std::time::Duration::from_secs(60), 6).unwrap(),
                 HistogramConfig::seconds(),
             )

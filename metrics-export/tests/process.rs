@@ -1,5 +1,7 @@
 //! The process collector against this test process's own `/proc` and
 //! libc readings, through `serve` (on by default, opt-out) and promtool.
+
+#![cfg(feature = "http")]
 #![cfg(target_os = "linux")]
 
 mod http_support;

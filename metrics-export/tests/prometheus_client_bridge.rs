@@ -31,9 +31,9 @@ fn registries() -> prometheus_client::registry::Registry {
             Counter::<Tenant>::new(),
         )
         .unwrap();
-    requests.with(Tenant::get("ac\"me\\")).add(3);
-    requests.with(Tenant::get("ünï")).add(4);
-    requests.with(Tenant::get("third")).add(5);
+    requests.with(Tenant::admit("ac\"me\\")).add(3);
+    requests.with(Tenant::admit("ünï")).add(4);
+    requests.with(Tenant::admit("third")).add(5);
     tally
         .register(Desc::new("in_flight", "In flight."), Gauge::<()>::new())
         .unwrap()
@@ -45,8 +45,10 @@ fn registries() -> prometheus_client::registry::Registry {
     let latency = tally
         .register(
             Desc::new("latency", "Latency.").with_unit(Unit::SECONDS),
-            Histogram::<()>::with_config(HistogramConfig::seconds().buckets(&[0.01, 0.1, 1.0]))
-                .unwrap(),
+            Histogram::<()>::with_config(
+                HistogramConfig::seconds().with_classic_buckets(&[0.01, 0.1, 1.0]),
+            )
+            .unwrap(),
         )
         .unwrap();
     for ms in [5, 50, 50, 500, 5000] {

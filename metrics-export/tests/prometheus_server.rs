@@ -14,6 +14,8 @@
 //! The binary is `$TALLY_PROMETHEUS` or `/usr/bin/prometheus`; a missing
 //! binary fails the test. `TALLY_SKIP_INTEROP=1` skips it explicitly.
 
+#![cfg(feature = "http")]
+
 mod http_support;
 
 use std::fs;
@@ -72,7 +74,8 @@ fn start_tally() -> ServerHandle {
     let latency = registry
         .register(
             Desc::new("interop_latency", "Latency.").with_unit(Unit::SECONDS),
-            Histogram::<()>::with_config(HistogramConfig::seconds().buckets(BUCKETS)).unwrap(),
+            Histogram::<()>::with_config(HistogramConfig::seconds().with_classic_buckets(BUCKETS))
+                .unwrap(),
         )
         .unwrap();
     for _ in 0..100 {

@@ -140,8 +140,8 @@ fn registry() -> Arc<Registry> {
             Desc::new("otlp_latency", "Latency.").with_unit(Unit::SECONDS),
             Histogram::<()>::with_config(
                 HistogramConfig::seconds()
-                    .precision(3)
-                    .buckets(&[0.005, 0.5, 1.0]),
+                    .with_precision_digits(3)
+                    .with_classic_buckets(&[0.005, 0.5, 1.0]),
             )
             .unwrap(),
         )
@@ -154,7 +154,7 @@ fn registry() -> Arc<Registry> {
     let windowed = registry
         .register(
             Desc::new("otlp_recent", "Recent latency.").with_unit(Unit::SECONDS),
-            WindowedHistogram::<()>::new(
+            WindowedHistogram::<()>::with_config(
                 Window::new(Duration::from_secs(60), 6).unwrap(),
                 HistogramConfig::seconds(),
             )

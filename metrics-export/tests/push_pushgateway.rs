@@ -53,7 +53,8 @@ fn registry(records: u64) -> Arc<Registry> {
     let latency = registry
         .register(
             Desc::new("batch_step", "Step time.").with_unit(Unit::SECONDS),
-            Histogram::<()>::with_config(HistogramConfig::seconds().buckets(BOUNDS)).unwrap(),
+            Histogram::<()>::with_config(HistogramConfig::seconds().with_classic_buckets(BOUNDS))
+                .unwrap(),
         )
         .unwrap();
     for _ in 0..10 {

@@ -77,8 +77,8 @@ fn registry() -> Arc<Registry> {
             Desc::new("rw_latency", "Latency.").with_unit(Unit::SECONDS),
             Histogram::<()>::with_config(
                 HistogramConfig::seconds()
-                    .buckets(&[0.1, 0.2, 0.5, 1.0])
-                    .quantiles(&[0.5, 0.99]),
+                    .with_classic_buckets(&[0.1, 0.2, 0.5, 1.0])
+                    .with_quantiles(&[0.5, 0.99]),
             )
             .unwrap(),
         )

@@ -69,8 +69,8 @@ fn registry(prefix: &str, requests: u64) -> Arc<Registry> {
             Desc::new(format!("{prefix}_latency"), "Latency.").with_unit(Unit::SECONDS),
             Histogram::<()>::with_config(
                 HistogramConfig::seconds()
-                    .buckets(BOUNDS)
-                    .quantiles(QUANTILES),
+                    .with_classic_buckets(BOUNDS)
+                    .with_quantiles(QUANTILES),
             )
             .unwrap(),
         )

@@ -4,6 +4,8 @@
 //! `SLOErrorBudgetBurn` fire in `/api/v1/alerts`. The burn windows are
 //! short (20 s / 5 s) so the test takes well under a minute.
 
+#![cfg(feature = "http")]
+
 mod http_support;
 mod slo_support;
 

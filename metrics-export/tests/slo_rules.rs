@@ -1,7 +1,10 @@
-//! SLO rules generated from a registry's instrumented functions, checked
-//! by `promtool check rules` and unit-tested by `promtool test rules`
-//! with synthetic series: a failing function and a slow one must page
-//! (and open a ticket), a healthy one must not.
+//! SLO rules generated from a registry's instrumented functions and
+//! family objectives, checked by `promtool check rules` and unit-tested by
+//! `promtool test rules` with synthetic series: a failing function, a slow
+//! one and a failing family must page (and open a ticket), a healthy one
+//! must not.
+
+#![cfg(feature = "http")]
 
 mod http_support;
 mod slo_support;
@@ -10,6 +13,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use slo_support::{skip, tool, Scratch};
+use tally_core::instrument::Objective;
 use tally_core::Registry;
 use tally_export::rules::{BurnWindow, RulesError, SloRules};
 
@@ -36,9 +40,47 @@ fn browse() -> Result<(), ()> {
 )]
 fn search() {}
 
+/// How a job ended: the `result` label of a family's success objective.
+#[derive(Clone, Copy)]
+enum JobResult {
+    Ok,
+    Error,
+}
+
+impl tally_core::LabelValue for JobResult {
+    const NAME: &'static str = "result";
+    const VALUES: &'static [&'static str] = &["ok", "error"];
+
+    fn ordinal(&self) -> usize {
+        *self as usize
+    }
+
+    fn from_ordinal(ordinal: usize) -> Option<Self> {
+        [JobResult::Ok, JobResult::Error].get(ordinal).copied()
+    }
+}
+
+/// A family's objective, as `#[metric(objective(success = 99.0))]`
+/// declares it on a field.
+fn jobs_objective() -> Objective {
+    Objective {
+        success: Some(99.0),
+        latency: None,
+        window: Duration::from_secs(30 * 86400),
+    }
+}
+
 fn rules() -> String {
     let registry = Registry::new();
     tally_core::instrument::register(&registry).unwrap();
+    let jobs = registry
+        .register(
+            tally_core::Desc::new("jobs", "Jobs by result.").with_objective(jobs_objective()),
+            tally_core::Counter::<JobResult>::new(),
+        )
+        .unwrap();
+    jobs.with(JobResult::Ok).inc();
+    jobs.with(JobResult::Error).inc();
     checkout().unwrap();
     browse().unwrap();
     search();
@@ -47,7 +89,12 @@ fn rules() -> String {
     names.sort();
     assert_eq!(
         names,
-        ["browse-success", "checkout-success", "search-latency"]
+        [
+            "browse-success",
+            "checkout-success",
+            "jobs-success",
+            "search-latency"
+        ]
     );
     rules.to_yaml()
 }
@@ -73,9 +120,15 @@ fn annotations(yaml: &str, slo: &str, severity: &str) -> (String, String) {
 }
 
 fn expected(yaml: &str, slo: &str, function: &str, severity: &str) -> String {
+    expected_with(yaml, slo, "function", function, severity)
+}
+
+/// The expected alert of `slo`, which carries `label: value` (a
+/// function's `function`, a family's `family`).
+fn expected_with(yaml: &str, slo: &str, label: &str, value: &str, severity: &str) -> String {
     let (summary, description) = annotations(yaml, slo, severity);
     format!(
-        "          - exp_labels:\n              slo: {slo}\n              function: {function}\n              severity: {severity}\n            exp_annotations:\n              summary: {summary}\n              description: {description}\n"
+        "          - exp_labels:\n              slo: {slo}\n              {label}: {value}\n              severity: {severity}\n            exp_annotations:\n              summary: {summary}\n              description: {description}\n"
     )
 }
 
@@ -99,7 +152,7 @@ fn promtool_checks_and_unit_tests_the_generated_rules() {
     println!("promtool check rules:\n{out}");
     assert!(check.status.success(), "{out}\n{yaml}");
     // Per objective: 7 windows + the objective + 2 alerts.
-    assert!(out.contains("SUCCESS: 30 rules found"), "{out}");
+    assert!(out.contains("SUCCESS: 40 rules found"), "{out}");
 
     let mut alerts = String::new();
     for (slo, function) in [
@@ -110,9 +163,19 @@ fn promtool_checks_and_unit_tests_the_generated_rules() {
             alerts.push_str(&expected(&yaml, slo, function, severity));
         }
     }
+    for severity in ["page", "ticket"] {
+        alerts.push_str(&expected_with(
+            &yaml,
+            "jobs-success",
+            "family",
+            "jobs",
+            severity,
+        ));
+    }
     // 10 h of one-minute samples: checkout fails 10% of its calls (100x
     // its 0.1% budget), search answers 10% of its calls over 250 ms (10x
-    // its 1% budget), browse fails none.
+    // its 1% budget), browse fails none; the jobs family fails 20% of its
+    // jobs (20x its 1% budget).
     let test = format!(
         r#"rule_files:
   - rules.yml
@@ -132,6 +195,10 @@ tests:
         values: '0+900x600'
       - series: 'function_calls_duration_seconds_count{{function="search"}}'
         values: '0+1000x600'
+      - series: 'jobs_total{{result="ok"}}'
+        values: '0+80x600'
+      - series: 'jobs_total{{result="error"}}'
+        values: '0+20x600'
     alert_rule_test:
       - eval_time: 1m
         alertname: SLOErrorBudgetBurn
@@ -149,6 +216,8 @@ tests:
             value: 0
           - labels: '{{slo="search-latency",function="search"}}'
             value: 0.1
+          - labels: '{{slo="jobs-success",family="jobs"}}'
+            value: 0.2
 "#
     );
     std::fs::write(dir.0.join("test.yml"), &test).unwrap();

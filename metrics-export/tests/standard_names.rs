@@ -3,6 +3,8 @@
 //! and tally's own `tally_*` self-telemetry keep their names, with the
 //! registry's constant labels still applied.
 
+#![cfg(feature = "http")]
+
 use std::sync::Arc;
 
 use tally_core::{Counter, Desc, Registry};

@@ -50,6 +50,13 @@ fn workers_tasks_and_queue_read_at_scrape_time() {
             t.await.unwrap();
         }
     });
+    // A joined task leaves tokio's alive count a moment after its
+    // JoinHandle resolves (the worker releases it after waking the
+    // joiner): wait for it, bounded.
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    while gauge(&registry, "tokio_alive_tasks") != before && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
     assert_eq!(gauge(&registry, "tokio_alive_tasks"), before);
     assert!(gauge(&registry, "tokio_global_queue_depth") >= 0);
 

@@ -7,6 +7,8 @@
 //! layer (tally-core's feature `opentelemetry`), the exemplar carries the
 //! span's OpenTelemetry trace and span ids.
 
+#![cfg(feature = "http")]
+
 mod http_support;
 mod slo_support;
 

@@ -1,8 +1,10 @@
 //! Self-telemetry of runtime-bounded labels: the registry's
 //! `tally_label_overflow_total{label,reason}` family, counting every
-//! resolution that went to a label's overflow value, by reason.
+//! resolution that went to a label's overflow value, by reason, and (once
+//! a label with an idle time is tracked) `tally_label_evicted_total{label}`,
+//! counting values evicted after their idle time.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::{DynamicValues, Rejection};
 use crate::desc::{Desc, MetricKind};
@@ -20,21 +22,55 @@ crate::dynamic_label!(
 /// its prefix; text exporters add `_total`).
 const FAMILY: &str = "tally_label_overflow";
 
+/// The name of the eviction family.
+const EVICTED: &str = "tally_label_evicted";
+
+type Tables = Arc<Mutex<Vec<&'static DynamicValues>>>;
+
 /// The overflow counts of every runtime-bounded label type used by a
 /// registry's families.
 pub(crate) struct OverflowTelemetry {
     desc: Desc,
-    tables: Mutex<Vec<&'static DynamicValues>>,
+    tables: Tables,
+    evicted: EvictedTelemetry,
+}
+
+/// The eviction counts of the expiring labels among them.
+struct EvictedTelemetry {
+    desc: Desc,
+    tables: Tables,
 }
 
 impl OverflowTelemetry {
     pub(crate) fn new() -> Self {
+        let tables = Tables::default();
         OverflowTelemetry {
             desc: Desc::new(
                 FAMILY,
                 "Label values that went to a runtime-bounded label's overflow value (__overflow__), by label and reason.",
             ).standard(),
-            tables: Mutex::new(Vec::new()),
+            tables: tables.clone(),
+            evicted: EvictedTelemetry {
+                desc: Desc::new(
+                    EVICTED,
+                    "Values of a label with an idle time evicted after it, so their slot went to a new value, by label.",
+                )
+                .standard(),
+                tables,
+            },
+        }
+    }
+
+    /// An export of the registry ended: what labels with an idle time
+    /// count exports with.
+    pub(crate) fn end_export(&self) {
+        let tables = self
+            .tables
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for table in tables {
+            table.end_export();
         }
     }
 
@@ -42,7 +78,7 @@ impl OverflowTelemetry {
     pub(crate) fn track(&self, table: &'static DynamicValues) {
         let mut tables = self.tables.lock().unwrap_or_else(|e| e.into_inner());
         if !tables.iter().any(|t| std::ptr::eq(*t, table)) {
-            LabelName::get(table.name());
+            LabelName::admit(table.name());
             tables.push(table);
         }
     }
@@ -50,7 +86,43 @@ impl OverflowTelemetry {
 
 impl Collector for OverflowTelemetry {
     fn for_each_family(&self, visit: &mut dyn FnMut(&Desc, &dyn Metric)) {
-        visit(&self.desc, self)
+        visit(&self.desc, self);
+        let expiring = self
+            .tables
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .any(|t| t.idle().is_some());
+        if expiring {
+            visit(&self.evicted.desc, &self.evicted)
+        }
+    }
+}
+
+impl Metric for EvictedTelemetry {
+    fn kind(&self) -> MetricKind {
+        MetricKind::Counter
+    }
+
+    fn labels(&self) -> &'static LabelDesc {
+        LabelName::DESC
+    }
+
+    /// One series per tracked label with an idle time.
+    fn collect(&self) -> Result<Collected, CollectError> {
+        let mut totals = vec![None::<u64>; <LabelName as LabelSet>::CARDINALITY];
+        for table in self.tables.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            if table.idle().is_some() {
+                let name = LabelName::admit(table.name());
+                *totals[name.index()].get_or_insert(0) += table.evicted();
+            }
+        }
+        let series = totals
+            .into_iter()
+            .enumerate()
+            .filter_map(|(index, v)| Some(Series::new(index, Value::Counter(v?))))
+            .collect();
+        Ok(Collected { series, clamped: 0 })
     }
 }
 
@@ -69,6 +141,7 @@ impl LabelValue for Reason {
         "too_long",
         "control_char",
         "reserved",
+        "expired",
     ];
 
     #[inline]
@@ -98,7 +171,7 @@ impl Metric for OverflowTelemetry {
     fn collect(&self) -> Result<Collected, CollectError> {
         let mut totals = vec![None::<u64>; Labels::CARDINALITY];
         for table in self.tables.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-            let name = LabelName::get(table.name());
+            let name = LabelName::admit(table.name());
             for reason in Rejection::ALL {
                 let total = totals[(name, Reason(reason)).index()].get_or_insert(0);
                 *total += table.rejected(reason);

@@ -19,8 +19,8 @@ pub enum HistogramConfigError {
     /// Precision is in significant decimal digits, 1 to 5.
     #[error("precision must be 1 to 5 significant digits, not {0}")]
     Precision(u8),
-    /// Precision in bits (sub-buckets per power of two) is 2 to 17.
-    #[error("precision must be 2 to 17 bits (4 to 131072 sub-buckets per power of two), not {0}")]
+    /// Precision in bits (cells per power of two: `2^bits`) is 2 to 17.
+    #[error("precision must be 2 to 17 bits (4 to 131072 cells per power of two), not {0}")]
     PrecisionBits(u8),
     /// `lowest` is so large that the precision cannot be represented.
     #[error("a lowest value of {lowest} leaves no room for {precision} significant digits")]
@@ -92,7 +92,7 @@ pub enum HistogramConfigError {
 /// cell narrower than 1/32 (3.1%) of its values, and quantiles are
 /// reported at the cell's midpoint, within 1/64 (1.6%) of the true value:
 /// plenty for latencies, and a series whose values span four decades
-/// holds about 2.2 KB per writer thread. [`precision`](Self::precision)
+/// holds about 2.2 KB per writer thread. [`with_precision_digits`](Self::with_precision_digits)
 /// sets it in significant decimal digits as HdrHistogram does (1 digit =
 /// 4 bits, 2 = 7, 3 = 10, 4 = 14, 5 = 17; memory grows 8x per digit).
 ///
@@ -124,7 +124,7 @@ pub(crate) const DEFAULT_PRECISION_BITS: u8 = 5;
 /// HdrHistogram's bits for `digits` significant digits (cells per power
 /// of two: `2^bits`).
 pub(crate) const fn hdr_bits(digits: u8) -> u8 {
-    (HistogramConfig::sub_bucket_magnitude(digits) - 1) as u8
+    (HistogramConfig::hdr_cell_magnitude(digits) - 1) as u8
 }
 
 /// The quantiles a summary shows when its configuration names none.
@@ -161,15 +161,17 @@ impl HistogramConfig {
         }
     }
 
-    /// The same with another lowest discernible value (in recording units).
-    pub const fn lowest(mut self, lowest: u64) -> Self {
+    /// The same with another lowest discernible value (in recording
+    /// units); read it back with [`lowest`](Self::lowest).
+    pub const fn with_lowest(mut self, lowest: u64) -> Self {
         self.lowest = lowest;
         self
     }
 
     /// The same with another highest trackable value (in recording units);
-    /// larger values are clamped to it and counted.
-    pub const fn highest(mut self, highest: u64) -> Self {
+    /// larger values are clamped to it and counted. Read it back with
+    /// [`highest`](Self::highest).
+    pub const fn with_highest(mut self, highest: u64) -> Self {
         self.highest = highest;
         self
     }
@@ -177,39 +179,56 @@ impl HistogramConfig {
     /// The same with another precision, in significant decimal digits
     /// (1 to 5) as HdrHistogram takes them: the same cells as an
     /// `hdrhistogram::Histogram` of that precision. Memory per series
-    /// grows about 8x per digit.
-    pub const fn precision(mut self, digits: u8) -> Self {
+    /// grows about 8x per digit. Read it back with
+    /// [`precision_digits`](Self::precision_digits).
+    pub const fn with_precision_digits(mut self, digits: u8) -> Self {
         self.precision = Precision::Digits(digits);
         self
     }
 
     /// The same with another precision in bits (2 to 17): each power of
     /// two is split into `2^bits` cells, so a cell is narrower than
-    /// `2^-bits` of its values and a quantile is within half that.
-    pub const fn precision_bits(mut self, bits: u8) -> Self {
+    /// `2^-bits` of its values and a quantile is within half that. Read it
+    /// back with [`precision_bits`](Self::precision_bits).
+    pub const fn with_precision_bits(mut self, bits: u8) -> Self {
         self.precision = Precision::Bits(bits);
         self
     }
 
-    /// The same with another scale (recording units per exposed unit).
-    pub const fn scale(mut self, scale: f64) -> Self {
+    /// The same with another scale (recording units per exposed unit);
+    /// read it back with [`scale`](Self::scale).
+    pub const fn with_scale(mut self, scale: f64) -> Self {
         self.scale = scale;
         self
     }
 
-    /// The same with explicit classic-histogram bucket bounds (upper
-    /// bounds in exposed units, ascending; `+Inf` is implied).
-    pub const fn buckets(mut self, bounds: &'static [f64]) -> Self {
+    /// The same with explicit classic-histogram bucket bounds (the `le`
+    /// upper bounds in exposed units, ascending; `+Inf` is implied). Read
+    /// them back with [`classic_buckets`](Self::classic_buckets).
+    pub const fn with_classic_buckets(mut self, bounds: &'static [f64]) -> Self {
         self.buckets = Some(bounds);
         self
     }
 
     /// The same with summary quantiles exposed too (e.g. `&[0.5, 0.9,
     /// 0.99, 0.999]`), as an addition to the buckets: quantiles cannot be
-    /// aggregated across instances, buckets can.
-    pub const fn quantiles(mut self, quantiles: &'static [f64]) -> Self {
+    /// aggregated across instances, buckets can. Read them back with
+    /// [`quantiles`](Self::quantiles).
+    pub const fn with_quantiles(mut self, quantiles: &'static [f64]) -> Self {
         self.quantiles = quantiles;
         self
+    }
+
+    /// Old name of [`with_precision_digits`](Self::with_precision_digits).
+    #[deprecated(since = "0.1.0", note = "use `with_precision_digits`")]
+    pub const fn precision(self, digits: u8) -> Self {
+        self.with_precision_digits(digits)
+    }
+
+    /// Old name of [`with_classic_buckets`](Self::with_classic_buckets).
+    #[deprecated(since = "0.1.0", note = "use `with_classic_buckets`")]
+    pub const fn buckets(self, bounds: &'static [f64]) -> Self {
+        self.with_classic_buckets(bounds)
     }
 
     /// Checks the configuration; [`Histogram::with_config`](crate::Histogram::with_config)
@@ -243,8 +262,7 @@ impl HistogramConfig {
             // The snapshot's `hdrhistogram` (at `precision_digits`, as fine
             // or finer) needs room for its cells of `lowest` too.
             _ if self.lowest != 0
-                && self.lowest.ilog2() + Self::sub_bucket_magnitude(self.precision_digits())
-                    > 63 =>
+                && self.lowest.ilog2() + Self::hdr_cell_magnitude(self.precision_digits()) > 63 =>
             {
                 problems.push(HistogramConfigError::LowestTooLargeForPrecision {
                     lowest: self.lowest,
@@ -289,27 +307,30 @@ impl HistogramConfig {
     /// into at `precision` significant digits: HdrHistogram keeps
     /// single-unit resolution up to `2 * 10^precision`, rounded up to a
     /// power of two. The one formula for a precision in digits (the cells
-    /// of [`precision`](Self::precision) and of every snapshot's
+    /// of [`with_precision_digits`](Self::with_precision_digits) and of every snapshot's
     /// `hdrhistogram`).
-    pub const fn sub_bucket_magnitude(precision: u8) -> u32 {
+    pub(crate) const fn hdr_cell_magnitude(precision: u8) -> u32 {
         (2 * 10u64.pow(precision as u32))
             .next_power_of_two()
             .ilog2()
     }
 
-    /// Lowest discernible value, in recording units.
-    pub fn lowest_value(&self) -> u64 {
+    /// Lowest discernible value, in recording units (set with
+    /// [`with_lowest`](Self::with_lowest)).
+    pub const fn lowest(&self) -> u64 {
         self.lowest
     }
 
-    /// Highest trackable value, in recording units.
-    pub fn highest_value(&self) -> u64 {
+    /// Highest trackable value, in recording units (set with
+    /// [`with_highest`](Self::with_highest)).
+    pub const fn highest(&self) -> u64 {
         self.highest
     }
 
     /// Significant decimal digits: those given to
-    /// [`precision`](Self::precision), or the fewest whose HdrHistogram
-    /// cells are finer than the configured bits (at most 5; what
+    /// [`with_precision_digits`](Self::with_precision_digits), or the
+    /// fewest whose HdrHistogram cells are finer than the configured bits
+    /// (at most 5; what
     /// [`HistogramSnapshot::hdr`](crate::HistogramSnapshot::hdr) uses).
     pub fn precision_digits(&self) -> u8 {
         match self.precision {
@@ -318,27 +339,68 @@ impl HistogramConfig {
         }
     }
 
-    /// Bits of precision: each power of two is split into `2^bits` cells.
-    pub fn precision_in_bits(&self) -> u8 {
+    /// Bits of precision: each power of two is split into `2^bits` cells
+    /// (set with [`with_precision_bits`](Self::with_precision_bits), or
+    /// derived from the digits).
+    pub const fn precision_bits(&self) -> u8 {
         match self.precision {
             Precision::Digits(d) => hdr_bits(d),
             Precision::Bits(b) => b,
         }
     }
 
-    /// Recording units per exposed unit.
-    pub fn scale_factor(&self) -> f64 {
+    /// Recording units per exposed unit (set with
+    /// [`with_scale`](Self::with_scale)).
+    pub const fn scale(&self) -> f64 {
         self.scale
     }
 
-    /// Classic bucket bounds in exposed units, if set explicitly.
-    pub fn bucket_bounds(&self) -> Option<&'static [f64]> {
+    /// Classic bucket bounds in exposed units, if set with
+    /// [`with_classic_buckets`](Self::with_classic_buckets).
+    pub const fn classic_buckets(&self) -> Option<&'static [f64]> {
         self.buckets
     }
 
-    /// Summary quantiles to expose (empty: none).
-    pub fn summary_quantiles(&self) -> &'static [f64] {
+    /// Summary quantiles to expose (empty: none; set with
+    /// [`with_quantiles`](Self::with_quantiles)).
+    pub const fn quantiles(&self) -> &'static [f64] {
         self.quantiles
+    }
+
+    /// Old name of [`lowest`](Self::lowest).
+    #[deprecated(since = "0.1.0", note = "use `lowest`")]
+    pub fn lowest_value(&self) -> u64 {
+        self.lowest()
+    }
+
+    /// Old name of [`highest`](Self::highest).
+    #[deprecated(since = "0.1.0", note = "use `highest`")]
+    pub fn highest_value(&self) -> u64 {
+        self.highest()
+    }
+
+    /// Old name of [`precision_bits`](Self::precision_bits).
+    #[deprecated(since = "0.1.0", note = "use `precision_bits`")]
+    pub fn precision_in_bits(&self) -> u8 {
+        self.precision_bits()
+    }
+
+    /// Old name of [`scale`](Self::scale).
+    #[deprecated(since = "0.1.0", note = "use `scale`")]
+    pub fn scale_factor(&self) -> f64 {
+        self.scale()
+    }
+
+    /// Old name of [`classic_buckets`](Self::classic_buckets).
+    #[deprecated(since = "0.1.0", note = "use `classic_buckets`")]
+    pub fn bucket_bounds(&self) -> Option<&'static [f64]> {
+        self.classic_buckets()
+    }
+
+    /// Old name of [`quantiles`](Self::quantiles).
+    #[deprecated(since = "0.1.0", note = "use `quantiles`")]
+    pub fn summary_quantiles(&self) -> &'static [f64] {
+        self.quantiles()
     }
 }
 
@@ -355,9 +417,9 @@ mod tests {
     #[test]
     fn every_problem_is_reported_in_field_order() {
         let config = HistogramConfig::raw(1, 1000)
-            .precision(9)
-            .buckets(&[1.0, 2.0, 2.0, 1.5, f64::INFINITY])
-            .quantiles(&[0.5, 1.5, 0.5]);
+            .with_precision_digits(9)
+            .with_classic_buckets(&[1.0, 2.0, 2.0, 1.5, f64::INFINITY])
+            .with_quantiles(&[0.5, 1.5, 0.5]);
         assert_eq!(
             config.problems(),
             vec![
@@ -404,10 +466,10 @@ mod tests {
     }
 
     #[test]
-    fn sub_bucket_magnitude_is_hdrs() {
+    fn hdr_cell_magnitude_is_hdrs() {
         // 2 * 10^p rounded up to a power of two: 32, 256, 2048.
-        assert_eq!(HistogramConfig::sub_bucket_magnitude(1), 5);
-        assert_eq!(HistogramConfig::sub_bucket_magnitude(2), 8);
-        assert_eq!(HistogramConfig::sub_bucket_magnitude(3), 11);
+        assert_eq!(HistogramConfig::hdr_cell_magnitude(1), 5);
+        assert_eq!(HistogramConfig::hdr_cell_magnitude(2), 8);
+        assert_eq!(HistogramConfig::hdr_cell_magnitude(3), 11);
     }
 }

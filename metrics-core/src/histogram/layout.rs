@@ -24,7 +24,7 @@ impl Layout {
         let (lowest, highest) = (config.lowest, config.highest);
         // `validate` has checked that the cells of `lowest` fit in 64 bits.
         let unit_magnitude = lowest.ilog2();
-        let sub_count_magnitude = u32::from(config.precision_in_bits()) + 1;
+        let sub_count_magnitude = u32::from(config.precision_bits()) + 1;
         let sub_half_magnitude = sub_count_magnitude - 1;
         let sub_count = 1u64 << sub_count_magnitude;
         let sub_half = sub_count / 2;

@@ -5,7 +5,7 @@
 mod cells;
 mod config;
 mod layout;
-mod snapshot;
+pub(crate) mod snapshot;
 
 use std::marker::PhantomData;
 use std::time::Duration;
@@ -14,7 +14,9 @@ pub(crate) use cells::{Arena, Recorder, SeriesCells, SeriesSlot};
 
 pub use config::{HistogramConfig, HistogramConfigError, DEFAULT_SUMMARY_QUANTILES};
 pub(crate) use layout::Layout;
-pub use snapshot::{Bucket, HistogramSnapshot};
+#[allow(deprecated)]
+pub use snapshot::Bucket;
+pub use snapshot::{HdrCell, HistogramSnapshot};
 
 use crate::desc::MetricKind;
 use crate::exemplar::Exemplars;
@@ -80,8 +82,10 @@ crate::sharded::sized_block!(SeriesTable, |shape| SeriesTable::new(
 /// every slab left as empty as it can be, is
 /// [`memory_bound`](Self::memory_bound):
 ///
-/// `48 * H + (H + 1) * (S * (96 + 552 * P) + A)`, where
-/// `A = max(4096, 2 * max(32 + 8 * P, 512) + 48)` rounded up to 128.
+/// `8 * (C + 1) + 40 * H + (H + 1) * (S * (112 + 552 * P) + A)`, where
+/// `C = clamp(4 * cores, 16, 256)` (the thread-slot table every family
+/// shares the shape of) and
+/// `A = max(4096, 2 * max(40 + 8 * P, 512) + 48)` rounded up to 128.
 ///
 /// ```
 /// use tally_core::Histogram;
@@ -117,6 +121,7 @@ impl<L: LabelSet> Histogram<L> {
 
     /// A family with the given range, precision and scale.
     pub fn with_config(config: HistogramConfig) -> Result<Self, HistogramConfigError> {
+        crate::label::refuse_expiring!(L, "Histogram");
         let recorder = Recorder::new(config)?;
         let arena = recorder.arena();
         Ok(Histogram {
@@ -166,7 +171,7 @@ impl<L: LabelSet> Histogram<L> {
     /// never exceeds it.
     pub fn memory_bound(&self) -> usize {
         let owned = crate::slot::histogram_shard_count();
-        8 * owned
+        8 * (crate::slot::shard_count() + 1)
             + owned * size_of::<SeriesTable>()
             + (owned + 1) * self.core.recorder.block_bound(self.core.series)
     }
@@ -195,6 +200,13 @@ impl Histogram<()> {
     /// [`HistogramRef::record_with_exemplar`].
     pub fn record_with_exemplar(&self, value: u64, trace_id: &str, span_id: &str) {
         self.with(()).record_with_exemplar(value, trace_id, span_id)
+    }
+
+    /// Records a duration with an exemplar; see
+    /// [`HistogramRef::record_duration_with_exemplar`].
+    pub fn record_duration_with_exemplar(&self, duration: Duration, trace_id: &str, span_id: &str) {
+        self.with(())
+            .record_duration_with_exemplar(duration, trace_id, span_id)
     }
 
     /// Records a value in exposed units (e.g. seconds as `f64`).

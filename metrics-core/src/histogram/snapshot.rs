@@ -3,7 +3,8 @@
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
-use super::{HistogramConfig, Layout};
+use super::config::HistogramConfig;
+use super::layout::Layout;
 
 /// One histogram series merged across threads.
 ///
@@ -15,13 +16,12 @@ use super::{HistogramConfig, Layout};
 /// count always equals the sum of the cells.
 #[derive(Clone, Debug)]
 pub struct HistogramSnapshot {
-    layout: Layout,
-    config: HistogramConfig,
-    /// The buffer holding the cells from `first` on that can hold counts
-    /// (those between the recorded min and max; every other cell is
-    /// empty) at `range`: shared by the series of one collection, so a
-    /// scrape allocates the cells of a family once.
-    buffer: Arc<Vec<u64>>,
+    /// The family's layout and configuration and the buffer holding the
+    /// cells from `first` on that can hold counts (those between the
+    /// recorded min and max; every other cell is empty) at `range`:
+    /// shared by the series of one collection, so a scrape allocates the
+    /// cells of a family once, and a snapshot is small to move.
+    cells: Arc<SharedCells>,
     range: Range<usize>,
     first: usize,
     count: u64,
@@ -33,10 +33,19 @@ pub struct HistogramSnapshot {
     hdr: OnceLock<Box<hdrhistogram::Histogram<u64>>>,
 }
 
+/// What the snapshots of one collection share: the family's layout and
+/// configuration, and one buffer of counts for all its series.
+#[derive(Debug)]
+pub(crate) struct SharedCells {
+    pub(crate) layout: Layout,
+    pub(crate) config: HistogramConfig,
+    pub(crate) counts: Vec<u64>,
+}
+
 /// A non-empty cell of a snapshot: every value in `low..=high` (recording
 /// units) counts here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Bucket {
+pub struct HdrCell {
     /// Lowest value of the cell.
     pub low: u64,
     /// Highest value of the cell.
@@ -44,6 +53,11 @@ pub struct Bucket {
     /// Values recorded in the cell.
     pub count: u64,
 }
+
+/// Old name of [`HdrCell`]: "bucket" now means only a classic `le`
+/// bucket.
+#[deprecated(since = "0.1.0", note = "use `HdrCell`")]
+pub type Bucket = HdrCell;
 
 impl HistogramSnapshot {
     /// A snapshot of cells `first..first + counts.len()`.
@@ -57,31 +71,25 @@ impl HistogramSnapshot {
     ) -> Self {
         let range = 0..counts.len();
         let count = counts.iter().sum();
-        Self::shared(
+        let cells = Arc::new(SharedCells {
             layout,
             config,
-            (first, Arc::new(counts), range),
-            (sum, count),
-            min,
-            max,
-        )
+            counts,
+        });
+        Self::shared((first, cells, range), (sum, count), min, max)
     }
 
     /// A snapshot of cells `first..first + range.len()`, whose counts
     /// are `buffer[range]` and add up to `count`.
     pub(crate) fn shared(
-        layout: Layout,
-        config: HistogramConfig,
-        (first, buffer, range): (usize, Arc<Vec<u64>>, Range<usize>),
+        (first, cells, range): (usize, Arc<SharedCells>, Range<usize>),
         (sum, count): (u64, u64),
         min: u64,
         max: u64,
     ) -> Self {
-        debug_assert_eq!(count, buffer[range.clone()].iter().sum::<u64>());
+        debug_assert_eq!(count, cells.counts[range.clone()].iter().sum::<u64>());
         HistogramSnapshot {
-            layout,
-            config,
-            buffer,
+            cells,
             range,
             first,
             count,
@@ -94,7 +102,11 @@ impl HistogramSnapshot {
 
     /// The cells from `first` on.
     fn counts(&self) -> &[u64] {
-        &self.buffer[self.range.clone()]
+        &self.cells.counts[self.range.clone()]
+    }
+
+    fn layout(&self) -> &Layout {
+        &self.cells.layout
     }
 
     pub(crate) fn empty(layout: Layout, config: HistogramConfig) -> Self {
@@ -103,7 +115,7 @@ impl HistogramSnapshot {
 
     /// The family's configuration (range, precision, scale).
     pub fn config(&self) -> HistogramConfig {
-        self.config
+        self.cells.config
     }
 
     /// Number of values recorded.
@@ -118,7 +130,7 @@ impl HistogramSnapshot {
 
     /// Sum in exposed units (`sum / scale`, e.g. seconds).
     pub fn sum_scaled(&self) -> f64 {
-        self.sum as f64 / self.config.scale
+        self.sum as f64 / self.cells.config.scale
     }
 
     /// Smallest value recorded, to the precision: the lowest value of the
@@ -175,16 +187,16 @@ impl HistogramSnapshot {
                     break;
                 }
                 // Only a cell a quantile lands in is turned into a range.
-                let (low, width) = self.layout.range(self.first + i);
-                let bucket = Bucket {
+                let (low, width) = self.layout().range(self.first + i);
+                let cell = HdrCell {
                     low,
                     high: low + (width - 1),
                     count,
                 };
                 out[next] = if q <= 0.0 {
-                    bucket.low
+                    cell.low
                 } else {
-                    self.stands_for(&bucket)
+                    self.stands_for(&cell)
                 };
                 next += 1;
             }
@@ -197,12 +209,12 @@ impl HistogramSnapshot {
     /// The value that stands for a cell in quantiles: its highest where
     /// the cells are HdrHistogram's own (a precision in digits), else its
     /// midpoint (rounded down), so a quantile is within half a cell.
-    fn stands_for(&self, bucket: &Bucket) -> u64 {
-        let config = &self.config;
-        if super::config::hdr_bits(config.precision_digits()) > config.precision_in_bits() {
-            bucket.low + (bucket.high - bucket.low).div_ceil(2).saturating_sub(1)
+    fn stands_for(&self, cell: &HdrCell) -> u64 {
+        let config = &self.cells.config;
+        if super::config::hdr_bits(config.precision_digits()) > config.precision_bits() {
+            cell.low + (cell.high - cell.low).div_ceil(2).saturating_sub(1)
         } else {
-            bucket.high
+            cell.high
         }
     }
 
@@ -237,24 +249,31 @@ impl HistogramSnapshot {
 
     /// How many of `counts` lie at or below the cell holding `value`.
     fn end_of(&self, value: u64) -> usize {
-        let cell = self.layout.index(value.min(self.layout.highest));
+        let layout = self.layout();
+        let cell = layout.index(value.min(layout.highest));
         (cell + 1).saturating_sub(self.first).min(self.range.len())
     }
 
-    /// The non-empty cells, by ascending value.
-    pub fn buckets(&self) -> impl Iterator<Item = Bucket> + '_ {
+    /// The non-empty HDR cells, by ascending value.
+    pub fn cells(&self) -> impl Iterator<Item = HdrCell> + '_ {
         self.counts()
             .iter()
             .enumerate()
             .filter(|(_, c)| **c > 0)
             .map(|(i, &count)| {
-                let (low, width) = self.layout.range(self.first + i);
-                Bucket {
+                let (low, width) = self.layout().range(self.first + i);
+                HdrCell {
                     low,
                     high: low + (width - 1),
                     count,
                 }
             })
+    }
+
+    /// Old name of [`cells`](Self::cells).
+    #[deprecated(since = "0.1.0", note = "use `cells`")]
+    pub fn buckets(&self) -> impl Iterator<Item = HdrCell> + '_ {
+        self.cells()
     }
 
     /// The series as an `hdrhistogram::Histogram` with the family's bounds
@@ -270,14 +289,15 @@ impl HistogramSnapshot {
     /// the cell is the cell.
     pub fn hdr(&self) -> &hdrhistogram::Histogram<u64> {
         self.hdr.get_or_init(|| {
+            let config = &self.cells.config;
             let mut hdr = hdrhistogram::Histogram::new_with_bounds(
-                self.config.lowest,
-                self.config.highest,
-                self.config.precision_digits(),
+                config.lowest,
+                config.highest,
+                config.precision_digits(),
             )
             .expect("the configuration was validated");
-            for bucket in self.buckets() {
-                hdr.record_n(self.stands_for(&bucket), bucket.count)
+            for cell in self.cells() {
+                hdr.record_n(self.stands_for(&cell), cell.count)
                     .expect("every cell lies within the histogram's range");
             }
             Box::new(hdr)

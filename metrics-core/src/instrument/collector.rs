@@ -116,57 +116,103 @@ impl Layout {
     }
 }
 
-/// Adds `function` to the list (its first call).
-pub(super) fn join(function: &'static Function) {
-    let mut layout = write();
-    let taken = layout
-        .functions
-        .iter()
-        .any(|(_, label)| *label == function.name);
-    let label: &'static str = if taken {
-        Box::leak(format!("{}::{}", function.module, function.name).into_boxed_str())
-    } else {
-        function.name
-    };
-    layout.functions.push((function, label));
-    layout.rebuild();
+/// One instrumented function of the program, submitted at link time by
+/// the attribute's generated code (`inventory::submit!`), so the list
+/// holds every instrumented function of the program before any is called.
+pub struct Linked(pub &'static Function);
+
+inventory::collect!(Linked);
+
+/// Adds every instrumented function linked into the program to the list
+/// (once; those already called keep their place), and registers the
+/// families into the global registry, as a first call would: rules and
+/// dashboards generated before any call see every function.
+pub fn link() {
+    static LINKED: OnceLock<()> = OnceLock::new();
+    LINKED.get_or_init(|| {
+        let mut linked: Vec<&'static Function> =
+            inventory::iter::<Linked>.into_iter().map(|l| l.0).collect();
+        // Link order is the linker's: sort, so labels and ordinals do
+        // not depend on it.
+        linked.sort_by_key(|f| (f.name, f.module));
+        for function in linked {
+            function.join_list();
+        }
+        ensure_global();
+    });
 }
 
-/// The shared `error_kind` ordinal of each of `values`' local slots.
-pub(super) fn map_kinds(values: &'static [&'static str]) -> KindMap {
-    let mut layout = write();
-    let mut map = KindMap {
-        ordinals: [0; KIND_SLOTS],
-        used: values.len().min(KIND_SLOTS),
-    };
-    for (slot, ordinal) in map.ordinals.iter_mut().enumerate().take(map.used) {
-        let name = if slot == KIND_SLOTS - 1 && values.len() > KIND_SLOTS {
-            OTHER
+// What a function does to the shared list, written here beside the list:
+// `function.rs` calls these methods and never imports this module, so
+// the two files do not import each other.
+impl Function {
+    /// Adds the function to the list (at link time or on its first call;
+    /// once).
+    pub(super) fn join_list(&'static self) {
+        let function = self;
+        let mut layout = write();
+        if layout
+            .functions
+            .iter()
+            .any(|(f, _)| std::ptr::eq(*f, function))
+        {
+            return;
+        }
+        let taken = layout
+            .functions
+            .iter()
+            .any(|(_, label)| *label == function.name);
+        let label: &'static str = if taken {
+            Box::leak(format!("{}::{}", function.module, function.name).into_boxed_str())
         } else {
-            values[slot]
+            function.name
         };
-        let found = layout.kinds.iter().position(|k| *k == name);
-        *ordinal = match found {
-            Some(i) => i,
-            None if layout.kinds.len() < KIND_CAP - 1 => {
-                layout.kinds.push(name);
-                layout.kinds.len() - 1
-            }
-            None => {
-                if layout.kinds.len() < KIND_CAP {
-                    layout.kinds.push(OTHER);
-                }
-                KIND_CAP - 1
-            }
-        } as u8;
+        layout.functions.push((function, label));
+        layout.rebuild();
     }
-    layout.rebuild();
-    map
+
+    /// The shared `error_kind` ordinal of each of `values`' local slots.
+    pub(super) fn map_kinds(values: &'static [&'static str]) -> KindMap {
+        let mut layout = write();
+        let mut map = KindMap {
+            ordinals: [0; KIND_SLOTS],
+            used: values.len().min(KIND_SLOTS),
+        };
+        for (slot, ordinal) in map.ordinals.iter_mut().enumerate().take(map.used) {
+            let name = if slot == KIND_SLOTS - 1 && values.len() > KIND_SLOTS {
+                OTHER
+            } else {
+                values[slot]
+            };
+            let found = layout.kinds.iter().position(|k| *k == name);
+            *ordinal = match found {
+                Some(i) => i,
+                None if layout.kinds.len() < KIND_CAP - 1 => {
+                    layout.kinds.push(name);
+                    layout.kinds.len() - 1
+                }
+                None => {
+                    if layout.kinds.len() < KIND_CAP {
+                        layout.kinds.push(OTHER);
+                    }
+                    KIND_CAP - 1
+                }
+            } as u8;
+        }
+        layout.rebuild();
+        map
+    }
+
+    /// Registers the shared families into the global registry (once).
+    pub(super) fn export_globally() {
+        ensure_global();
+    }
 }
 
-/// The instrumented functions called so far, in the order they were
-/// first called.
+/// The program's instrumented functions (every one linked into it,
+/// called or not), in the order they joined the list.
 pub fn functions() -> Vec<FunctionInfo> {
+    link();
     read()
         .functions
         .iter()
@@ -186,7 +232,7 @@ fn collector() -> Arc<Functions> {
 
 /// Registers the instrumented functions' families into the global
 /// registry (once; a failure, a name already taken, is printed once).
-pub(super) fn ensure_global() {
+fn ensure_global() {
     static DONE: OnceLock<()> = OnceLock::new();
     DONE.get_or_init(|| {
         if let Err(error) = Registry::global().register_collector(collector()) {
@@ -199,6 +245,7 @@ pub(super) fn ensure_global() {
 /// present and future) into `registry`, beside the global registry they
 /// join on the first call.
 pub fn register(registry: &Registry) -> Result<(), RegistryError> {
+    link();
     registry.register_collector(collector())
 }
 

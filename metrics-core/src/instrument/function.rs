@@ -1,12 +1,13 @@
 //! One instrumented function's state and the guard of one call.
 
+use std::mem::ManuallyDrop;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 use crate::counter::Counter;
 use crate::histogram::{Histogram, HistogramConfig};
 use crate::label::LabelValue;
 
-use super::collector;
 use super::objective::Objective;
 use super::outcome::{Outcome, Verdict};
 
@@ -66,8 +67,7 @@ impl Function {
         state.started.inc();
         Call {
             state,
-            start: clock().raw(),
-            done: false,
+            start: now(),
         }
     }
 
@@ -75,30 +75,88 @@ impl Function {
     /// (once).
     #[cold]
     fn join(&'static self) -> &'static State {
+        // Before any call's first clock read: `now` reads the clock
+        // without checking it is set up.
+        init_clock();
         let state = self.state.get_or_init(|| {
-            collector::join(self);
+            self.join_list();
             State {
                 calls: Counter::new(),
                 errors: Counter::new(),
                 kinds: OnceLock::new(),
                 latency: Histogram::with_config(
-                    HistogramConfig::seconds().buckets(super::LATENCY_BUCKETS),
+                    HistogramConfig::seconds().with_classic_buckets(super::LATENCY_BUCKETS),
                 )
                 .expect("the latency configuration is valid"),
                 started: Counter::new(),
             }
         });
-        collector::ensure_global();
+        Function::export_globally();
         state
     }
 }
 
 /// The calls' clock: `quanta` reads the TSC and scales ticks to
 /// nanoseconds (where the TSC is not invariant, the OS monotonic clock).
+static CLOCK: OnceLock<quanta::Clock> = OnceLock::new();
+
+/// Whether `CLOCK` reads the TSC: then a call reads it inline (one
+/// instruction, no check that the clock is set up, no call into
+/// `quanta`), and `quanta` only scales the difference of two reads.
+static TSC: AtomicBool = AtomicBool::new(false);
+
+/// Sets up the clock (once; calibrates the TSC against the OS clock).
+#[cold]
+fn init_clock() -> &'static quanta::Clock {
+    CLOCK.get_or_init(|| {
+        let clock = quanta::Clock::new();
+        TSC.store(reads_tsc(&clock), Ordering::Relaxed);
+        clock
+    })
+}
+
+/// Whether `clock`'s raw reading is the TSC: it falls between two TSC
+/// reads around it, twice (the OS clock counts nanoseconds since boot,
+/// the TSC cycles since reset at well over one per nanosecond).
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+fn reads_tsc(clock: &quanta::Clock) -> bool {
+    (0..2).all(|_| {
+        let before = tsc();
+        let raw = clock.raw();
+        let after = tsc();
+        before <= raw && raw <= after
+    })
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+fn reads_tsc(_: &quanta::Clock) -> bool {
+    false
+}
+
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline(always)]
-fn clock() -> &'static quanta::Clock {
-    static CLOCK: OnceLock<quanta::Clock> = OnceLock::new();
-    CLOCK.get_or_init(quanta::Clock::new)
+fn tsc() -> u64 {
+    // SAFETY: `rdtsc` exists on every x86_64 CPU and only reads a counter.
+    #[allow(unused_unsafe)]
+    unsafe {
+        core::arch::x86_64::_rdtsc()
+    }
+}
+
+/// The clock's raw reading (ticks). Only after [`init_clock`]: a
+/// function joins (and so sets up the clock) before its first call.
+#[inline(always)]
+fn now() -> u64 {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    if TSC.load(Ordering::Relaxed) {
+        return tsc();
+    }
+    now_cold()
+}
+
+#[inline(never)]
+fn now_cold() -> u64 {
+    init_clock().raw()
 }
 
 /// One call in progress. [`finish`](Call::finish) records how it ended;
@@ -109,15 +167,15 @@ pub struct Call {
     state: &'static State,
     /// Raw clock ticks (the TSC where it is invariant).
     start: u64,
-    done: bool,
 }
 
 impl Call {
     /// Records the call as ended with `verdict`.
     #[inline]
-    pub fn finish(mut self, verdict: Verdict) {
-        self.done = true;
-        let state = self.state;
+    pub fn finish(self, verdict: Verdict) {
+        // Finished: the guard's drop (cancelled, panicked) must not run.
+        let this = ManuallyDrop::new(self);
+        let state = this.state;
         let outcome = match verdict {
             Verdict::Ok => Outcome::Ok,
             Verdict::Error => Outcome::Error,
@@ -126,28 +184,31 @@ impl Call {
                 Outcome::Error
             }
         };
-        state.record(self.elapsed(), outcome);
+        state.record(this.elapsed(), outcome);
     }
 
     /// Nanoseconds since the call started.
     #[inline(always)]
     fn elapsed(&self) -> u64 {
-        let clock = clock();
-        clock.delta_as_nanos(self.start, clock.raw())
+        let end = now();
+        // Set up before the call started (`Function::start`).
+        match CLOCK.get() {
+            Some(clock) => clock.delta_as_nanos(self.start, end),
+            None => 0,
+        }
     }
 }
 
 impl Drop for Call {
-    #[inline]
+    #[inline(never)]
     fn drop(&mut self) {
-        if !self.done {
-            let outcome = if std::thread::panicking() {
-                Outcome::Panicked
-            } else {
-                Outcome::Cancelled
-            };
-            self.state.record(self.elapsed(), outcome);
-        }
+        // Only an unfinished call: `finish` does not drop its guard.
+        let outcome = if std::thread::panicking() {
+            Outcome::Panicked
+        } else {
+            Outcome::Cancelled
+        };
+        self.state.record(self.elapsed(), outcome);
     }
 }
 
@@ -171,7 +232,7 @@ impl State {
 
     /// Counts an error of kind `ordinal` among `values`.
     fn error_kind(&self, ordinal: usize, values: &'static [&'static str]) {
-        self.kinds.get_or_init(|| collector::map_kinds(values));
+        self.kinds.get_or_init(|| Function::map_kinds(values));
         let slot = ordinal.min(KIND_SLOTS - 1);
         self.errors.with(KindSlot(slot as u8)).inc();
     }

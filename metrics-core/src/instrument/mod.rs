@@ -1,9 +1,11 @@
 //! Instrumented functions: what `#[tally::instrument]` records into.
 //!
 //! Every instrumented function owns one [`Function`] in a `static` the
-//! attribute declares (its name and objective are constants). On its first
-//! call the function joins the process's list of instrumented functions,
-//! and from then on four shared families expose it, labelled by
+//! attribute declares (its name and objective are constants), submitted
+//! at link time (the `inventory` crate) to the program's list of
+//! instrumented functions: [`functions`], [`register`] and the rule and
+//! dashboard generators see every function before its first call
+//! ([`link`] joins them). Four shared families expose them, labelled by
 //! `function` (the set of instrumented functions of the program: bounded,
 //! known at compile time, nothing taken from run-time input):
 //!
@@ -26,11 +28,11 @@ mod objective;
 mod outcome;
 
 pub use collector::{
-    functions, register, FunctionInfo, CALLS, CONCURRENT, DURATION, ERRORS, ERROR_KIND_LABEL,
+    functions, link, register, FunctionInfo, CALLS, CONCURRENT, DURATION, ERRORS, ERROR_KIND_LABEL,
     FUNCTION_LABEL, RESULT_LABEL,
 };
 pub use function::{Call, Function};
-pub use objective::{LatencyObjective, Objective};
+pub use objective::{FamilyObjective, LatencyObjective, Objective, SUCCESS_LABEL, SUCCESS_VALUE};
 pub use outcome::{Outcome, Verdict};
 
 /// The classic bucket bounds (seconds) of `function_calls_duration_seconds`,
@@ -67,7 +69,9 @@ pub const LATENCY_BUCKETS: &[f64] = &[
 /// What the attribute's generated code names; not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use super::collector::Linked;
     pub use super::function::{Call, Function};
     pub use super::objective::{LatencyObjective, Objective};
     pub use super::outcome::{Probe, ViaAny, ViaLabel, ViaResult};
+    pub use inventory::submit;
 }

@@ -7,7 +7,7 @@ use crossbeam_utils::CachePadded;
 use std::time::Duration;
 
 /// A monotonic clock in nanoseconds. Windowed metrics read it on every
-/// write to find the time bucket, so it must be cheap; tests inject a
+/// write to find the time slot, so it must be cheap; tests inject a
 /// [`ManualClock`] to make rotation deterministic.
 pub trait Clock: Send + Sync + 'static {
     /// Nanoseconds since an arbitrary fixed origin; never decreases.
@@ -16,7 +16,7 @@ pub trait Clock: Send + Sync + 'static {
 
 /// The default clock: Linux's `CLOCK_MONOTONIC_COARSE` (a read of the
 /// kernel's vDSO page, ~3 ns, advancing every tick of 1-4 ms), which is
-/// ample resolution for buckets of a second or more. Elsewhere it falls
+/// ample resolution for slots of a second or more. Elsewhere it falls
 /// back to `Instant`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CoarseClock;
@@ -79,7 +79,7 @@ fn coarse_now() -> u64 {
 /// millisecond, so a windowed write costs a plain load instead of a
 /// system clock read (see the figures in the README). Opt-in, because it
 /// runs a thread; a write can be attributed up to about a millisecond
-/// (more if that thread is starved) to the previous time bucket.
+/// (more if that thread is starved) to the previous time slot.
 ///
 /// ```
 /// use tally_core::{RecentClock, Window, WindowedCounter};

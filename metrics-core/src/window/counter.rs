@@ -1,4 +1,4 @@
-//! [`WindowedCounter`]: counts per time bucket, summed over the window.
+//! [`WindowedCounter`]: counts per time slot, summed over the window.
 
 use std::marker::PhantomData;
 use std::sync::Mutex;
@@ -13,7 +13,7 @@ use crate::metric::{CollectError, Collected, Metric};
 use crate::sharded::Sharded;
 use crate::snapshot::{Series, Value};
 
-/// One shard: the ring header and `buckets x series` counts.
+/// One shard: the ring header and `slots x series` counts.
 struct Shard {
     header: Lines,
     counts: Lines,
@@ -28,9 +28,9 @@ crate::sharded::sized_block!(Shard, |shape| Shard {
 /// `L`: how many events in the last `span` (e.g. 5 minutes).
 ///
 /// Like [`Counter`](crate::Counter) each thread writes its own shard; a
-/// write reads the clock, finds its epoch's bucket (resetting a bucket
+/// write reads the clock, finds its epoch's slot (resetting a slot
 /// left from an older epoch first) and adds. No increment is lost or put
-/// in the wrong bucket, and no rotation thread runs. Exposed as a gauge
+/// in the wrong slot, and no rotation thread runs. Exposed as a gauge
 /// (the window's total).
 pub struct WindowedCounter<L: LabelSet = (), C: Clock = CoarseClock> {
     ring: Ring,
@@ -54,10 +54,11 @@ impl<L: LabelSet, C: Clock> WindowedCounter<L, C> {
     /// A windowed counter reading `clock` (tests inject a
     /// [`ManualClock`](super::ManualClock)).
     pub fn with_clock(window: Window, clock: C) -> Self {
+        crate::label::refuse_expiring!(L, "WindowedCounter");
         let ring = window.ring(L::CARDINALITY);
         let new_shard = Shard {
             header: ring.new_header(),
-            counts: Lines::new(ring.buckets * L::CARDINALITY),
+            counts: Lines::new(ring.slots * L::CARDINALITY),
         };
         WindowedCounter {
             ring,
@@ -101,9 +102,9 @@ impl<L: LabelSet, C: Clock> WindowedCounter<L, C> {
         let now = self.clock.now_nanos();
         let mut totals = vec![0u64; self.series];
         for shard in self.shards.blocks() {
-            let read = |bucket: usize| -> Vec<u64> {
+            let read = |slot: usize| -> Vec<u64> {
                 (0..self.series)
-                    .map(|i| shard.counts.load(bucket * self.series + i))
+                    .map(|i| shard.counts.load(slot * self.series + i))
                     .collect()
             };
             self.ring.read(&shard.header, now, read, |counts| {
@@ -127,14 +128,14 @@ impl<L: LabelSet, C: Clock> WindowedCounter<L, C> {
         }
     }
 
-    /// Adds `n` in `now`'s bucket of a shard the caller alone writes.
+    /// Adds `n` in `now`'s slot of a shard the caller alone writes.
     #[inline(always)]
     fn add_to(&self, shard: &Shard, now: u64, index: usize, n: u64) {
         let base = match self.ring.cached(&shard.header, now) {
             Some(base) => base,
-            None => self.ring.advance(&shard.header, now, |bucket| {
+            None => self.ring.advance(&shard.header, now, |slot| {
                 for i in 0..self.series {
-                    shard.counts.store(bucket * self.series + i, 0);
+                    shard.counts.store(slot * self.series + i, 0);
                 }
             }),
         };
@@ -180,7 +181,7 @@ impl<L: LabelSet, C: Clock> WindowedCounterRef<'_, L, C> {
         self.add(1)
     }
 
-    /// Adds `n` to the current time bucket.
+    /// Adds `n` to the current time slot.
     #[inline(always)]
     pub fn add(self, n: u64) {
         self.counter.add_at(self.index, n)

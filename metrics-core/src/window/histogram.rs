@@ -1,5 +1,5 @@
-//! [`WindowedHistogram`]: HDR histograms per time bucket, merged over the
-//! window (bucket counts are merged, quantiles are never averaged).
+//! [`WindowedHistogram`]: HDR histograms per time slot, merged over the
+//! window (slot counts are merged, quantiles are never averaged).
 
 use std::marker::PhantomData;
 use std::sync::Mutex;
@@ -18,8 +18,8 @@ use crate::metric::{CollectError, Collected, Metric};
 use crate::sharded::Sharded;
 use crate::snapshot::{Series, Value};
 
-/// One shard: the ring header and, per bucket and series, the histogram
-/// cells (allocated on the series' first record in that bucket, paged
+/// One shard: the ring header and, per slot and series, the histogram
+/// cells (allocated on the series' first record in that slot, paged
 /// like a plain histogram's, from the shard's arena, which drops after
 /// the cells).
 struct Shard {
@@ -39,8 +39,8 @@ crate::sharded::sized_block!(Shard, |shape| Shard {
 /// A family of HDR histograms over a sliding time window, one per label
 /// set of `L`: "p99 latency over the last minute".
 ///
-/// Each thread records into its own ring of per-bucket HDR cells; a read
-/// merges the buckets of the window (exact counts, quantiles from the
+/// Each thread records into its own ring of per-slot HDR cells; a read
+/// merges the slots of the window (exact counts, quantiles from the
 /// merged cells). Exposed as a summary: window quantiles (the family's
 /// configured quantiles, or p50/p90/p99/p999), count and sum.
 pub struct WindowedHistogram<L: LabelSet = (), C: Clock = CoarseClock> {
@@ -55,8 +55,20 @@ pub struct WindowedHistogram<L: LabelSet = (), C: Clock = CoarseClock> {
 }
 
 impl<L: LabelSet> WindowedHistogram<L> {
-    /// A windowed histogram with the given configuration, on the default clock.
-    pub fn new(window: Window, config: HistogramConfig) -> Result<Self, HistogramConfigError> {
+    /// A windowed histogram of the default configuration
+    /// ([`HistogramConfig::seconds`]) on the default clock, as
+    /// [`Histogram::new`](crate::Histogram::new).
+    pub fn new(window: Window) -> Self {
+        Self::with_config(window, HistogramConfig::default())
+            .expect("the default histogram configuration is valid")
+    }
+
+    /// A windowed histogram with the given configuration, on the default
+    /// clock, as [`Histogram::with_config`](crate::Histogram::with_config).
+    pub fn with_config(
+        window: Window,
+        config: HistogramConfig,
+    ) -> Result<Self, HistogramConfigError> {
         Self::with_clock(window, config, CoarseClock)
     }
 }
@@ -68,6 +80,7 @@ impl<L: LabelSet, C: Clock> WindowedHistogram<L, C> {
         config: HistogramConfig,
         clock: C,
     ) -> Result<Self, HistogramConfigError> {
+        crate::label::refuse_expiring!(L, "WindowedHistogram");
         let ring = window.ring(L::CARDINALITY);
         let recorder = Recorder::new(config)?;
         let arena = recorder.arena();
@@ -118,7 +131,7 @@ impl<L: LabelSet, C: Clock> WindowedHistogram<L, C> {
     }
 
     /// Heap bytes held now: the shard table, every shard's ring and every
-    /// allocated (bucket, series) cell block.
+    /// allocated (slot, series) cell block.
     pub fn heap_bytes(&self) -> usize {
         let shards: usize = self
             .shards
@@ -146,13 +159,13 @@ impl<L: LabelSet, C: Clock> WindowedHistogram<L, C> {
         }
     }
 
-    /// Records in `now`'s bucket of a shard the caller alone writes.
+    /// Records in `now`'s slot of a shard the caller alone writes.
     #[inline(always)]
     fn record_to(&self, shard: &Shard, now: u64, index: usize, prepared: (u64, usize)) {
         let base = match self.ring.cached(&shard.header, now) {
             Some(base) => base,
-            None => self.ring.advance(&shard.header, now, |bucket| {
-                let cells = &shard.cells[bucket * self.series..][..self.series];
+            None => self.ring.advance(&shard.header, now, |slot| {
+                let cells = &shard.cells[slot * self.series..][..self.series];
                 for series in cells.iter().filter_map(SeriesSlot::get) {
                     series.zero();
                 }
@@ -168,9 +181,9 @@ impl<L: LabelSet, C: Clock> WindowedHistogram<L, C> {
         let now = self.clock.now_nanos();
         let mut total = self.recorder.merge();
         for shard in self.shards.blocks() {
-            let read = |bucket: usize| {
+            let read = |slot: usize| {
                 let mut merge = self.recorder.merge();
-                if let Some(cells) = shard.cells[bucket * self.series + index].get() {
+                if let Some(cells) = shard.cells[slot * self.series + index].get() {
                     merge.add(cells);
                 }
                 merge
@@ -185,7 +198,7 @@ impl<L: LabelSet, C: Clock> WindowedHistogram<L, C> {
 fn new_shard(ring: Ring, series: usize, arena: Arena) -> Shard {
     Shard {
         header: ring.new_header(),
-        cells: (0..ring.buckets * series)
+        cells: (0..ring.slots * series)
             .map(|_| SeriesSlot::default())
             .collect(),
         arena,

@@ -1,17 +1,17 @@
-//! The time-bucket ring of one shard: which bucket a write goes to, the
-//! race-free reset of a bucket left from an older epoch, and consistent
-//! reads of buckets that may be reset while being read.
+//! The time-slot ring of one shard: which slot a write goes to, the
+//! race-free reset of a slot left from an older epoch, and consistent
+//! reads of slots that may be reset while being read.
 //!
 //! Time is cut into epochs of `period` nanoseconds; epoch `e` (counted
-//! from 1) lives in bucket `e % buckets`, stamped with `e`. Only one thread
+//! from 1) lives in slot `e % slots`, stamped with `e`. Only one thread
 //! writes a shard at a time (its owner, or whoever holds the shared
-//! shard's lock), so only that writer resets a bucket, and it does so
+//! shard's lock), so only that writer resets a slot, and it does so
 //! before any write of the new epoch: no write is lost or misplaced.
-//! Readers use the stamp as a seqlock: it reads `BUSY` while the bucket is
+//! Readers use the stamp as a seqlock: it reads `BUSY` while the slot is
 //! being zeroed, and a reader that sees the stamp change under it retries.
 //!
 //! The header of a shard caches when the current epoch ends and where its
-//! bucket's cells start, so a write within the same epoch costs one load
+//! slot's cells start, so a write within the same epoch costs one load
 //! and one compare: no division or multiplication on the hot path. (Clocks
 //! never go backwards, so the epoch's start need not be checked.)
 
@@ -19,28 +19,28 @@ use crate::lines::Lines;
 use crate::sync::{fence, Ordering};
 
 /// Header cells: the end (exclusive) of the cached epoch, and the first
-/// cell of its bucket (`bucket * stride`).
+/// cell of its slot (`slot * stride`).
 const END: usize = 0;
 const BASE: usize = 1;
 /// Bucket `b`'s epoch stamp lives in header cell `STAMPS + b`.
 const STAMPS: usize = 16;
-/// The stamp of a bucket being zeroed.
+/// The stamp of a slot being zeroed.
 const BUSY: u64 = u64::MAX;
 
-/// The geometry of a ring: `buckets` buckets of `period` nanoseconds,
+/// The geometry of a ring: `slots` slots of `period` nanoseconds,
 /// each holding `stride` cells (one per series).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Ring {
     pub(crate) period: u64,
-    pub(crate) buckets: usize,
+    pub(crate) slots: usize,
     pub(crate) stride: usize,
 }
 
 impl Ring {
     /// A shard header: no epoch cached yet (an empty time range), every
-    /// bucket stamped 0 (never written).
+    /// slot stamped 0 (never written).
     pub(crate) fn new_header(&self) -> Lines {
-        Lines::new(STAMPS + self.buckets)
+        Lines::new(STAMPS + self.slots)
     }
 
     /// The epoch of time `now` (>= 1, so 0 can mean "never written").
@@ -48,25 +48,25 @@ impl Ring {
         now / self.period + 1
     }
 
-    /// The first cell of the bucket a write at `now` goes to, when `now`
+    /// The first cell of the slot a write at `now` goes to, when `now`
     /// is in the cached epoch.
     #[inline(always)]
     pub(crate) fn cached(&self, header: &Lines, now: u64) -> Option<usize> {
         (now < header.load(END)).then(|| header.load(BASE) as usize)
     }
 
-    /// The first cell of the bucket for a write at `now` past the cached
-    /// epoch: moves the cache to `now`'s epoch, first resetting its bucket
-    /// (with `zero(bucket)`) if the bucket holds an older epoch. Only the
+    /// The first cell of the slot for a write at `now` past the cached
+    /// epoch: moves the cache to `now`'s epoch, first resetting its slot
+    /// (with `zero(slot)`) if the slot holds an older epoch. Only the
     /// shard's writer calls this. A write stamped earlier than its
-    /// bucket's epoch (only a clock breaking its contract could do that)
-    /// is counted in the current bucket rather than dropped.
+    /// slot's epoch (only a clock breaking its contract could do that)
+    /// is counted in the current slot rather than dropped.
     #[cold]
     #[inline(never)]
     pub(crate) fn advance(&self, header: &Lines, now: u64, zero: impl FnOnce(usize)) -> usize {
         let epoch = self.epoch(now);
-        let bucket = (epoch % self.buckets as u64) as usize;
-        let stamp = header.cell(STAMPS + bucket);
+        let slot = (epoch % self.slots as u64) as usize;
+        let stamp = header.cell(STAMPS + slot);
         let held = stamp.load(Ordering::Relaxed);
         if held > epoch {
             return header.load(BASE) as usize;
@@ -76,19 +76,19 @@ impl Ring {
             // between their two loads, discard what they read.
             stamp.store(BUSY, Ordering::Relaxed);
             fence(Ordering::Release);
-            zero(bucket);
+            zero(slot);
             stamp.store(epoch, Ordering::Release);
         }
-        let base = bucket * self.stride;
+        let base = slot * self.stride;
         header.store(END, epoch * self.period);
         header.store(BASE, base as u64);
         base
     }
 
-    /// Reads every bucket of the window ending at `now` (the current epoch
-    /// and the `buckets - 1` before it) with `read(bucket)`, retrying a bucket
+    /// Reads every slot of the window ending at `now` (the current epoch
+    /// and the `slots - 1` before it) with `read(slot)`, retrying a slot
     /// that was reset while being read, and hands each consistent read to
-    /// `accept`. Buckets from older epochs (stale) are skipped: they read
+    /// `accept`. Slots from older epochs (stale) are skipped: they read
     /// as zero.
     pub(crate) fn read<T>(
         &self,
@@ -98,9 +98,9 @@ impl Ring {
         mut accept: impl FnMut(T),
     ) {
         let newest = self.epoch(now);
-        let oldest = newest.saturating_sub(self.buckets as u64);
-        for bucket in 0..self.buckets {
-            let stamp = header.cell(STAMPS + bucket);
+        let oldest = newest.saturating_sub(self.slots as u64);
+        for slot in 0..self.slots {
+            let stamp = header.cell(STAMPS + slot);
             loop {
                 let before = stamp.load(Ordering::Acquire);
                 if before == BUSY {
@@ -112,7 +112,7 @@ impl Ring {
                 if before <= oldest || before > newest {
                     break;
                 }
-                let value = read(bucket);
+                let value = read(slot);
                 fence(Ordering::Acquire);
                 if stamp.load(Ordering::Relaxed) == before {
                     accept(value);
@@ -131,8 +131,8 @@ mod loom_tests {
     use crate::lines::Access;
     use loom::sync::Arc;
 
-    /// One bucket, one counter. The writer adds 4 in epoch 1, moves to
-    /// epoch 2 (resetting the bucket) and adds 1. A reader at epoch 2 must
+    /// One slot, one counter. The writer adds 4 in epoch 1, moves to
+    /// epoch 2 (resetting the slot) and adds 1. A reader at epoch 2 must
     /// see epoch 2's own count (0 or 1) or nothing, never epoch 1's
     /// leftovers under epoch 2's stamp (a torn reset would show 2..=5).
     #[test]
@@ -140,7 +140,7 @@ mod loom_tests {
         loom::model(|| {
             let ring = Ring {
                 period: 10,
-                buckets: 1,
+                slots: 1,
                 stride: 1,
             };
             let header = Arc::new(ring.new_header());

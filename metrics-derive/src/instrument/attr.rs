@@ -86,7 +86,9 @@ impl Args {
     }
 }
 
-fn objective(cx: &Ctxt, meta: &ParseNestedMeta, key: Ident) -> syn::Result<ObjectiveArgs> {
+/// `objective(...)` after its key: the one parser of an objective, for
+/// `#[tally::instrument(objective(...))]` and `#[metric(objective(...))]`.
+pub fn objective(cx: &Ctxt, meta: &ParseNestedMeta, key: Ident) -> syn::Result<ObjectiveArgs> {
     let mut out = ObjectiveArgs {
         key: Some(key.clone()),
         ..ObjectiveArgs::default()

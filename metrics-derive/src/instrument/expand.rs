@@ -1,5 +1,6 @@
 //! The tokens of an instrumented function: a `static` describing it (its
-//! name and objective, constants) and a body that starts a call guard,
+//! name and objective, constants), submitted to the program's list of
+//! instrumented functions at link time, and a body that starts a call guard,
 //! runs the original body (a closure for a function, an `async` block for
 //! an `async fn`, so `return` and `?` keep their meaning), and finishes the
 //! guard with the verdict of the returned value. A future dropped before
@@ -90,6 +91,9 @@ fn body(
     syn::parse_quote!({
         static __TALLY_FUNCTION: #p::Function =
             #p::Function::new(#name, ::core::module_path!(), #objective);
+        // Listed at link time: rules and dashboards see the function
+        // before its first call.
+        #p::submit! { #p::Linked(&__TALLY_FUNCTION) }
         let __tally_call = __TALLY_FUNCTION.start();
         let __tally_out #annotation = #run;
         {

@@ -3,10 +3,10 @@
 //! the item unchanged (`fallback`), so its callers still compile.
 
 mod ast;
-mod attr;
+pub(crate) mod attr;
 mod expand;
 mod fallback;
-mod valid;
+pub(crate) mod valid;
 
 use proc_macro2::TokenStream;
 

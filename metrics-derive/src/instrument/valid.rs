@@ -34,9 +34,18 @@ impl Objective {
     /// The `Option<Objective>` expression, under `p`
     /// (`<facade>::__private::instrument`).
     pub fn tokens(objective: Option<Objective>, p: &TokenStream) -> TokenStream {
-        let Some(o) = objective else {
-            return quote!(::core::option::Option::None);
-        };
+        match objective {
+            Some(o) => {
+                let o = o.expr(p);
+                quote!(::core::option::Option::Some(#o))
+            }
+            None => quote!(::core::option::Option::None),
+        }
+    }
+
+    /// The `Objective` expression, under `p`.
+    pub fn expr(self, p: &TokenStream) -> TokenStream {
+        let o = self;
         let success = match o.success {
             Some(s) => quote!(::core::option::Option::Some(#s)),
             None => quote!(::core::option::Option::None),
@@ -48,11 +57,11 @@ impl Objective {
             None => quote!(::core::option::Option::None),
         };
         let window = o.window_secs;
-        quote!(::core::option::Option::Some(#p::Objective {
+        quote!(#p::Objective {
             success: #success,
             latency: #latency,
             window: ::core::time::Duration::from_secs(#window),
-        }))
+        })
     }
 }
 
@@ -107,6 +116,22 @@ fn check_name(cx: &Ctxt, args: &Args) {
 
 /// The objective's rules (see the module doc).
 pub fn objective(cx: &Ctxt, o: &ObjectiveArgs) -> Option<Objective> {
+    objective_in(
+        cx,
+        o,
+        tally_core::instrument::LATENCY_BUCKETS,
+        "function_calls_duration_seconds",
+    )
+}
+
+/// The objective's rules, for a latency histogram `histogram` whose
+/// classic bucket bounds (seconds) are `buckets`.
+pub fn objective_in(
+    cx: &Ctxt,
+    o: &ObjectiveArgs,
+    buckets: &[f64],
+    histogram: &str,
+) -> Option<Objective> {
     let errors_before = cx.has_errors();
     let success = o
         .success
@@ -116,7 +141,10 @@ pub fn objective(cx: &Ctxt, o: &ObjectiveArgs) -> Option<Objective> {
         .latency_target
         .as_ref()
         .and_then(|n| percentage(cx, n, "latency_target"));
-    let threshold = o.latency.as_ref().and_then(|l| threshold(cx, l));
+    let threshold = o
+        .latency
+        .as_ref()
+        .and_then(|l| threshold(cx, l, buckets, histogram));
     let key = o.key.as_ref();
     match (&o.latency, &o.latency_target) {
         (Some(l), None) => cx.error_spanned_by(
@@ -185,7 +213,7 @@ fn percentage(cx: &Ctxt, n: &Number, key: &str) -> Option<f64> {
 }
 
 /// The latency threshold, in seconds: one of the latency buckets.
-fn threshold(cx: &Ctxt, latency: &syn::LitStr) -> Option<f64> {
+fn threshold(cx: &Ctxt, latency: &syn::LitStr, buckets: &[f64], histogram: &str) -> Option<f64> {
     let nanos = match parse_nanos(&latency.value()) {
         Ok(n) => n,
         Err(e) => {
@@ -194,7 +222,6 @@ fn threshold(cx: &Ctxt, latency: &syn::LitStr) -> Option<f64> {
         }
     };
     let secs = nanos as f64 / 1e9;
-    let buckets = tally_core::instrument::LATENCY_BUCKETS;
     if let Some(&b) = buckets.iter().find(|&&b| (b - secs).abs() <= b * 1e-9) {
         return Some(b);
     }
@@ -202,7 +229,7 @@ fn threshold(cx: &Ctxt, latency: &syn::LitStr) -> Option<f64> {
     cx.error_spanned_by(
         latency,
         format!(
-            "latency `{}` is not a bucket bound of `function_calls_duration_seconds`, so Prometheus cannot count the calls under it; use one of {}",
+            "latency `{}` is not a bucket bound of `{histogram}`, so Prometheus cannot count the calls under it; use one of {}",
             latency.value(),
             listed.join(", ")
         ),

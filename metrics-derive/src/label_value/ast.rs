@@ -12,7 +12,7 @@ use crate::ctxt::Ctxt;
 /// The keys `#[label(...)]` takes on an enum.
 const ENUM_KEYS: &[&str] = &["name", "rename_all", "crate"];
 /// The keys `#[label(...)]` takes on a dynamic label.
-const DYNAMIC_KEYS: &[&str] = &["dynamic", "name", "capacity", "crate"];
+const DYNAMIC_KEYS: &[&str] = &["dynamic", "name", "capacity", "idle_secs", "crate"];
 /// The keys `#[label(...)]` takes on a variant.
 const VARIANT_KEYS: &[&str] = &["rename"];
 
@@ -43,6 +43,9 @@ pub enum Body<'a> {
     Dynamic {
         /// `capacity = N`, if given.
         capacity: Option<(u64, LitInt)>,
+        /// `idle_secs = N`, if given: values expire after `N` seconds
+        /// unwritten.
+        idle_secs: Option<(u64, LitInt)>,
         /// Whether the type is a tuple struct of one field (the handle's
         /// index).
         tuple_of_one: bool,
@@ -75,8 +78,10 @@ impl<'a> Input<'a> {
         let krate = attrs.krate(cx);
         let body = if dynamic {
             let capacity = attrs.int(cx, "capacity");
+            let idle_secs = attrs.int(cx, "idle_secs");
             Body::Dynamic {
                 capacity,
+                idle_secs,
                 tuple_of_one: matches!(
                     &input.data,
                     Data::Struct(s) if matches!(&s.fields, Fields::Unnamed(f) if f.unnamed.len() == 1)

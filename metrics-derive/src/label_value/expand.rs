@@ -16,8 +16,9 @@ pub fn expand(input: &Input, plan: &Plan) -> TokenStream {
     match &input.body {
         Body::Dynamic { .. } => {
             let capacity = plan.capacity;
+            let idle = plan.idle_secs.map(|secs| quote!(, idle_secs = #secs));
             quote! {
-                #krate::__private::tally_core::dynamic_label!(@impl #ident, name = #name, capacity = #capacity);
+                #krate::__private::tally_core::dynamic_label!(@impl #ident, name = #name, capacity = #capacity #idle);
             }
         }
         Body::Enum { variants, .. } => {

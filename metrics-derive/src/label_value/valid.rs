@@ -19,6 +19,8 @@ pub struct Plan {
     pub values: Vec<String>,
     /// A dynamic label's capacity (0 for an enum).
     pub capacity: usize,
+    /// A dynamic label's idle time in seconds, if its values expire.
+    pub idle_secs: Option<u64>,
 }
 
 /// Checks every rule of `input`.
@@ -27,6 +29,7 @@ pub fn check(cx: &Ctxt, input: &Input) -> Plan {
         name: String::new(),
         values: Vec::new(),
         capacity: 0,
+        idle_secs: None,
     };
     match &input.body {
         Body::Enum {
@@ -41,9 +44,11 @@ pub fn check(cx: &Ctxt, input: &Input) -> Plan {
         }
         Body::Dynamic {
             capacity,
+            idle_secs,
             tuple_of_one,
         } => {
             plan.capacity = dynamic_capacity(cx, input.ident, capacity);
+            plan.idle_secs = idle_time(cx, idle_secs);
             plan.name = label_name(cx, input.name.as_ref(), input.ident);
             not_generic(cx, input, "a dynamic label cannot be generic");
             one_index_field(cx, input.ident, *tuple_of_one);
@@ -156,6 +161,19 @@ fn dynamic_capacity(cx: &Ctxt, ident: &Ident, capacity: &Option<(u64, syn::LitIn
             );
             0
         }
+    }
+}
+
+/// Rule: a dynamic label's idle time, if given, is at least 1 second (a
+/// value is evicted only after it passed without a write).
+fn idle_time(cx: &Ctxt, idle_secs: &Option<(u64, syn::LitInt)>) -> Option<u64> {
+    match idle_secs {
+        Some((0, lit)) => {
+            cx.error_spanned_by(lit, "a dynamic label's idle_secs must be at least 1");
+            None
+        }
+        Some((n, _)) => Some(*n),
+        None => None,
     }
 }
 

@@ -11,6 +11,7 @@ use tally_core::MetricKind;
 
 use crate::attr::{doc_text, Attrs};
 use crate::ctxt::Ctxt;
+use crate::instrument::attr::ObjectiveArgs;
 
 /// Keys of `#[metrics(...)]` on the struct.
 pub const STRUCT_KEYS: &[&str] = &["prefix", "max_series", "crate"];
@@ -29,15 +30,19 @@ pub const FIELD_KEYS: &[&str] = &[
     "buckets",
     "quantiles",
     "window",
-    "window_buckets",
+    "window_slots",
+    "objective",
 ];
 
 /// Keys of every family field.
 const COMMON: &[&str] = &["name", "help", "unit", "max_series"];
 /// Keys of an HDR histogram's range, precision and quantiles.
 const DISTRIBUTION: &[&str] = &["lowest", "highest", "precision", "quantiles"];
+/// The key of a family that can carry a service-level objective: a
+/// counter (success) or a histogram with classic buckets (latency).
+const OBJECTIVE: &[&str] = &["objective"];
 /// Keys of a windowed family.
-const WINDOW: &[&str] = &["window", "window_buckets"];
+const WINDOW: &[&str] = &["window", "window_slots"];
 
 /// One family type the derive knows: how its field is exposed and which
 /// keys apply to it. The one table the parser, the rules and the
@@ -54,8 +59,8 @@ pub struct Family {
 
 /// The family types.
 pub const FAMILIES: &[Family] = &[
-    Family::new("Counter", MetricKind::Counter, &[COMMON]),
-    Family::new("FloatCounter", MetricKind::Counter, &[COMMON]),
+    Family::new("Counter", MetricKind::Counter, &[COMMON, OBJECTIVE]),
+    Family::new("FloatCounter", MetricKind::Counter, &[COMMON, OBJECTIVE]),
     Family::new("Gauge", MetricKind::Gauge, &[COMMON]),
     Family::new("FloatGauge", MetricKind::Gauge, &[COMMON]),
     Family::new("MaxGauge", MetricKind::Gauge, &[COMMON]),
@@ -63,7 +68,7 @@ pub const FAMILIES: &[Family] = &[
     Family::new(
         "Histogram",
         MetricKind::Histogram,
-        &[COMMON, DISTRIBUTION, &["buckets"]],
+        &[COMMON, DISTRIBUTION, &["buckets"], OBJECTIVE],
     ),
     // The window's total, exposed as a gauge (it goes down as buckets expire).
     Family::new("WindowedCounter", MetricKind::Gauge, &[COMMON, WINDOW]),
@@ -175,8 +180,10 @@ pub struct Field<'a> {
     pub quantiles: Option<Expr>,
     /// `window = "5m"`.
     pub window: Option<LitStr>,
-    /// `window_buckets = N`.
-    pub window_buckets: Option<(u64, LitInt)>,
+    /// `window_slots = N`.
+    pub window_slots: Option<(u64, LitInt)>,
+    /// `objective(...)`.
+    pub objective: Option<ObjectiveArgs>,
 }
 
 impl<'a> Input<'a> {
@@ -279,7 +286,8 @@ impl<'a> Field<'a> {
         let flatten_prefix = attrs.string(cx, "prefix");
         let precision = attrs.int(cx, "precision");
         let window = attrs.string(cx, "window");
-        let window_buckets = attrs.int(cx, "window_buckets");
+        let window_slots = attrs.int(cx, "window_slots");
+        let objective = attrs.objective();
         let expr = |attrs: &mut Attrs, key: &str| {
             let entry = attrs.take(key)?;
             if entry.value.is_none() {
@@ -308,7 +316,8 @@ impl<'a> Field<'a> {
             buckets,
             quantiles,
             window,
-            window_buckets,
+            window_slots,
+            objective,
         }
     }
 }

@@ -18,6 +18,7 @@ pub fn expand(input: &Input, plan: &Plan) -> TokenStream {
     let inits = plan.fields.iter().map(|f| init(&p, f));
     let visits = plan.fields.iter().map(|f| visit(&p, f));
     let checks = plan.fields.iter().filter_map(|f| check(&p, f));
+    let successes = plan.fields.iter().filter_map(|f| check_success(&p, f));
     let name = ident.to_string();
 
     quote! {
@@ -78,6 +79,7 @@ pub fn expand(input: &Input, plan: &Plan) -> TokenStream {
         }
 
         #(#checks)*
+        #(#successes)*
     }
 }
 
@@ -85,12 +87,12 @@ pub fn expand(input: &Input, plan: &Plan) -> TokenStream {
 fn init(p: &TokenStream, f: &FieldPlan) -> TokenStream {
     let member = f.field.member;
     let ty = f.field.ty;
-    let window = f.window.map(|(nanos, buckets)| {
-        let buckets = buckets as usize;
+    let window = f.window.map(|(nanos, slots)| {
+        let slots = slots as usize;
         // Checked when the macro expanded; unreachable.
         quote! {
             ::core::result::Result::expect(
-                #p::Window::new(::core::time::Duration::from_nanos(#nanos), #buckets),
+                #p::Window::new(::core::time::Duration::from_nanos(#nanos), #slots),
                 "checked by #[derive(Metrics)]",
             )
         }
@@ -99,7 +101,7 @@ fn init(p: &TokenStream, f: &FieldPlan) -> TokenStream {
         (Some(h), window) => {
             let config = config(p, h);
             let made = match window {
-                Some(window) => quote!(<#ty>::new(#window, #config)),
+                Some(window) => quote!(<#ty>::with_config(#window, #config)),
                 None => quote!(<#ty>::with_config(#config)),
             };
             // Checked when the macro expanded; unreachable. `expect` is
@@ -120,28 +122,26 @@ fn init(p: &TokenStream, f: &FieldPlan) -> TokenStream {
 /// checked, spelled out.
 fn config(p: &TokenStream, h: &HistogramPlan) -> TokenStream {
     let c = h.config();
-    let (lowest, highest) = (c.lowest_value(), c.highest_value());
-    let scale = Literal::f64_suffixed(c.scale_factor());
+    let (lowest, highest) = (c.lowest(), c.highest());
+    let scale = Literal::f64_suffixed(c.scale());
     // A precision the field gave in digits stays in digits (HdrHistogram's
     // own cells); the default is the core's, in bits.
     let precision = match h.precision {
-        Some(digits) => quote!(.precision(#digits)),
+        Some(digits) => quote!(.with_precision_digits(#digits)),
         None => {
-            let bits = c.precision_in_bits();
-            quote!(.precision_bits(#bits))
+            let bits = c.precision_bits();
+            quote!(.with_precision_bits(#bits))
         }
     };
-    let mut config = quote!(#p::HistogramConfig::raw(#lowest, #highest).scale(#scale)#precision);
-    if let Some(buckets) = c.bucket_bounds() {
+    let mut config =
+        quote!(#p::HistogramConfig::raw(#lowest, #highest).with_scale(#scale)#precision);
+    if let Some(buckets) = c.classic_buckets() {
         let b = buckets.iter().map(|v| Literal::f64_suffixed(*v));
-        config = quote!(#config.buckets(&[#(#b),*]));
+        config = quote!(#config.with_classic_buckets(&[#(#b),*]));
     }
-    if !c.summary_quantiles().is_empty() {
-        let q = c
-            .summary_quantiles()
-            .iter()
-            .map(|v| Literal::f64_suffixed(*v));
-        config = quote!(#config.quantiles(&[#(#q),*]));
+    if !c.quantiles().is_empty() {
+        let q = c.quantiles().iter().map(|v| Literal::f64_suffixed(*v));
+        config = quote!(#config.with_quantiles(&[#(#q),*]));
     }
     config
 }
@@ -168,12 +168,37 @@ fn visit(p: &TokenStream, f: &FieldPlan) -> TokenStream {
         Some(unit) => quote!(::core::option::Option::Some(#p::Unit::new(#unit))),
         None => quote!(::core::option::Option::None),
     };
+    let mut desc = quote!(#p::Desc::from_static(#name, #help, #unit));
+    if let Some(o) = &f.objective {
+        let objective = o.objective.expr(&quote!(#p::instrument));
+        desc = quote!(#desc.with_objective(#objective));
+    }
     quote! {
         {
-            static DESC: #p::Desc = #p::Desc::from_static(#name, #help, #unit);
+            static DESC: #p::Desc = #desc;
             visit(&DESC, &self.#member);
         }
     }
+}
+
+/// The const evaluation that refuses a success objective on a family
+/// whose label set has no `result` label, spanned on `success`.
+fn check_success(p: &TokenStream, f: &FieldPlan) -> Option<TokenStream> {
+    let labels = f.field.labels.as_ref()?;
+    let span = f.objective.as_ref()?.success.as_ref()?.span();
+    let member = f.field.member.to_string();
+    let member = member.strip_prefix("r#").unwrap_or(&member);
+    let p: TokenStream = p
+        .clone()
+        .into_iter()
+        .map(|mut t| {
+            t.set_span(span);
+            t
+        })
+        .collect();
+    Some(quote_spanned! {span=>
+        const _: () = #p::check_success_family::<#labels>(#member);
+    })
 }
 
 /// The const evaluation that refuses what the registry would refuse of

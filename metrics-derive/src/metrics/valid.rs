@@ -10,11 +10,13 @@ use std::time::Duration;
 
 use proc_macro2::TokenStream;
 use quote::ToTokens;
-use syn::{Expr, ExprLit, Lit, LitInt};
+use syn::{Expr, ExprLit, Lit, LitInt, Type};
 
 use super::ast::{Field, Input, Kind};
 use super::duration::parse_nanos;
 use crate::ctxt::Ctxt;
+use crate::instrument::attr::ObjectiveArgs;
+use crate::instrument::valid::Objective;
 use tally_core::name::{self, UnitError};
 use tally_core::{HistogramConfig, HistogramConfigError, MetricKind, Window, WindowError};
 
@@ -52,6 +54,17 @@ pub struct FieldPlan<'a> {
     pub flatten_prefix: String,
     /// For a windowed family: its span in nanoseconds and bucket count.
     pub window: Option<(u64, u64)>,
+    /// The family's objective, checked.
+    pub objective: Option<ObjectivePlan>,
+}
+
+/// A family's checked objective.
+pub struct ObjectivePlan {
+    /// The objective.
+    pub objective: Objective,
+    /// A success objective's `success` number, where the const evaluation
+    /// that the label set has a `result` label is spanned.
+    pub success: Option<Lit>,
 }
 
 /// A histogram's checked configuration.
@@ -100,6 +113,7 @@ pub fn check<'a>(cx: &Ctxt, input: &'a Input<'a>) -> Plan<'a> {
                 histogram: None,
                 flatten_prefix,
                 window: None,
+                objective: None,
             });
             continue;
         };
@@ -110,6 +124,17 @@ pub fn check<'a>(cx: &Ctxt, input: &'a Input<'a>) -> Plan<'a> {
             .histogram()
             .then(|| check_histogram(cx, field, unit.as_deref()));
         let window = family.windowed().then(|| check_window(cx, field));
+        let objective = field.objective.as_ref().and_then(|o| {
+            check_objective(
+                cx,
+                field,
+                family.kind,
+                unit.as_deref(),
+                histogram.as_ref(),
+                &exposed,
+                o,
+            )
+        });
         fields.push(FieldPlan {
             field,
             name,
@@ -119,14 +144,88 @@ pub fn check<'a>(cx: &Ctxt, input: &'a Input<'a>) -> Plan<'a> {
             histogram,
             flatten_prefix: String::new(),
             window,
+            objective,
         });
     }
     check_unique_names(cx, &fields);
     Plan { fields }
 }
 
+/// Rules of a family's objective (`#[metric(objective(...))]`): the keys,
+/// percentages and window of a function's objective (one parser, one
+/// check: `instrument::valid::objective_in`); a success objective only on
+/// a counter family, whose label set must have a `result` label (`ok` a
+/// success, any other value a failure: checked in const evaluation, the
+/// label names being trait constants, spanned on `success`); a latency
+/// objective only on a `Histogram` with `unit = "seconds"`, its threshold
+/// one of the histogram's classic bucket bounds (its `buckets`, or the
+/// exporters' default for seconds), so Prometheus counts the events
+/// under it.
+fn check_objective(
+    cx: &Ctxt,
+    field: &Field,
+    kind: MetricKind,
+    unit: Option<&str>,
+    histogram: Option<&HistogramPlan>,
+    exposed: &str,
+    o: &ObjectiveArgs,
+) -> Option<ObjectivePlan> {
+    let errors_before = cx.has_errors();
+    let mut success = None;
+    if kind == MetricKind::Counter {
+        if let Some(latency) = &o.latency {
+            cx.error_spanned_by(
+                latency,
+                "a latency objective needs a histogram: declare it on a `Histogram` field with `unit = \"seconds\"`; a counter family takes `success = <percentage>`",
+            );
+        } else if let Some(target) = &o.latency_target {
+            cx.error_spanned_by(
+                &target.lit,
+                "`latency_target` applies to a latency objective, which needs a `Histogram` field; a counter family takes `success = <percentage>`",
+            );
+        }
+        if let Some(s) = &o.success {
+            let unlabeled = matches!(&field.labels, Some(Type::Tuple(t)) if t.elems.is_empty());
+            if unlabeled {
+                cx.error_spanned_by(
+                    &s.lit,
+                    "a success objective needs the family's failures: a `result` label (`ok` a success, any other value a failure), e.g. `Counter<Outcome>` with `#[derive(LabelValue)] #[label(name = \"result\")] enum Outcome { Ok, Error }`; this counter has no labels",
+                );
+            } else {
+                success = Some(s.lit.clone());
+            }
+        }
+    } else {
+        if let Some(s) = &o.success {
+            cx.error_spanned_by(
+                &s.lit,
+                "a success objective needs a counter family with a `result` label; a histogram takes `latency = \"250ms\", latency_target = 99.0`",
+            );
+        }
+        if let Some(latency) = &o.latency {
+            if unit != Some("seconds") || histogram.is_none() {
+                cx.error_spanned_by(
+                    latency,
+                    "a latency objective needs a histogram in seconds: add `unit = \"seconds\"` to the field",
+                );
+            }
+        }
+    }
+    let buckets = histogram
+        .and_then(|h| h.buckets.clone())
+        .unwrap_or_else(|| tally_core::instrument::LATENCY_BUCKETS.to_vec());
+    let objective = crate::instrument::valid::objective_in(cx, o, &buckets, exposed);
+    if cx.has_errors() && !errors_before {
+        return None;
+    }
+    Some(ObjectivePlan {
+        objective: objective?,
+        success,
+    })
+}
+
 /// Rules for a windowed family: `window` is a duration, and the window
-/// is one `Window::new` accepts (1 to 3600 buckets, each at least 1 ms),
+/// is one `Window::new` accepts (1 to 3600 slots, each at least 1 ms),
 /// so `new()` cannot fail.
 fn check_window(cx: &Ctxt, field: &Field) -> (u64, u64) {
     let default = Window::default();
@@ -140,18 +239,18 @@ fn check_window(cx: &Ctxt, field: &Field) -> (u64, u64) {
             }
         },
     };
-    let buckets = field
-        .window_buckets
+    let slots = field
+        .window_slots
         .as_ref()
-        .map_or(default.buckets() as u64, |(n, _)| *n);
-    let at = |error: &WindowError| match (error, &field.window, &field.window_buckets) {
-        (WindowError::Buckets(_), _, Some((_, lit))) => lit.to_token_stream(),
+        .map_or(default.slots() as u64, |(n, _)| *n);
+    let at = |error: &WindowError| match (error, &field.window, &field.window_slots) {
+        (WindowError::Slots(_), _, Some((_, lit))) => lit.to_token_stream(),
         (_, Some(lit), _) => lit.to_token_stream(),
         (_, None, Some((_, lit))) => lit.to_token_stream(),
         (_, None, None) => field.ty.to_token_stream(),
     };
-    match Window::new(span, usize::try_from(buckets).unwrap_or(usize::MAX)) {
-        Ok(window) => (window.span().as_nanos() as u64, window.buckets() as u64),
+    match Window::new(span, usize::try_from(slots).unwrap_or(usize::MAX)) {
+        Ok(window) => (window.span().as_nanos() as u64, window.slots() as u64),
         Err(error) => {
             cx.error_spanned_by(at(&error), format!("invalid window: {error}"));
             (0, 0)
@@ -427,10 +526,10 @@ impl HistogramPlan {
         let mut config = if self.seconds {
             let mut config = HistogramConfig::seconds();
             if let Some(lowest) = self.lowest {
-                config = config.lowest(lowest);
+                config = config.with_lowest(lowest);
             }
             if let Some(highest) = self.highest {
-                config = config.highest(highest);
+                config = config.with_highest(highest);
             }
             config
         } else {
@@ -440,13 +539,13 @@ impl HistogramPlan {
             )
         };
         if let Some(precision) = self.precision {
-            config = config.precision(precision);
+            config = config.with_precision_digits(precision);
         }
         if let Some(buckets) = &self.buckets {
-            config = config.buckets(Vec::leak(buckets.clone()));
+            config = config.with_classic_buckets(Vec::leak(buckets.clone()));
         }
         if let Some(quantiles) = &self.quantiles {
-            config = config.quantiles(Vec::leak(quantiles.clone()));
+            config = config.with_quantiles(Vec::leak(quantiles.clone()));
         }
         config
     }

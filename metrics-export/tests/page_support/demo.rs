@@ -129,7 +129,7 @@ impl Stats {
                 .register(
                     Desc::new("jobs_recent_duration", "Job run time over the last minute.")
                         .with_unit(Unit::SECONDS),
-                    WindowedHistogram::new(
+                    WindowedHistogram::with_config(
                         Window::new(Duration::from_secs(60), 6).unwrap(),
                         HistogramConfig::seconds(),
                     )

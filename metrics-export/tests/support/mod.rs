@@ -175,7 +175,7 @@ pub fn fixture() -> Fixture {
         .register(
             Desc::new("request_latency", "Request latency, \"end to end\".")
                 .with_unit(Unit::SECONDS),
-            Histogram::<Method>::with_config(HistogramConfig::seconds().quantiles(QUANTILES))
+            Histogram::<Method>::with_config(HistogramConfig::seconds().with_quantiles(QUANTILES))
                 .unwrap(),
         )
         .unwrap();
@@ -190,7 +190,8 @@ pub fn fixture() -> Fixture {
         .register(
             Desc::new("payload_size", "Payload sizes.").with_unit(Unit::BYTES),
             Histogram::<()>::with_config(
-                HistogramConfig::raw(1, 1 << 30).buckets(&[64.0, 256.0, 1024.0, 4096.0]),
+                HistogramConfig::raw(1, 1 << 30)
+                    .with_classic_buckets(&[64.0, 256.0, 1024.0, 4096.0]),
             )
             .unwrap(),
         )
@@ -245,7 +246,7 @@ pub fn fixture() -> Fixture {
     .into_iter()
     .enumerate()
     {
-        messages.with(Peer::get(peer)).add(i as u64 + 1);
+        messages.with(Peer::admit(peer)).add(i as u64 + 1);
     }
 
     Fixture {

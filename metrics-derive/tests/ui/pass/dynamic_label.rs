@@ -34,7 +34,7 @@ struct Stats {
 fn main() {
     const _: () = assert!(<Upstream as LabelValue>::CARDINALITY == 9);
     let stats = Stats::register(&tally::Registry::new()).unwrap();
-    let db = Upstream::get("db-1");
+    let db = Upstream::admit("db-1");
     stats.calls.with(Call { upstream: db, method: Method::Get }).inc();
     stats.latency.with(db).record(3);
     stats.pairs.with((db, true)).inc();

@@ -14,10 +14,10 @@ struct Recent {
     /// Requests in the last five minutes (the default window).
     requests_recent: WindowedCounter<Route>,
     /// Per-second view of the last minute.
-    #[metric(window = "60s", window_buckets = 60)]
+    #[metric(window = "60s", window_slots = 60)]
     requests_last_minute: WindowedCounter,
     /// Latency over the last minute, with p99.
-    #[metric(unit = "seconds", window = "1m", window_buckets = 6, highest = "10s", quantiles = [0.99])]
+    #[metric(unit = "seconds", window = "1m", window_slots = 6, highest = "10s", quantiles = [0.99])]
     latency_recent: WindowedHistogram<Route>,
 }
 

@@ -1,9 +1,0 @@
-use tally::{Metrics, WindowedHistogram};
-
-#[derive(Metrics)]
-struct Stats {
-    #[metric(unit = "seconds", window = "10ms", window_buckets = 100)]
-    recent_latency: WindowedHistogram,
-}
-
-fn main() {}

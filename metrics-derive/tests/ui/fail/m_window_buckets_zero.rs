@@ -1,9 +1,0 @@
-use tally::{Metrics, WindowedCounter};
-
-#[derive(Metrics)]
-struct Stats {
-    #[metric(window = "5m", window_buckets = 0)]
-    recent: WindowedCounter,
-}
-
-fn main() {}
