@@ -3,8 +3,9 @@
 
 use std::marker::PhantomData;
 
-use crate::admission::DynamicValues;
+use crate::admission::{DynamicValues, Expiry};
 use crate::desc::MetricKind;
+use crate::divisor::Divisor;
 use crate::exemplar::Exemplars;
 use crate::float::AtomicF64;
 use crate::label::{LabelDesc, LabelSet};
@@ -54,6 +55,12 @@ struct CounterCore {
 /// evicted value is dropped with that value, never added to the next one.
 struct Expiring {
     table: &'static DynamicValues,
+    /// The table's expiry state (the record path reads its marks).
+    expiry: &'static Expiry,
+    /// Divides a series index by `stride`, without a `div`.
+    by_stride: Divisor,
+    /// Takes the remainder by `cardinality`, without a `div`.
+    by_cardinality: Divisor,
     /// Series-index stride of the expiring label.
     stride: usize,
     /// Its cardinality (capacity + 1; the last ordinal is overflow).
@@ -81,23 +88,30 @@ impl Expiring {
             .dynamic
             .iter()
             .position(|t| t.is_some_and(|t| t.expiry().is_some()))?;
+        let table = desc.dynamic[label]?;
+        let stride = desc.values[label + 1..].iter().map(|v| v.len()).product();
+        let cardinality = desc.values[label].len();
         Some(Expiring {
-            table: desc.dynamic[label]?,
-            stride: desc.values[label + 1..].iter().map(|v| v.len()).product(),
-            cardinality: desc.values[label].len(),
+            table,
+            expiry: table.expiry()?,
+            by_stride: Divisor::new(stride),
+            by_cardinality: Divisor::new(cardinality),
+            stride,
+            cardinality,
             first: label == 0,
             series: L::CARDINALITY,
             shared: Mutex::new(()),
         })
     }
 
+    /// The expiring label's ordinal in series `index` (`< 2^32`, checked
+    /// by `Counter::new`): multiplies, never divides.
     #[inline(always)]
     fn ordinal(&self, index: usize) -> usize {
-        // The common shapes (the label alone, or first) without a division.
-        match (self.first, self.stride) {
-            (true, 1) => index,
-            (true, stride) => index / stride,
-            (false, stride) => (index / stride) % self.cardinality,
+        let above = self.by_stride.div(index);
+        match self.first {
+            true => above,
+            false => self.by_cardinality.rem(above),
         }
     }
 
@@ -313,23 +327,50 @@ impl<'a> CounterRef<'a> {
         }
     }
 
-    /// [`add`](Self::add) for a series of a value that may expire: checks
-    /// that the handle's value still holds its slot (else records into
-    /// the overflow value, counted as `expired`), then writes as the
-    /// block's sole writer, resetting the count first if the block last
-    /// wrote this series under another generation.
-    #[inline]
+    /// [`add`](Self::add) for a series of a value that may expire, when
+    /// nothing changed since this thread's last write: the value holds
+    /// its slot and was marked written in this export epoch, and the
+    /// thread's block last wrote the series under the same generation.
+    /// Then it is a plain owned add after two compares; anything else
+    /// (a new epoch, a new block, another generation, an evicted value)
+    /// takes [`add_expiring_slow`](Self::add_expiring_slow).
+    #[inline(always)]
     fn add_expiring(self, n: u64) {
+        if let Some(exp) = &self.core.expiring {
+            let index = self.index();
+            let generation = self.generation();
+            if exp.expiry.is_marked(exp.ordinal(index), generation) {
+                if let Some(block) = self.core.shards.owned() {
+                    // SAFETY: a family with an expiring label has
+                    // `2 * L::CARDINALITY` cells per block (`Counter::new`)
+                    // and `with` checked `index < L::CARDINALITY`.
+                    let cell = unsafe { block.cell_unchecked(exp.series + index) };
+                    if cell.load(Ordering::Relaxed) == u64::from(generation) {
+                        // SAFETY: as above.
+                        return unsafe { block.add_unchecked(index, n, Access::Owned) };
+                    }
+                }
+            }
+        }
+        self.add_expiring_slow(n)
+    }
+
+    /// [`add_expiring`](Self::add_expiring) otherwise: checks that the
+    /// handle's value still holds its slot, marking it written in this
+    /// epoch (else records into the overflow value, counted as
+    /// `expired`), then writes as the block's sole writer, resetting the
+    /// count first if the block last wrote this series under another
+    /// generation.
+    #[cold]
+    #[inline(never)]
+    fn add_expiring_slow(self, n: u64) {
         let Some(exp) = &self.core.expiring else {
             // A hand-written `LabelSet` with a generation but no expiring
             // label: nothing is reused, record plainly.
             return CounterRef::new(self.core, self.index(), 0).add(n);
         };
         let ordinal = exp.ordinal(self.index());
-        let fresh = exp
-            .table
-            .expiry()
-            .is_some_and(|e| ordinal < exp.cardinality - 1 && e.touch(ordinal, self.generation()));
+        let fresh = ordinal < exp.cardinality - 1 && exp.expiry.touch(ordinal, self.generation());
         if !fresh {
             exp.table.count_expired();
             let overflow = self.index() + (exp.cardinality - 1 - ordinal) * exp.stride;

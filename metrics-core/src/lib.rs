@@ -20,6 +20,7 @@ mod admission;
 mod computed;
 mod counter;
 mod desc;
+mod divisor;
 pub mod dynamic_label;
 mod error;
 mod exemplar;

@@ -181,6 +181,20 @@ impl Expiry {
         generation_of(self.marks[ordinal].0.load(Ordering::Acquire))
     }
 
+    /// The recording path's fast check: whether slot `ordinal` holds
+    /// `generation` and was marked written in the current epoch already
+    /// (two relaxed loads and a compare, no write). `false` for an
+    /// ordinal past the slots (the overflow value). When `false`,
+    /// [`touch`](Self::touch) decides.
+    #[inline(always)]
+    pub(crate) fn is_marked(&self, ordinal: usize, generation: u32) -> bool {
+        let epoch = self.epoch.load(Ordering::Relaxed) as u32;
+        match self.marks.get(ordinal) {
+            Some(mark) => mark.0.load(Ordering::Relaxed) == pack(generation, epoch),
+            None => false,
+        }
+    }
+
     /// The recording path's check: whether `generation` still owns slot
     /// `ordinal`, marking the slot written in the current epoch. Two
     /// relaxed loads and a compare; a compare-and-swap on the first write

@@ -1,0 +1,97 @@
+//! Instruction counts of recording through each kind of label, for
+//! `valgrind --tool=callgrind` (counts do not depend on machine load, as
+//! the timings of `benches/core.rs` do). Each `run_*` function makes `N`
+//! increments through `with(black_box(label)).inc()`; callgrind's
+//! inclusive count of it divided by `N` is the cost of one:
+//!
+//! ```text
+//! cargo bench -p tally-benches --bench labels_ir --no-run
+//! valgrind --tool=callgrind --callgrind-out-file=cg.out target/release/deps/labels_ir-* 1000000
+//! callgrind_annotate --inclusive=yes cg.out | grep run_
+//! ```
+
+use std::hint::black_box;
+use std::sync::LazyLock;
+
+use tally::{Counter, LabelValue};
+
+#[derive(Clone, Copy, LabelValue)]
+enum Shard {
+    A,
+    B,
+    C,
+}
+
+#[derive(Clone, Copy, LabelValue)]
+enum Status {
+    Ok,
+    Err,
+}
+
+tally::dynamic_label!(Tenant, name = "tenant", capacity = 64);
+tally::dynamic_label!(Session, name = "session", capacity = 64, idle_secs = 3600);
+
+static ENUM: LazyLock<Counter<Shard>> = LazyLock::new(Counter::new);
+static DYNAMIC: LazyLock<Counter<Tenant>> = LazyLock::new(Counter::new);
+static EXPIRING: LazyLock<Counter<Session>> = LazyLock::new(Counter::new);
+static EXPIRING_PAIR: LazyLock<Counter<(Session, Status)>> = LazyLock::new(Counter::new);
+
+#[inline(never)]
+fn run_enum(n: u64) {
+    let c: &Counter<Shard> = &ENUM;
+    for _ in 0..n {
+        c.with(black_box(Shard::B)).inc();
+    }
+}
+
+#[inline(never)]
+fn run_dynamic(n: u64, t: Tenant) {
+    let c: &Counter<Tenant> = &DYNAMIC;
+    for _ in 0..n {
+        c.with(black_box(t)).inc();
+    }
+}
+
+#[inline(never)]
+fn run_expiring(n: u64, s: Session) {
+    let c: &Counter<Session> = &EXPIRING;
+    for _ in 0..n {
+        c.with(black_box(s)).inc();
+    }
+}
+
+#[inline(never)]
+fn run_expiring_pair(n: u64, s: Session) {
+    let c: &Counter<(Session, Status)> = &EXPIRING_PAIR;
+    for _ in 0..n {
+        c.with(black_box((s, Status::Err))).inc();
+    }
+}
+
+#[inline(never)]
+fn run_empty(n: u64) {
+    for _ in 0..n {
+        black_box(());
+    }
+}
+
+fn main() {
+    let n = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000u64);
+    let t = Tenant::admit("acme");
+    let s = Session::admit("s-1");
+    // First writes: the thread's slot and blocks taken outside the runs.
+    ENUM.with(Shard::A).inc();
+    DYNAMIC.with(t).inc();
+    EXPIRING.with(s).inc();
+    EXPIRING_PAIR.with((s, Status::Ok)).inc();
+    let _ = Shard::C;
+    run_empty(n);
+    run_enum(n);
+    run_dynamic(n, t);
+    run_expiring(n, s);
+    run_expiring_pair(n, s);
+    assert_eq!(EXPIRING.with(s).get(), n + 1);
+}
