@@ -5,7 +5,9 @@
 use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitInt, LitStr, Token};
 
 use crate::ctxt::Ctxt;
-use crate::instrument::attr::ObjectiveArgs;
+use crate::nested::skip;
+use crate::objective::{self, ObjectiveArgs};
+use crate::suggest::{closest, list};
 
 /// One `key` or `key = value` of an attribute list.
 pub struct Entry {
@@ -42,7 +44,7 @@ impl Attrs {
                     Some(key) => key.clone(),
                     None => {
                         cx.error_spanned_by(&meta.path, format!("expected a key of `#[{attr}]`"));
-                        skip_value(&meta)?;
+                        skip(&meta)?;
                         return Ok(());
                     }
                 };
@@ -53,10 +55,10 @@ impl Attrs {
                 } else if name == "objective" && known.contains(&"objective") {
                     // The same parser as `#[tally::instrument(objective(...))]`.
                     let key = key.clone();
-                    objective = Some(crate::instrument::attr::objective(cx, &meta, key)?);
+                    objective = Some(objective::parse(cx, &meta, key)?);
                     None
                 } else if meta.input.peek(syn::token::Paren) {
-                    skip_value(&meta)?;
+                    skip(&meta)?;
                     cx.error_spanned_by(&key, format!("expected `{name} = ...`"));
                     return Ok(());
                 } else {
@@ -195,64 +197,6 @@ pub fn stub_generics(generics: &syn::Generics) -> syn::Generics {
 /// `::tally`.
 pub fn default_crate() -> syn::Path {
     syn::parse_quote!(::tally)
-}
-
-/// Consumes `= value` or `(...)` after an unknown key, so parsing goes on.
-fn skip_value(meta: &syn::meta::ParseNestedMeta) -> syn::Result<()> {
-    if meta.input.peek(Token![=]) {
-        meta.value()?.parse::<Expr>()?;
-    } else if meta.input.peek(syn::token::Paren) {
-        let _content;
-        syn::parenthesized!(_content in meta.input);
-        let _: proc_macro2::TokenStream = _content.parse()?;
-    }
-    Ok(())
-}
-
-/// `` `a`, `b`, `c` ``.
-pub fn list(items: &[&str]) -> String {
-    items
-        .iter()
-        .map(|k| format!("`{k}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The candidate within edit distance 2 (or differing only in case) of
-/// `name`, if one is clearly closest.
-pub fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| {
-            let d = if c.eq_ignore_ascii_case(name) {
-                0
-            } else {
-                levenshtein(&name.to_ascii_lowercase(), &c.to_ascii_lowercase())
-            };
-            (d, *c)
-        })
-        .filter(|(d, c)| *d <= 2.min(c.len().saturating_sub(1)))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                prev
-            } else {
-                1 + prev.min(row[j]).min(row[j + 1])
-            };
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 /// Doc comment lines (`///` or `#[doc = "..."]`), trimmed, blank lines

@@ -1,6 +1,6 @@
 //! Identifier case conversions for label names and values.
 
-use crate::attr::closest;
+use crate::suggest::closest;
 
 /// How `#[label(rename_all = "...")]` turns a variant name into its
 /// exposed string.

@@ -18,6 +18,9 @@ mod instrument;
 mod label_set;
 mod label_value;
 mod metrics;
+mod nested;
+mod objective;
+mod suggest;
 
 use proc_macro::TokenStream;
 

@@ -11,8 +11,9 @@ use quote::{quote, ToTokens};
 
 use super::ast::{is_instrument, self_type_name, Item};
 use super::attr::Args;
-use super::valid::{self, Objective, Plan};
+use super::valid::{self, Plan};
 use crate::ctxt::Ctxt;
+use crate::objective::Objective;
 
 /// The implementation.
 pub fn expand(args: &Args, item: &Item, plan: &Plan) -> TokenStream {

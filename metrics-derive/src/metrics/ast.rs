@@ -11,7 +11,7 @@ use tally_core::MetricKind;
 
 use crate::attr::{doc_text, Attrs};
 use crate::ctxt::Ctxt;
-use crate::instrument::attr::ObjectiveArgs;
+use crate::objective::ObjectiveArgs;
 
 /// Keys of `#[metrics(...)]` on the struct.
 pub const STRUCT_KEYS: &[&str] = &["prefix", "max_series", "crate"];
@@ -335,7 +335,7 @@ fn misplaced(key: &str, kind: Kind) -> String {
                 .filter(|f| f.applies(key))
                 .map(|f| f.ty)
                 .collect();
-            let types = crate::attr::list(&types).replace(", ", " and ");
+            let types = crate::suggest::list(&types).replace(", ", " and ");
             format!("`{key}` does not apply to `{}` fields; it applies only to {types} fields", family.ty)
         }
     }
@@ -356,7 +356,7 @@ fn classify(cx: &Ctxt, ty: &Type) -> (Option<Kind>, Option<Type>) {
             ty,
             format!(
                 "not a metric family; expected one of {}; use `#[metric(flatten)]` for a nested stats struct",
-                crate::attr::list(&FAMILIES.iter().map(|f| f.ty).collect::<Vec<_>>())
+                crate::suggest::list(&FAMILIES.iter().map(|f| f.ty).collect::<Vec<_>>())
             ),
         );
         (None, None)

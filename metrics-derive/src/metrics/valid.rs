@@ -15,8 +15,7 @@ use syn::{Expr, ExprLit, Lit, LitInt, Type};
 use super::ast::{Field, Input, Kind};
 use super::duration::parse_nanos;
 use crate::ctxt::Ctxt;
-use crate::instrument::attr::ObjectiveArgs;
-use crate::instrument::valid::Objective;
+use crate::objective::{Objective, ObjectiveArgs};
 use tally_core::name::{self, UnitError};
 use tally_core::{HistogramConfig, HistogramConfigError, MetricKind, Window, WindowError};
 
@@ -153,7 +152,7 @@ pub fn check<'a>(cx: &Ctxt, input: &'a Input<'a>) -> Plan<'a> {
 
 /// Rules of a family's objective (`#[metric(objective(...))]`): the keys,
 /// percentages and window of a function's objective (one parser, one
-/// check: `instrument::valid::objective_in`); a success objective only on
+/// check: `objective::check`); a success objective only on
 /// a counter family, whose label set must have a `result` label (`ok` a
 /// success, any other value a failure: checked in const evaluation, the
 /// label names being trait constants, spanned on `success`); a latency
@@ -214,7 +213,7 @@ fn check_objective(
     let buckets = histogram
         .and_then(|h| h.buckets.clone())
         .unwrap_or_else(|| tally_core::instrument::LATENCY_BUCKETS.to_vec());
-    let objective = crate::instrument::valid::objective_in(cx, o, &buckets, exposed);
+    let objective = crate::objective::check(cx, o, &buckets, exposed);
     if cx.has_errors() && !errors_before {
         return None;
     }
