@@ -93,6 +93,7 @@ fn counters(cells: &[AtomicU64]) -> Collected {
             .map(|(index, v)| Series::new(index, Value::Counter(v.load(Relaxed))))
             .collect(),
         clamped: 0,
+        ..Default::default()
     }
 }
 
