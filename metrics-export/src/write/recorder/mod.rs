@@ -37,10 +37,13 @@
 //!   label value no series uses any more frees its slot for the next new
 //!   value, so the `max_series` cap counts live series. A name left
 //!   without series for the idle time is removed too, at the start of a
-//!   scrape (when the registry reads `tally_metrics_recorder_expired_total`):
-//!   it is no longer exposed, its slot under `max_names` is free, and if
-//!   used again it starts from zero. Expired series and names are counted
-//!   in `tally_metrics_recorder_expired_total{what="series"|"name"}`.
+//!   scrape (when the registry reads `tally_metrics_recorder_expired_total`,
+//!   registered before any family) or when a new name finds `max_names`
+//!   families: it is no longer exposed (nor registered), its slot under
+//!   `max_names` is free, and if used again it starts from zero, of any
+//!   kind. Expired series and names are counted in
+//!   `tally_metrics_recorder_expired_total{what="series"|"name"}` (shown
+//!   from the scrape after the one that removed them).
 //!   Writes through a `metrics` handle kept across its series' removal go
 //!   to a detached cell and are lost (as with metrics-exporter-prometheus'
 //!   `idle_timeout`): a handle kept for a long time should be written
@@ -48,7 +51,11 @@
 //!   descriptions of expiring families are shared per set of label keys,
 //!   at most `max_names` of them; a new set past that is dropped
 //!   (`too_many_key_sets`), so names that come and go for months keep
-//!   memory flat.
+//!   memory flat. With expiry the handle path does one more atomic add
+//!   (the update count), and a value refused by a full label is not
+//!   counted in `tally_label_overflow_total` (the label is the family's
+//!   own table, not a runtime-bounded label); the overflow series and its
+//!   count are as without.
 //! - Histograms are tally HDR histograms; `metrics` records `f64`, in
 //!   seconds by convention (`HistogramConfig::seconds()`, 1 ns .. 1 h),
 //!   or as plain numbers when described with `Unit::Bytes`/`Count`.
@@ -216,7 +223,8 @@ impl TallyRecorder {
         self
     }
 
-    /// How many families (names) the recorder has created.
+    /// How many families (names) the recorder holds now (created, less
+    /// those removed by the idle timeout).
     pub fn names(&self) -> usize {
         self.families
             .read()
@@ -246,6 +254,9 @@ impl TallyRecorder {
         if described.len() < self.max_names || described.contains_key(key.as_str()) {
             described.insert(key.as_str().to_owned(), (unit, help.to_string()));
         }
+        // Released first: a registration holds the families' lock while it
+        // reads the descriptions.
+        drop(described);
         if let Some(family) = self
             .families
             .read()
