@@ -149,13 +149,31 @@ impl TallyRecorder {
         }
     }
 
-    /// Removes series and names idle for `idle`: a series whose value did
-    /// not change (and that was not registered again) for `idle` since an
-    /// export read its last value, and a name left without series for
-    /// `idle` (see the [module docs](self) for the rule and what happens
-    /// to handles kept across a removal). Default: nothing expires. Call
-    /// it before the recorder is used: families created before keep
-    /// their series. `Err` for 0.
+    /// Removes series and names idle for `idle` (default: nothing
+    /// expires; `Err` for 0). A series is removed only after an export
+    /// read its last value (the export that saw its update count change
+    /// read the value after that change) and `idle` has passed since that
+    /// export with no write or registration of it; a label value no
+    /// series uses any more frees its slot; a name left without series
+    /// for `idle` is removed and unregistered, freeing its place under
+    /// `max_names`, and starts from zero if it comes back. Writes through
+    /// a `metrics` handle kept across its series' removal are lost (as
+    /// with metrics-exporter-prometheus' `idle_timeout`). Call it before
+    /// the recorder is used: families created before keep their series.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let registry: &'static tally_core::Registry = Box::leak(Box::default());
+    /// let recorder = tally_export::TallyRecorder::new(registry)
+    ///     .idle_timeout(Duration::from_secs(600))
+    ///     .unwrap();
+    /// metrics::with_local_recorder(&recorder, || {
+    ///     metrics::counter!("jobs_total", "queue" => "mail").increment(1);
+    /// });
+    /// assert!(tally_export::TallyRecorder::new(registry)
+    ///     .idle_timeout(Duration::ZERO)
+    ///     .is_err());
+    /// ```
     pub fn idle_timeout(mut self, idle: Duration) -> Result<Self, RecorderError> {
         if idle.is_zero() {
             return Err(RecorderError::ZeroIdleTimeout);
