@@ -10,4 +10,6 @@
 pub use tally_export::TallyCollector;
 #[cfg(feature = "metrics-recorder")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics-recorder")))]
-pub use tally_export::{DroppedReason, RecorderError, TallyRecorder, DEFAULT_MAX_SERIES};
+pub use tally_export::{
+    DroppedReason, ExpiredWhat, RecorderError, TallyRecorder, DEFAULT_MAX_SERIES,
+};

@@ -89,6 +89,7 @@ impl Metric for Computed {
         Ok(Collected {
             series: vec![Series::new(0, value)],
             clamped: 0,
+            ..Default::default()
         })
     }
 }

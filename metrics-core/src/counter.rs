@@ -460,7 +460,11 @@ impl<L: LabelSet> Metric for Counter<L> {
                 ..Series::new(index, Value::Counter(v))
             })
             .collect();
-        Ok(Collected { series, clamped: 0 })
+        Ok(Collected {
+            series,
+            clamped: 0,
+            ..Default::default()
+        })
     }
 }
 
@@ -539,6 +543,7 @@ impl<L: LabelSet> Metric for FloatCounter<L> {
         Ok(Collected {
             series: crate::float::series(&self.cells, Value::CounterF64),
             clamped: 0,
+            ..Default::default()
         })
     }
 }

@@ -49,6 +49,7 @@ macro_rules! int_gauge_metric {
                 Ok(Collected {
                     series: int_series(&self.cells, $unset),
                     clamped: 0,
+                    ..Default::default()
                 })
             }
         }
@@ -220,6 +221,7 @@ impl<L: LabelSet> Metric for FloatGauge<L> {
         Ok(Collected {
             series: crate::float::series(&self.cells, Value::GaugeF64),
             clamped: 0,
+            ..Default::default()
         })
     }
 }

@@ -101,6 +101,7 @@ impl Metric for Info {
         Ok(Collected {
             series: vec![Series::new(0, Value::Gauge(1))],
             clamped: 0,
+            ..Default::default()
         })
     }
 }

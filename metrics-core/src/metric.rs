@@ -3,7 +3,7 @@
 
 use crate::desc::{Desc, MetricKind};
 use crate::label::LabelDesc;
-use crate::snapshot::Series;
+use crate::snapshot::{Series, ValueNames};
 
 /// One family's storage, readable as a snapshot. Implemented by every
 /// family type ([`Counter`](crate::Counter), [`Gauge`](crate::Gauge),
@@ -29,6 +29,14 @@ pub struct Collected {
     /// Values that fell outside a histogram's range and were clamped into
     /// it (always 0 for other kinds).
     pub clamped: u64,
+    /// The names of its label values, read with the series, for a family
+    /// whose values are neither `'static` nor in an expiring
+    /// `dynamic_label!` table (e.g. the `metrics` recorder's labels when
+    /// idle series expire): label `l`'s value `o` is exposed as
+    /// `names.get(l, o)` when that is `Some`. Empty (the default) for
+    /// families whose [`LabelDesc`] names their values. The registry
+    /// ignores it for a family with an expiring label.
+    pub names: ValueNames,
 }
 
 /// Why a family could not be read.

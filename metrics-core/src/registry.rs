@@ -216,6 +216,49 @@ impl Registry {
         name::exposed_name(prefix, &desc.name, kind, desc.unit.map(|u| u.as_str()))
     }
 
+    /// Removes `collector` (the same `Arc` that was registered, compared
+    /// by address) and frees its families' names: they can be registered
+    /// again. Snapshots taken after it returns no longer read it; one
+    /// already under way may still. `false` if it was not registered
+    /// here. A runtime-bounded label of its families stays listed in
+    /// `tally_label_overflow_total` if it overflowed.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use tally_core::{Collector, Counter, Desc, Described, Registry};
+    /// let registry = Registry::new();
+    /// let hits: Arc<dyn Collector> = Arc::new(Described::new(
+    ///     Desc::new("hits", "Hits."),
+    ///     Arc::new(Counter::<()>::new()),
+    /// ));
+    /// registry.register_collector(hits.clone()).unwrap();
+    /// assert!(registry.unregister(&hits));
+    /// assert!(registry.snapshot().families.is_empty());
+    /// registry.register_collector(hits.clone()).unwrap();
+    /// ```
+    pub fn unregister(&self, collector: &Arc<dyn Collector>) -> bool {
+        let mut names = Vec::new();
+        collector.for_each_family(&mut |desc, metric| {
+            names.push(self.exposed_name(desc, metric.kind()))
+        });
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        // By data address: the vtable part of a `dyn` pointer may differ
+        // between codegen units for the same object.
+        let target = Arc::as_ptr(collector) as *const ();
+        let Some(at) = state
+            .collectors
+            .iter()
+            .position(|c| Arc::as_ptr(c) as *const () == target)
+        else {
+            return false;
+        };
+        state.collectors.remove(at);
+        for name in &names {
+            state.names.remove(name);
+        }
+        true
+    }
+
     /// The objectives declared on the registered families
     /// (`#[metric(objective(...))]`), in registration order, for the rule
     /// and dashboard generators.
@@ -327,16 +370,22 @@ impl Registry {
                             labels,
                             series: collected.series,
                             clamped: collected.clamped,
-                            names: ValueNames::new(
-                                names
-                                    .into_iter()
-                                    .map(|n| {
-                                        n.map(|n| {
-                                            n.into_iter().map(|n| n.map(|(_, n)| n)).collect()
+                            // Without an expiring label, the names the
+                            // family read with its series (if any).
+                            names: if names.iter().all(Option::is_none) {
+                                collected.names
+                            } else {
+                                ValueNames::new(
+                                    names
+                                        .into_iter()
+                                        .map(|n| {
+                                            n.map(|n| {
+                                                n.into_iter().map(|n| n.map(|(_, n)| n)).collect()
+                                            })
                                         })
-                                    })
-                                    .collect(),
-                            ),
+                                        .collect(),
+                                )
+                            },
                         })
                     }
                     Err(_) => failed.set(failed.get() + 1),

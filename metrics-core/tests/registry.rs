@@ -368,3 +368,93 @@ fn an_info_style_gauge_is_legal() {
         .expect("`_info` is legal for a gauge");
     assert_eq!(registry.snapshot().families[0].name, "build_info");
 }
+
+#[test]
+fn unregister_removes_a_collector_and_frees_its_names() {
+    use std::sync::Arc;
+    use tally_core::Described;
+    let registry = Registry::new();
+    let jobs = Arc::new(Counter::<()>::new());
+    let first: Arc<dyn Collector> =
+        Arc::new(Described::new(Desc::new("jobs", "Jobs."), jobs.clone()));
+    let other: Arc<dyn Collector> = Arc::new(Described::new(
+        Desc::new("other", "Other."),
+        Arc::new(Gauge::<()>::new()),
+    ));
+    registry.register_collector(first.clone()).unwrap();
+    registry.register_collector(other.clone()).unwrap();
+    jobs.inc();
+    assert!(registry.unregister(&first));
+    // Only that one, and only once.
+    assert!(!registry.unregister(&first));
+    let names: Vec<String> = registry
+        .snapshot()
+        .families
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
+    assert_eq!(names, ["other"]);
+    // Its name is free again (the name `jobs` is also `jobs_total`).
+    let again = registry
+        .register(Desc::new("jobs_total", "Jobs again."), Counter::<()>::new())
+        .unwrap();
+    again.add(2);
+    let snapshot = registry.snapshot();
+    let jobs = snapshot.families.iter().find(|f| f.name == "jobs").unwrap();
+    assert_eq!(jobs.series[0].value.as_f64(), Some(2.0));
+    // A collector never registered (same contents, another `Arc`).
+    let stranger: Arc<dyn Collector> = Arc::new(Described::new(
+        Desc::new("other", "Other."),
+        Arc::new(Gauge::<()>::new()),
+    ));
+    assert!(!registry.unregister(&stranger));
+    assert_eq!(registry.snapshot().families.len(), 2);
+}
+
+/// A family whose label values are not `'static`: it names them with its
+/// series, and the snapshot passes the names on.
+struct Named;
+
+static NAMED_DESC: tally_core::LabelDesc = tally_core::LabelDesc {
+    names: &["who"],
+    values: &[&["", "", "__overflow__"]],
+    dynamic: &[],
+};
+
+impl Metric for Named {
+    fn kind(&self) -> MetricKind {
+        MetricKind::Counter
+    }
+
+    fn labels(&self) -> &'static tally_core::LabelDesc {
+        &NAMED_DESC
+    }
+
+    fn collect(&self) -> Result<tally_core::Collected, tally_core::CollectError> {
+        Ok(tally_core::Collected {
+            series: vec![
+                tally_core::Series::new(1, Value::Counter(3)),
+                tally_core::Series::new(2, Value::Counter(1)),
+            ],
+            clamped: 0,
+            names: tally_core::ValueNames::new(vec![Some(vec![None, Some("bob".into())])]),
+        })
+    }
+}
+
+#[test]
+fn collected_names_reach_the_snapshot() {
+    let registry = Registry::new();
+    registry
+        .register(Desc::new("greetings", "Hi."), Named)
+        .unwrap();
+    let snapshot = registry.snapshot();
+    let family = &snapshot.families[0];
+    let pairs: Vec<Vec<(&str, &str)>> = family
+        .series
+        .iter()
+        .map(|s| family.label_pairs(s).collect())
+        .collect();
+    // Ordinal 1 from the collected names; 2 (past them) from the desc.
+    assert_eq!(pairs, [vec![("who", "bob")], vec![("who", "__overflow__")]]);
+}

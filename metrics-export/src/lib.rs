@@ -82,8 +82,8 @@ pub use write::layer::{
 pub use write::process::{process_start_time, register_process_metrics, ProcessCollector};
 #[cfg(feature = "metrics-recorder")]
 pub use write::recorder::{
-    DroppedReason, RecorderError, TallyRecorder, DEFAULT_MAX_NAMES, DEFAULT_MAX_REFUSED,
-    DEFAULT_MAX_SERIES,
+    DroppedReason, ExpiredWhat, RecorderError, TallyRecorder, DEFAULT_MAX_NAMES,
+    DEFAULT_MAX_REFUSED, DEFAULT_MAX_SERIES,
 };
 #[cfg(feature = "tokio")]
 pub use write::tokio_runtime::{register_tokio_metrics, TokioCollector};

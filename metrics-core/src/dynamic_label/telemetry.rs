@@ -122,7 +122,11 @@ impl Metric for EvictedTelemetry {
             .enumerate()
             .filter_map(|(index, v)| Some(Series::new(index, Value::Counter(v?))))
             .collect();
-        Ok(Collected { series, clamped: 0 })
+        Ok(Collected {
+            series,
+            clamped: 0,
+            ..Default::default()
+        })
     }
 }
 
@@ -182,7 +186,11 @@ impl Metric for OverflowTelemetry {
             .enumerate()
             .filter_map(|(index, v)| Some(Series::new(index, Value::Counter(v?))))
             .collect();
-        Ok(Collected { series, clamped: 0 })
+        Ok(Collected {
+            series,
+            clamped: 0,
+            ..Default::default()
+        })
     }
 }
 

@@ -397,6 +397,7 @@ impl<L: LabelSet> Metric for Histogram<L> {
         Ok(Collected {
             series,
             clamped: self.clamped(),
+            ..Default::default()
         })
     }
 }

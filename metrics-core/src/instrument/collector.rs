@@ -316,7 +316,11 @@ impl Metric for Calls {
                 });
             }
         }
-        Ok(Collected { series, clamped: 0 })
+        Ok(Collected {
+            series,
+            clamped: 0,
+            ..Default::default()
+        })
     }
 }
 
@@ -358,7 +362,11 @@ impl Metric for Errors {
             series.extend(by_kind);
         }
         series.sort_by_key(|s| s.index);
-        Ok(Collected { series, clamped: 0 })
+        Ok(Collected {
+            series,
+            clamped: 0,
+            ..Default::default()
+        })
     }
 }
 
@@ -384,7 +392,11 @@ impl Metric for Durations {
                     .map(|s| Series { index: i, ..s }),
             );
         }
-        Ok(Collected { series, clamped })
+        Ok(Collected {
+            series,
+            clamped,
+            ..Default::default()
+        })
     }
 }
 
@@ -409,6 +421,10 @@ impl Metric for Concurrent {
                 Series::new(i, Value::Gauge(started.saturating_sub(ended) as i64))
             })
             .collect();
-        Ok(Collected { series, clamped: 0 })
+        Ok(Collected {
+            series,
+            clamped: 0,
+            ..Default::default()
+        })
     }
 }

@@ -209,6 +209,10 @@ impl<L: LabelSet, C: Clock> Metric for WindowedCounter<L, C> {
             .enumerate()
             .map(|(index, v)| Series::new(index, Value::Gauge(v.min(i64::MAX as u64) as i64)))
             .collect();
-        Ok(Collected { series, clamped: 0 })
+        Ok(Collected {
+            series,
+            clamped: 0,
+            ..Default::default()
+        })
     }
 }

@@ -293,6 +293,7 @@ impl<L: LabelSet, C: Clock> Metric for WindowedHistogram<L, C> {
         Ok(Collected {
             series,
             clamped: self.clamped(),
+            ..Default::default()
         })
     }
 }

@@ -184,7 +184,11 @@ impl Metric for Read {
             })
             .into_iter()
             .collect();
-        Ok(Collected { series, clamped: 0 })
+        Ok(Collected {
+            series,
+            clamped: 0,
+            ..Default::default()
+        })
     }
 }
 

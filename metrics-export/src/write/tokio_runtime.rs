@@ -155,6 +155,10 @@ impl Metric for Read<'_> {
                 .map(|w| Series::new(w, Value::Counter(m.worker_park_unpark_count(w))))
                 .collect(),
         };
-        Ok(Collected { series, clamped: 0 })
+        Ok(Collected {
+            series,
+            clamped: 0,
+            ..Default::default()
+        })
     }
 }

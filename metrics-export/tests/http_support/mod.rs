@@ -175,6 +175,7 @@ impl tally_core::Metric for Wide {
                 .map(|i| Series::new(i, value(i)))
                 .collect(),
             clamped: 0,
+            ..Default::default()
         })
     }
 }

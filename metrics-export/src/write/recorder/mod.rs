@@ -27,8 +27,35 @@
 //!   every registration, and still counted, but never stored.
 //! - So everything the recorder keeps is bounded: at most `max_names`
 //!   families of at most `max_series + 1` series and `max_refused` refused
-//!   names. Families are never removed (no idle expiry: a family's label
-//!   values are exposed as `&'static str`, which cannot be freed).
+//!   names. By default nothing is ever removed.
+//! - Idle expiry is opt-in ([`TallyRecorder::idle_timeout`], as
+//!   metrics-exporter-prometheus offers). A series is removed only after
+//!   an export read its last value (the export that saw its update count
+//!   change read the value after that change) and the idle time has
+//!   passed since that export, with no update or registration of it
+//!   since; it is then no longer exposed and its storage is freed. A
+//!   label value no series uses any more frees its slot for the next new
+//!   value, so the `max_series` cap counts live series. A name left
+//!   without series for the idle time is removed too, at the start of a
+//!   scrape (when the registry reads `tally_metrics_recorder_expired_total`,
+//!   registered before any family) or when a new name finds `max_names`
+//!   families: it is no longer exposed (nor registered), its slot under
+//!   `max_names` is free, and if used again it starts from zero, of any
+//!   kind. Expired series and names are counted in
+//!   `tally_metrics_recorder_expired_total{what="series"|"name"}` (shown
+//!   from the scrape after the one that removed them).
+//!   Writes through a `metrics` handle kept across its series' removal go
+//!   to a detached cell and are lost (as with metrics-exporter-prometheus'
+//!   `idle_timeout`): a handle kept for a long time should be written
+//!   more often than the idle time, or registered again. The label
+//!   descriptions of expiring families are shared per set of label keys,
+//!   at most `max_names` of them; a new set past that is dropped
+//!   (`too_many_key_sets`), so names that come and go for months keep
+//!   memory flat. With expiry the handle path does one more atomic add
+//!   (the update count), and a value refused by a full label is not
+//!   counted in `tally_label_overflow_total` (the label is the family's
+//!   own table, not a runtime-bounded label); the overflow series and its
+//!   count are as without.
 //! - Histograms are tally HDR histograms; `metrics` records `f64`, in
 //!   seconds by convention (`HistogramConfig::seconds()`, 1 ns .. 1 h),
 //!   or as plain numbers when described with `Unit::Bytes`/`Count`.
@@ -44,16 +71,22 @@
 //! assert_eq!(jobs.series[0].value.as_f64(), Some(3.0));
 //! ```
 
+mod desc_pool;
+mod expiry;
 mod family;
 mod telemetry;
+mod values;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, SharedString, Unit};
 use tally_core::{MetricKind, Registry};
 
-use family::{Family, FamilySpec};
+use desc_pool::DescPool;
+use expiry::{Expiry, Families, Sweeper};
+use family::{Cell, Family, FamilySpec};
 use telemetry::{Dropped, Telemetry};
 
 /// The default per-name series cap.
@@ -77,6 +110,9 @@ pub enum RecorderError {
     /// `max_names` was 0.
     #[error("max_names must be at least 1")]
     ZeroMaxNames,
+    /// The idle timeout was 0.
+    #[error("idle_timeout must be more than 0")]
+    ZeroIdleTimeout,
 }
 
 /// A `metrics` recorder writing into a tally [`Registry`].
@@ -85,10 +121,13 @@ pub struct TallyRecorder {
     max_series: usize,
     max_names: usize,
     max_refused: usize,
-    families: RwLock<HashMap<String, Arc<Family>>>,
+    families: Arc<Families>,
     refused: RwLock<HashMap<String, Dropped>>,
     described: RwLock<HashMap<String, (Option<Unit>, String)>>,
     telemetry: Arc<Telemetry>,
+    /// With an idle timeout: its clock, and the label descriptions of the
+    /// families (at most `max_names`).
+    expiry: Option<(Arc<Expiry>, DescPool)>,
 }
 
 impl TallyRecorder {
@@ -102,10 +141,74 @@ impl TallyRecorder {
             max_series: DEFAULT_MAX_SERIES,
             max_names: DEFAULT_MAX_NAMES,
             max_refused: DEFAULT_MAX_REFUSED,
-            families: RwLock::default(),
+            families: Arc::default(),
             refused: RwLock::default(),
             described: RwLock::default(),
             telemetry,
+            expiry: None,
+        }
+    }
+
+    /// Removes series and names idle for `idle` (default: nothing
+    /// expires; `Err` for 0). A series is removed only after an export
+    /// read its last value (the export that saw its update count change
+    /// read the value after that change) and `idle` has passed since that
+    /// export with no write or registration of it; a label value no
+    /// series uses any more frees its slot; a name left without series
+    /// for `idle` is removed and unregistered, freeing its place under
+    /// `max_names`, and starts from zero if it comes back. Writes through
+    /// a `metrics` handle kept across its series' removal are lost (as
+    /// with metrics-exporter-prometheus' `idle_timeout`). Call it before
+    /// the recorder is used: families created before keep their series.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let registry: &'static tally_core::Registry = Box::leak(Box::default());
+    /// let recorder = tally_export::TallyRecorder::new(registry)
+    ///     .idle_timeout(Duration::from_secs(600))
+    ///     .unwrap();
+    /// metrics::with_local_recorder(&recorder, || {
+    ///     metrics::counter!("jobs_total", "queue" => "mail").increment(1);
+    /// });
+    /// assert!(tally_export::TallyRecorder::new(registry)
+    ///     .idle_timeout(Duration::ZERO)
+    ///     .is_err());
+    /// ```
+    pub fn idle_timeout(mut self, idle: Duration) -> Result<Self, RecorderError> {
+        if idle.is_zero() {
+            return Err(RecorderError::ZeroIdleTimeout);
+        }
+        if let Some((expiry, _)) = &self.expiry {
+            expiry.set_timeout(idle);
+            return Ok(self);
+        }
+        let expiry = Arc::new(Expiry::new(idle));
+        let sweeper = Sweeper::new(
+            Arc::downgrade(&self.families),
+            self.registry,
+            expiry.clone(),
+            self.telemetry.clone(),
+        );
+        // Taken already (another recorder with an idle timeout in this
+        // registry): series still expire, and names when a new name finds
+        // `max_names` families; the counts stay readable through
+        // `expired()`.
+        let _ = self.registry.register_collector(Arc::new(sweeper));
+        self.expiry = Some((expiry, DescPool::default()));
+        Ok(self)
+    }
+
+    /// How many series or names the idle timeout removed, since start.
+    pub fn expired(&self, what: ExpiredWhat) -> u64 {
+        self.telemetry.expired(what)
+    }
+
+    /// Moves the idle timeout's clock forward by `by`, for tests that
+    /// would otherwise sleep; nothing without an idle timeout.
+    #[doc(hidden)]
+    pub fn advance_clock(&self, by: Duration) {
+        if let Some((expiry, _)) = &self.expiry {
+            expiry.advance(by);
         }
     }
 
@@ -138,7 +241,8 @@ impl TallyRecorder {
         self
     }
 
-    /// How many families (names) the recorder has created.
+    /// How many families (names) the recorder holds now (created, less
+    /// those removed by the idle timeout).
     pub fn names(&self) -> usize {
         self.families
             .read()
@@ -168,6 +272,9 @@ impl TallyRecorder {
         if described.len() < self.max_names || described.contains_key(key.as_str()) {
             described.insert(key.as_str().to_owned(), (unit, help.to_string()));
         }
+        // Released first: a registration holds the families' lock while it
+        // reads the descriptions.
+        drop(described);
         if let Some(family) = self
             .families
             .read()
@@ -178,33 +285,18 @@ impl TallyRecorder {
         }
     }
 
-    /// The family of `key`'s name, created and registered on first use;
-    /// `None` (counted) when the name is dropped.
-    fn family(&self, key: &Key, kind: MetricKind) -> Option<Arc<Family>> {
-        let family = self.lookup_or_create(key, kind);
-        match family {
-            Err(reason) => {
-                self.telemetry.drop_one(reason);
-                None
-            }
-            Ok(f) if f.kind() != kind => {
-                self.telemetry.drop_one(Dropped::KindConflict);
-                None
-            }
-            Ok(f) => Some(f),
-        }
-    }
-
-    fn lookup_or_create(&self, key: &Key, kind: MetricKind) -> Result<Arc<Family>, Dropped> {
+    /// The series of `key` in the family of its name, both created (and
+    /// the family registered) on first use; `None` (counted) when the
+    /// name or the label set is dropped. The series is taken while the
+    /// family map is locked, so a sweep never removes the family of a
+    /// series being handed out.
+    fn series(&self, key: &Key, kind: MetricKind) -> Option<Arc<Cell>> {
         let name = key.name();
-        let read = |map: &RwLock<HashMap<String, Arc<Family>>>| {
-            map.read()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(name)
-                .cloned()
-        };
-        if let Some(family) = read(&self.families) {
-            return Ok(family);
+        {
+            let families = self.families.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(family) = families.get(name) {
+                return self.of_kind(family, kind)?.series(key);
+            }
         }
         if let Some(reason) = self
             .refused
@@ -212,11 +304,17 @@ impl TallyRecorder {
             .unwrap_or_else(|e| e.into_inner())
             .get(name)
         {
-            return Err(*reason);
+            self.telemetry.drop_one(*reason);
+            return None;
         }
         let mut families = self.families.write().unwrap_or_else(|e| e.into_inner());
         if let Some(family) = families.get(name) {
-            return Ok(family.clone());
+            return self.of_kind(family, kind)?.series(key);
+        }
+        if families.len() >= self.max_names {
+            if let Some((expiry, _)) = &self.expiry {
+                expiry::sweep(&mut families, self.registry, expiry, &self.telemetry);
+            }
         }
         let created = if families.len() >= self.max_names {
             // An invalid name is counted as such, full or not.
@@ -230,24 +328,39 @@ impl TallyRecorder {
         match created {
             Ok(family) => {
                 families.insert(name.to_owned(), family.clone());
-                Ok(family)
+                family.series(key)
             }
             // Not remembered: a name may fit once names expire or the
             // cap is raised, and remembering would grow with the flood.
-            Err(Dropped::TooManyNames) => Err(Dropped::TooManyNames),
+            Err(reason @ (Dropped::TooManyNames | Dropped::TooManyKeySets)) => {
+                self.telemetry.drop_one(reason);
+                None
+            }
             Err(reason) => {
                 drop(families);
+                self.telemetry.drop_one(reason);
                 let mut refused = self.refused.write().unwrap_or_else(|e| e.into_inner());
                 if refused.len() < self.max_refused {
                     refused.insert(name.to_owned(), reason);
                 }
-                Err(reason)
+                None
             }
         }
     }
 
+    /// `family` if it is of `kind`; `None`, counted, if not.
+    fn of_kind<'f>(&self, family: &'f Family, kind: MetricKind) -> Option<&'f Family> {
+        if family.kind() == kind {
+            Some(family)
+        } else {
+            self.telemetry.drop_one(Dropped::KindConflict);
+            None
+        }
+    }
+
     /// A new family, registered; or why it is dropped (every later
-    /// registration of the name is dropped for the same reason).
+    /// registration of the name is dropped for the same reason, except
+    /// `TooManyKeySets`).
     fn create(&self, key: &Key, kind: MetricKind) -> Result<Arc<Family>, Dropped> {
         let (unit, help) = self
             .described
@@ -263,6 +376,10 @@ impl TallyRecorder {
             help,
             label_keys: key.labels().map(|l| l.key()).collect(),
             max_series: self.max_series,
+            expiry: self
+                .expiry
+                .as_ref()
+                .map(|(expiry, pool)| (expiry.clone(), pool, self.max_names)),
         };
         let family = Arc::new(Family::new(spec, self.telemetry.clone())?);
         self.registry
@@ -296,30 +413,21 @@ impl metrics::Recorder for TallyRecorder {
     }
 
     fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter {
-        match self
-            .family(key, MetricKind::Counter)
-            .and_then(|f| f.series(key))
-        {
+        match self.series(key, MetricKind::Counter) {
             Some(cell) => Counter::from_arc(cell),
             None => Counter::noop(),
         }
     }
 
     fn register_gauge(&self, key: &Key, _: &Metadata<'_>) -> Gauge {
-        match self
-            .family(key, MetricKind::Gauge)
-            .and_then(|f| f.series(key))
-        {
+        match self.series(key, MetricKind::Gauge) {
             Some(cell) => Gauge::from_arc(cell),
             None => Gauge::noop(),
         }
     }
 
     fn register_histogram(&self, key: &Key, _: &Metadata<'_>) -> Histogram {
-        match self
-            .family(key, MetricKind::Histogram)
-            .and_then(|f| f.series(key))
-        {
+        match self.series(key, MetricKind::Histogram) {
             Some(cell) => Histogram::from_arc(cell),
             None => Histogram::noop(),
         }
@@ -327,3 +435,4 @@ impl metrics::Recorder for TallyRecorder {
 }
 
 pub use telemetry::Dropped as DroppedReason;
+pub use telemetry::Expired as ExpiredWhat;

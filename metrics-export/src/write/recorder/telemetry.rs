@@ -1,5 +1,6 @@
-//! The recorder's self-telemetry: registrations dropped, by reason, and
-//! label sets sent to a name's overflow series, by name.
+//! The recorder's self-telemetry: registrations dropped, by reason,
+//! label sets sent to a name's overflow series, by name, and (with an
+//! idle timeout) series and names expired.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
@@ -34,11 +35,26 @@ pub enum Dropped {
     Refused,
     /// The recorder already has `max_names` families (`too_many_names`).
     TooManyNames,
+    /// With an idle timeout: the name's set of label keys is new and the
+    /// recorder already holds `max_names` label descriptions
+    /// (`too_many_key_sets`).
+    TooManyKeySets,
+}
+
+/// What the recorder removed after its idle timeout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, tally_derive::LabelValue)]
+#[label(crate = "::tally_core", name = "what")]
+pub enum Expired {
+    /// A series (`series`).
+    Series,
+    /// A name, i.e. a family (`name`).
+    Name,
 }
 
 /// Both self-telemetry families, registered with the recorder.
 pub(super) struct Telemetry {
-    dropped: [AtomicU64; 7],
+    dropped: [AtomicU64; 8],
+    expired: [AtomicU64; 2],
     overflow: Box<[AtomicU64]>,
     dropped_desc: Desc,
     overflow_desc: Desc,
@@ -51,6 +67,7 @@ impl Telemetry {
     pub(super) fn new() -> Self {
         Telemetry {
             dropped: Default::default(),
+            expired: Default::default(),
             overflow: (0..<MetricName as LabelValue>::CARDINALITY)
                 .map(|_| AtomicU64::new(0))
                 .collect(),
@@ -73,6 +90,21 @@ impl Telemetry {
         self.dropped[reason as usize].load(Relaxed)
     }
 
+    pub(super) fn expire(&self, what: Expired, n: u64) {
+        if n > 0 {
+            self.expired[what as usize].fetch_add(n, Relaxed);
+        }
+    }
+
+    pub(super) fn expired(&self, what: Expired) -> u64 {
+        self.expired[what as usize].load(Relaxed)
+    }
+
+    /// The counts of `tally_metrics_recorder_expired_total`, by [`Expired`].
+    pub(super) fn expired_cells(&self) -> &[AtomicU64] {
+        &self.expired
+    }
+
     pub(super) fn series_overflow(&self, metric: MetricName) {
         self.overflow[metric.ordinal()].fetch_add(1, Relaxed);
     }
@@ -85,7 +117,7 @@ impl Collector for Telemetry {
     }
 }
 
-fn counters(cells: &[AtomicU64]) -> Collected {
+pub(super) fn counters(cells: &[AtomicU64]) -> Collected {
     Collected {
         series: cells
             .iter()
@@ -93,6 +125,7 @@ fn counters(cells: &[AtomicU64]) -> Collected {
             .map(|(index, v)| Series::new(index, Value::Counter(v.load(Relaxed))))
             .collect(),
         clamped: 0,
+        ..Default::default()
     }
 }
 
@@ -147,7 +180,9 @@ mod tests {
                 "label_keys_conflict",
                 "refused",
                 "too_many_names",
+                "too_many_key_sets",
             ],
         );
+        crate::label_check::assert_label::<Expired>("what", &["series", "name"]);
     }
 }
