@@ -65,6 +65,17 @@ use crate::snapshot::{Series, Value};
 /// family with a label that expires adds a generation cell per series
 /// per block: `(H + 1) * 8 * S` more.
 ///
+/// # Labels that expire
+///
+/// One label of `L` may be a [`dynamic_label!`](crate::dynamic_label!)
+/// declared with `idle_secs`: its values are evicted when idle and their
+/// slots reused. A value admitted into a reused slot starts from an empty
+/// histogram (nothing recorded under the value before it is ever merged
+/// into it), a handle kept past its value's eviction records into the
+/// label's overflow series (counted as `reason="expired"`), and the
+/// family exposes no exemplars. Each shard block then holds a generation
+/// cell per series (`8 * S` bytes more per block).
+///
 /// ```
 /// use tally_core::Histogram;
 /// use std::time::Duration;
