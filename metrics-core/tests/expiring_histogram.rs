@@ -254,3 +254,57 @@ fn stress_concurrent_admit_record_evict_scrape_exact_per_value() {
         "the run must evict and keep values"
     );
 }
+
+/// More writer threads alive at once than the family has owned blocks:
+/// those past the owned range share one block (each holding the family's
+/// mutex while it writes an expiring series there). Every thread records
+/// under `a`, `a` is evicted for `b` in the same slot, every thread
+/// records under `b`: the totals are exact and `b` starts from zero in
+/// the shared block too.
+#[test]
+fn writers_past_the_owned_blocks_share_one_and_reset_it_soundly() {
+    dynamic_label!(Job, name = "job", capacity = 1, idle_secs = 1);
+    let clock = ManualClock::new();
+    Job::table().set_clock(Arc::new(clock.clone()));
+    let registry = Registry::new();
+    let h = registry
+        .register(Desc::new("step", "s"), Histogram::<Job>::new())
+        .unwrap();
+    let threads = tally_core::__test_hooks::histogram_shards() + 2;
+    let barrier = std::sync::Barrier::new(threads + 1);
+    let a = Job::admit("a");
+    let b = std::sync::OnceLock::new();
+    // Read inside the scope, checked after it (a failed check inside would
+    // leave the writers waiting at the barrier).
+    let (under_a, admitted) = std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                for _ in 0..10 {
+                    h.with(a).record(100);
+                }
+                barrier.wait(); // a recorded everywhere
+                barrier.wait(); // b admitted in a's slot
+                let b: Job = *b.get().unwrap();
+                for _ in 0..5 {
+                    h.with(b).record(7);
+                }
+            });
+        }
+        barrier.wait();
+        let under_a = series(&registry.snapshot(), "step").get("a").copied();
+        registry.snapshot();
+        clock.advance(Duration::from_secs(2));
+        let admitted = Job::admit("b");
+        b.set(admitted).unwrap();
+        barrier.wait();
+        (under_a, admitted)
+    });
+    let n = threads as u64;
+    assert_eq!(under_a, Some((10 * n, 1_000 * n)));
+    assert!(!admitted.is_overflow());
+    assert_eq!(admitted.ordinal(), a.ordinal());
+    let got = series(&registry.snapshot(), "step");
+    assert_eq!(got.get("b"), Some(&(5 * n, 35 * n)), "{got:?}");
+    assert_eq!(got.get("a"), None);
+    assert_eq!(h.with(admitted).snapshot().count(), 5 * n);
+}
