@@ -164,7 +164,7 @@ impl<L: LabelSet> Histogram<L> {
         // A family with a label that expires: a generation cell per
         // series per block.
         let generations = match self.core.expiring {
-            Some(_) => self.core.series * size_of::<u64>(),
+            Some(_) => self.core.series * size_of::<crate::sync::AtomicU64>(),
             None => 0,
         };
         8 * (crate::slot::shard_count() + 1)
