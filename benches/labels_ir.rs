@@ -1,8 +1,9 @@
 //! Instruction counts of recording through each kind of label, for
 //! `valgrind --tool=callgrind` (counts do not depend on machine load, as
 //! the timings of `benches/core.rs` do). Each `run_*` function makes `N`
-//! increments through `with(black_box(label)).inc()`; callgrind's
-//! inclusive count of it divided by `N` is the cost of one:
+//! increments through `with(black_box(label)).inc()` (the `run_hist_*`
+//! ones `N` records through `with(black_box(label)).record(..)`);
+//! callgrind's inclusive count of it divided by `N` is the cost of one:
 //!
 //! ```text
 //! cargo bench -p tally-benches --bench labels_ir --no-run
@@ -13,7 +14,7 @@
 use std::hint::black_box;
 use std::sync::LazyLock;
 
-use tally::{Counter, LabelValue};
+use tally::{Counter, Histogram, LabelValue};
 
 #[derive(Clone, Copy, LabelValue)]
 enum Shard {
@@ -35,6 +36,9 @@ static ENUM: LazyLock<Counter<Shard>> = LazyLock::new(Counter::new);
 static DYNAMIC: LazyLock<Counter<Tenant>> = LazyLock::new(Counter::new);
 static EXPIRING: LazyLock<Counter<Session>> = LazyLock::new(Counter::new);
 static EXPIRING_PAIR: LazyLock<Counter<(Session, Status)>> = LazyLock::new(Counter::new);
+static HIST_ENUM: LazyLock<Histogram<Shard>> = LazyLock::new(Histogram::new);
+static HIST_DYNAMIC: LazyLock<Histogram<Tenant>> = LazyLock::new(Histogram::new);
+static HIST_EXPIRING: LazyLock<Histogram<Session>> = LazyLock::new(Histogram::new);
 
 #[inline(never)]
 fn run_enum(n: u64) {
@@ -69,6 +73,30 @@ fn run_expiring_pair(n: u64, s: Session) {
 }
 
 #[inline(never)]
+fn run_hist_enum(n: u64) {
+    let h: &Histogram<Shard> = &HIST_ENUM;
+    for _ in 0..n {
+        h.with(black_box(Shard::B)).record(black_box(1_000));
+    }
+}
+
+#[inline(never)]
+fn run_hist_dynamic(n: u64, t: Tenant) {
+    let h: &Histogram<Tenant> = &HIST_DYNAMIC;
+    for _ in 0..n {
+        h.with(black_box(t)).record(black_box(1_000));
+    }
+}
+
+#[inline(never)]
+fn run_hist_expiring(n: u64, s: Session) {
+    let h: &Histogram<Session> = &HIST_EXPIRING;
+    for _ in 0..n {
+        h.with(black_box(s)).record(black_box(1_000));
+    }
+}
+
+#[inline(never)]
 fn run_empty(n: u64) {
     for _ in 0..n {
         black_box(());
@@ -87,11 +115,18 @@ fn main() {
     DYNAMIC.with(t).inc();
     EXPIRING.with(s).inc();
     EXPIRING_PAIR.with((s, Status::Ok)).inc();
+    HIST_ENUM.with(Shard::B).record(1_000);
+    HIST_DYNAMIC.with(t).record(1_000);
+    HIST_EXPIRING.with(s).record(1_000);
     let _ = Shard::C;
     run_empty(n);
     run_enum(n);
     run_dynamic(n, t);
     run_expiring(n, s);
     run_expiring_pair(n, s);
+    run_hist_enum(n);
+    run_hist_dynamic(n, t);
+    run_hist_expiring(n, s);
     assert_eq!(EXPIRING.with(s).get(), n + 1);
+    assert_eq!(HIST_EXPIRING.with(s).snapshot().count(), n + 1);
 }

@@ -3,17 +3,16 @@
 
 use std::marker::PhantomData;
 
-use crate::admission::{DynamicValues, Expiry};
 use crate::desc::MetricKind;
-use crate::divisor::Divisor;
 use crate::exemplar::Exemplars;
+use crate::expiring::{expiring_limits, Expiring, RESETTING};
 use crate::float::AtomicF64;
 use crate::label::{LabelDesc, LabelSet};
 use crate::lines::{Access, Cells};
 use crate::metric::{CollectError, Collected, Metric};
 use crate::sharded::Sharded;
 use crate::snapshot::{Series, Value};
-use crate::sync::{fence, AtomicU64, Mutex, Ordering};
+use crate::sync::{fence, AtomicU64, Ordering};
 
 /// A family of monotonic `u64` counters, one per label set of `L`.
 ///
@@ -38,93 +37,9 @@ struct CounterCore {
     shards: Sharded<Cells>,
     exemplars: Exemplars,
     /// For a family with a label that expires: where that label sits.
+    /// Each shard block then holds, after the family's `series` counts,
+    /// one generation cell per series (see [`crate::expiring`]).
     expiring: Option<Expiring>,
-}
-
-/// The expiring label of a counter family, and how its storage is kept
-/// sound when a slot goes from one value to another.
-///
-/// Each shard block holds, after the family's `series` counts, one
-/// generation cell per series, written only by the block's writer (its
-/// owner thread, or a holder of `shared` for the shared block). Before
-/// writing a series under a generation other than the one in its cell,
-/// the writer zeroes its own count and then stores the new generation, so
-/// the evictor never writes counts. Readers add a block's count only
-/// when its generation cell holds the slot's current generation, checked
-/// before and after the read (a seqlock): an increment made under an
-/// evicted value is dropped with that value, never added to the next one.
-struct Expiring {
-    table: &'static DynamicValues,
-    /// The table's expiry state (the record path reads its marks).
-    expiry: &'static Expiry,
-    /// Divides a series index by `stride`, without a `div`.
-    by_stride: Divisor,
-    /// Takes the remainder by `cardinality`, without a `div`.
-    by_cardinality: Divisor,
-    /// Series-index stride of the expiring label.
-    stride: usize,
-    /// Its cardinality (capacity + 1; the last ordinal is overflow).
-    cardinality: usize,
-    /// Whether it is the first (most significant) label: its ordinal is
-    /// then `index / stride`, with no remainder to take.
-    first: bool,
-    /// The family's series count: where generation cells start.
-    series: usize,
-    /// Taken by writers of expiring series in the shared block.
-    shared: Mutex<()>,
-}
-
-/// A generation cell's value while its writer resets the count.
-const RESETTING: u64 = u64::MAX;
-
-impl Expiring {
-    /// Found from the label descriptor, not `L::EXPIRING`: a hand-written
-    /// `LabelSet` that forgot to forward generations then records with
-    /// generation 0, which readers never count under an admitted value
-    /// (dropped, never misattributed).
-    fn of<L: LabelSet>() -> Option<Self> {
-        let desc = L::DESC;
-        let label = desc
-            .dynamic
-            .iter()
-            .position(|t| t.is_some_and(|t| t.expiry().is_some()))?;
-        let table = desc.dynamic[label]?;
-        let stride = desc.values[label + 1..].iter().map(|v| v.len()).product();
-        let cardinality = desc.values[label].len();
-        Some(Expiring {
-            table,
-            expiry: table.expiry()?,
-            by_stride: Divisor::new(stride),
-            by_cardinality: Divisor::new(cardinality),
-            stride,
-            cardinality,
-            first: label == 0,
-            series: L::CARDINALITY,
-            shared: Mutex::new(()),
-        })
-    }
-
-    /// The expiring label's ordinal in series `index` (`< 2^32`, checked
-    /// by `Counter::new`): multiplies, never divides.
-    #[inline(always)]
-    fn ordinal(&self, index: usize) -> usize {
-        let above = self.by_stride.div(index);
-        match self.first {
-            true => above,
-            false => self.by_cardinality.rem(above),
-        }
-    }
-
-    /// The generation a series' counts must carry to be read now.
-    fn current(&self, index: usize) -> u64 {
-        self.table.__generation(self.ordinal(index)) as u64
-    }
-
-    /// Block `block`'s count of series `index` if it was written under
-    /// `generation`.
-    fn read(&self, block: &Cells, index: usize, generation: u64) -> Option<u64> {
-        read_generation(block, self.series, index, generation)
-    }
 }
 
 /// Block `block`'s count of series `index` (of a family of `series`
@@ -158,21 +73,10 @@ fn add_generation(block: &Cells, series: usize, index: usize, generation: u64, n
     block.add(index, n, Access::Owned)
 }
 
-impl Expiring {}
-
 impl<L: LabelSet> Counter<L> {
     /// A family with every series at zero.
     pub fn new() -> Self {
-        const {
-            assert!(
-                L::EXPIRING <= 1,
-                "a `Counter` family can have at most one label that expires (`idle_secs`)"
-            );
-            assert!(
-                L::EXPIRING == 0 || (usize::BITS == 64 && L::CARDINALITY <= u32::MAX as usize),
-                "a `Counter` family with a label that expires needs a 64-bit target and fewer than 2^32 series"
-            );
-        };
+        expiring_limits!(L, "Counter");
         let expiring = Expiring::of::<L>();
         let cells = match expiring {
             Some(_) => 2 * L::CARDINALITY,
@@ -205,7 +109,7 @@ impl<L: LabelSet> Counter<L> {
             let current: Vec<u64> = (0..L::CARDINALITY).map(|i| exp.current(i)).collect();
             for block in self.core.shards.blocks() {
                 for (i, total) in totals.iter_mut().enumerate() {
-                    if let Some(v) = exp.read(block, i, current[i]) {
+                    if let Some(v) = read_generation(block, exp.series, i, current[i]) {
                         *total = total.wrapping_add(v);
                     }
                 }
@@ -369,11 +273,7 @@ impl<'a> CounterRef<'a> {
             // label: nothing is reused, record plainly.
             return CounterRef::new(self.core, self.index(), 0).add(n);
         };
-        let ordinal = exp.ordinal(self.index());
-        let fresh = ordinal < exp.cardinality - 1 && exp.expiry.touch(ordinal, self.generation());
-        if !fresh {
-            exp.table.count_expired();
-            let overflow = self.index() + (exp.cardinality - 1 - ordinal) * exp.stride;
+        if let Err(overflow) = exp.admit_record(self.index(), self.generation()) {
             return CounterRef::new(self.core, overflow, 0).add(n);
         }
         match self.core.shards.owned() {
@@ -424,7 +324,7 @@ impl<'a> CounterRef<'a> {
     pub fn get(self) -> u64 {
         if let Some(exp) = &self.core.expiring {
             return self.core.shards.blocks().fold(0u64, |sum, block| {
-                let v = exp.read(block, self.index(), self.generation() as u64);
+                let v = read_generation(block, exp.series, self.index(), self.generation() as u64);
                 sum.wrapping_add(v.unwrap_or(0))
             });
         }
@@ -554,6 +454,7 @@ mod loom_tests {
     //! `RUSTFLAGS="--cfg tally_loom" cargo test -p tally-core --lib --release loom`.
 
     use super::*;
+    use crate::admission::DynamicValues;
     use loom::sync::Arc;
 
     /// A writer records twice under value `a` (through the recording

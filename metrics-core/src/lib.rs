@@ -24,6 +24,7 @@ mod divisor;
 pub mod dynamic_label;
 mod error;
 mod exemplar;
+mod expiring;
 mod float;
 mod gauge;
 mod histogram;

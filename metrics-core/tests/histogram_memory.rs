@@ -80,7 +80,7 @@ fn churn(threads: usize, alive: usize, series: usize) -> Histogram<(Method, Stat
 /// bytes each), with a tenth plus one slab (4 KiB) of slack per block
 /// for the slabs' headers and unused tails.
 fn expected_bound(blocks: usize, series: usize) -> usize {
-    let table = 8 * histogram_shards() + 40 * blocks;
+    let table = 8 * histogram_shards() + 56 * blocks;
     let carved = series * (336 + 15 * 128);
     table + blocks * (18 * 8 + carved + carved / 10 + 4096)
 }

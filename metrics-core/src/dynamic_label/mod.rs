@@ -54,17 +54,19 @@
 //!   is evicted. Evictions are counted in `tally_label_evicted_total{label}`.
 //! - A re-admitted value starts from zero, and nothing recorded under an
 //!   evicted value is ever read under the value that took its slot: a
-//!   handle carries its slot's generation, each counter shard keeps the
-//!   generation its cells were written under (reset by their owner, never
-//!   by the evictor), and readers skip cells of another generation.
+//!   handle carries its slot's generation, each counter and histogram
+//!   shard keeps the generation its cells were written under (reset by
+//!   their owner, never by the evictor), and readers skip cells of another
+//!   generation.
 //! - A handle kept past its value's eviction records into the overflow
 //!   value, counted with reason `expired`.
 //! - Names are `Arc<str>`, freed on eviction (memory stays flat under any
 //!   churn); snapshots carry them (`FamilySnapshot::value_name`).
 //!   [`LabelValue::as_str`] is `""` for such a value; the handle's `name()`
 //!   returns it.
-//! - Only [`Counter`](crate::Counter) families take such a label (at most
-//!   one per family); other family types refuse it at compile time.
+//! - Only [`Counter`](crate::Counter) and [`Histogram`](crate::Histogram)
+//!   families take such a label (at most one per family); other family
+//!   types refuse it at compile time.
 //! - Recording through a resolved handle adds two relaxed loads and a
 //!   compare (plus one compare-and-swap per slot per export) and a load of
 //!   the shard's generation cell; resolving a string takes a read lock.

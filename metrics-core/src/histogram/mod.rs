@@ -6,11 +6,13 @@ mod cells;
 mod config;
 mod layout;
 pub(crate) mod snapshot;
+mod table;
 
 use std::marker::PhantomData;
 use std::time::Duration;
 
 pub(crate) use cells::{Arena, Recorder, SeriesCells, SeriesSlot};
+use table::SeriesTable;
 
 pub use config::{HistogramConfig, HistogramConfigError, DEFAULT_SUMMARY_QUANTILES};
 pub(crate) use layout::Layout;
@@ -20,38 +22,12 @@ pub use snapshot::{HdrCell, HistogramSnapshot};
 
 use crate::desc::MetricKind;
 use crate::exemplar::Exemplars;
+use crate::expiring::{expiring_limits, Expiring};
 use crate::label::{LabelDesc, LabelSet};
+use crate::lines::Access;
 use crate::metric::{CollectError, Collected, Metric};
 use crate::sharded::Sharded;
 use crate::snapshot::{Series, Value};
-
-/// A shard's series, each allocated when its thread first records into
-/// it, and the arena their directories and pages are carved from (it
-/// drops after the slots).
-pub(crate) struct SeriesTable {
-    slots: Box<[SeriesSlot]>,
-    arena: Arena,
-}
-
-impl SeriesTable {
-    pub(crate) fn new(series: usize, arena: Arena) -> Self {
-        SeriesTable {
-            slots: (0..series).map(|_| SeriesSlot::default()).collect(),
-            arena,
-        }
-    }
-
-    fn heap_bytes(&self) -> usize {
-        std::mem::size_of_val(&*self.slots)
-            + self.arena.heap_bytes()
-            + self.slots.iter().map(SeriesSlot::heap_bytes).sum::<usize>()
-    }
-}
-
-crate::sharded::sized_block!(SeriesTable, |shape| SeriesTable::new(
-    shape.slots.len(),
-    shape.arena.fresh()
-));
 
 /// A family of HDR histograms, one per label set of `L`.
 ///
@@ -82,10 +58,23 @@ crate::sharded::sized_block!(SeriesTable, |shape| SeriesTable::new(
 /// every slab left as empty as it can be, is
 /// [`memory_bound`](Self::memory_bound):
 ///
-/// `8 * (C + 1) + 40 * H + (H + 1) * (S * (112 + 552 * P) + A)`, where
+/// `8 * (C + 1) + 56 * H + (H + 1) * (S * (112 + 552 * P) + A)`, where
 /// `C = clamp(4 * cores, 16, 256)` (the thread-slot table every family
 /// shares the shape of) and
-/// `A = max(4096, 2 * max(40 + 8 * P, 512) + 48)` rounded up to 128.
+/// `A = max(4096, 2 * max(40 + 8 * P, 512) + 48)` rounded up to 128. A
+/// family with a label that expires adds a generation cell per series
+/// per block: `(H + 1) * 8 * S` more.
+///
+/// # Labels that expire
+///
+/// One label of `L` may be a [`dynamic_label!`](crate::dynamic_label!)
+/// declared with `idle_secs`: its values are evicted when idle and their
+/// slots reused. A value admitted into a reused slot starts from an empty
+/// histogram (nothing recorded under the value before it is ever merged
+/// into it), a handle kept past its value's eviction records into the
+/// label's overflow series (counted as `reason="expired"`), and the
+/// family exposes no exemplars. Each shard block then holds a generation
+/// cell per series (`8 * S` bytes more per block).
 ///
 /// ```
 /// use tally_core::Histogram;
@@ -107,6 +96,10 @@ struct Core {
     series: usize,
     shards: Sharded<SeriesTable>,
     exemplars: Exemplars,
+    /// For a family with a label that expires: where that label sits.
+    /// Each shard block then holds a generation cell per series (see
+    /// [`crate::expiring`] and `table.rs`).
+    expiring: Option<Expiring>,
 }
 
 /// Exemplar slots per histogram series: one per eighth of the `u64` range
@@ -121,18 +114,18 @@ impl<L: LabelSet> Histogram<L> {
 
     /// A family with the given range, precision and scale.
     pub fn with_config(config: HistogramConfig) -> Result<Self, HistogramConfigError> {
-        crate::label::refuse_expiring!(L, "Histogram");
+        expiring_limits!(L, "Histogram");
         let recorder = Recorder::new(config)?;
         let arena = recorder.arena();
+        let expiring = Expiring::of::<L>();
+        let table = SeriesTable::new(L::CARDINALITY, expiring.is_some(), arena);
         Ok(Histogram {
             core: Core {
                 recorder,
                 series: L::CARDINALITY,
-                shards: Sharded::with_owned(
-                    crate::slot::histogram_shard_count(),
-                    Box::new(SeriesTable::new(L::CARDINALITY, arena)),
-                ),
+                shards: Sharded::with_owned(crate::slot::histogram_shard_count(), Box::new(table)),
                 exemplars: Exemplars::new(L::CARDINALITY, EXEMPLAR_SLOTS),
+                expiring,
             },
             _labels: PhantomData,
         })
@@ -143,10 +136,7 @@ impl<L: LabelSet> Histogram<L> {
     pub fn with(&self, labels: L) -> HistogramRef<'_> {
         let index = labels.index();
         assert!(index < L::CARDINALITY, "LabelSet::index out of range");
-        HistogramRef {
-            core: &self.core,
-            index,
-        }
+        HistogramRef::new(&self.core, index, labels.generation())
     }
 
     /// The family's configuration.
@@ -171,9 +161,15 @@ impl<L: LabelSet> Histogram<L> {
     /// never exceeds it.
     pub fn memory_bound(&self) -> usize {
         let owned = crate::slot::histogram_shard_count();
+        // A family with a label that expires: a generation cell per
+        // series per block.
+        let generations = match self.core.expiring {
+            Some(_) => self.core.series * size_of::<crate::sync::AtomicU64>(),
+            None => 0,
+        };
         8 * (crate::slot::shard_count() + 1)
             + owned * size_of::<SeriesTable>()
-            + (owned + 1) * self.core.recorder.block_bound(self.core.series)
+            + (owned + 1) * (self.core.recorder.block_bound(self.core.series) + generations)
     }
 
     /// Heap bytes held now: the shard table and every allocated series
@@ -236,22 +232,63 @@ impl<L: LabelSet> Default for Histogram<L> {
 #[derive(Clone, Copy)]
 pub struct HistogramRef<'a> {
     core: &'a Core,
+    /// The series index in the low 32 bits and, for a label set with an
+    /// expiring label, its generation in the high 32 (0 otherwise, so for
+    /// other families this is the plain index, and `with`'s bounds check
+    /// lets the compiler drop the generation test).
     index: usize,
 }
 
-impl HistogramRef<'_> {
+impl<'a> HistogramRef<'a> {
+    /// The handle of series `index` recorded under `generation`.
+    #[inline(always)]
+    fn new(core: &'a Core, index: usize, generation: u32) -> Self {
+        // `generation` is 0 unless `Histogram::with_config` checked the
+        // target has 64-bit `usize` and the index fits 32 bits.
+        let generation = (generation as u64) << 32;
+        HistogramRef {
+            core,
+            index: index | generation as usize,
+        }
+    }
+
+    /// The series index.
+    #[inline(always)]
+    fn index(self) -> usize {
+        (self.index as u64 & u64::from(u32::MAX)) as usize
+    }
+
+    /// The generation of the label set's expiring label (0 if none).
+    #[inline(always)]
+    fn generation(self) -> u32 {
+        (self.index as u64 >> 32) as u32
+    }
+
     /// Records `value` (in recording units, e.g. nanoseconds). A value
     /// above the configured highest is recorded as the highest and counted
     /// as clamped.
+    ///
+    /// For a value of a label that expires, recorded through a handle
+    /// whose value was evicted meanwhile, the value goes to the label's
+    /// overflow series (counted as `reason="expired"`).
     #[inline(always)]
     pub fn record(self, value: u64) {
+        self.record_prepared(self.core.recorder.prepare(value))
+    }
+
+    /// [`record`](Self::record) of a value already clamped and placed.
+    #[inline(always)]
+    fn record_prepared(self, prepared: (u64, usize)) {
+        // A constant 0 for labels that never expire: the branch folds away.
+        if self.generation() != 0 {
+            return self.record_expiring(prepared);
+        }
         let core = self.core;
-        let prepared = core.recorder.prepare(value);
         // The hot path: this thread's block, the series and the page exist.
         if let Some(shard) = core.shards.owned() {
             // SAFETY: every table has `L::CARDINALITY` slots and `with`
             // checked `index < L::CARDINALITY`.
-            let slot = unsafe { shard.slots.get_unchecked(self.index) };
+            let slot = unsafe { shard.slots.get_unchecked(self.index()) };
             if let Some(cells) = slot.get() {
                 if cells.try_record(prepared) {
                     return;
@@ -268,9 +305,71 @@ impl HistogramRef<'_> {
     fn record_cold(self, prepared: (u64, usize)) {
         let core = self.core;
         let (shard, access) = core.shards.block();
-        shard.slots[self.index]
+        shard.slots[self.index()]
             .get_or_init(&core.recorder, &shard.arena)
             .record(prepared, access, &shard.arena)
+    }
+
+    /// [`record`](Self::record) for a series of a value that may expire,
+    /// when nothing changed since this thread's last record: the value
+    /// holds its slot and was marked written in this export epoch, and
+    /// the thread's block last wrote the series under the same
+    /// generation. Then it is the usual owned record after two compares;
+    /// anything else (a new epoch, a new block, series or page, another
+    /// generation, an evicted value) takes
+    /// [`record_expiring_slow`](Self::record_expiring_slow).
+    #[inline(always)]
+    fn record_expiring(self, prepared: (u64, usize)) {
+        let core = self.core;
+        if let Some(exp) = &core.expiring {
+            let index = self.index();
+            let generation = self.generation();
+            if exp.expiry.is_marked(exp.ordinal(index), generation) {
+                if let Some(shard) = core.shards.owned() {
+                    // SAFETY: a family with an expiring label has
+                    // `L::CARDINALITY` slots and generation cells per block
+                    // (`SeriesTable::new`), and `with` checked
+                    // `index < L::CARDINALITY`.
+                    let cell = unsafe { shard.generations.get_unchecked(index) };
+                    if cell.load(crate::sync::Ordering::Relaxed) == u64::from(generation) {
+                        // SAFETY: as above.
+                        let slot = unsafe { shard.slots.get_unchecked(index) };
+                        if let Some(cells) = slot.get() {
+                            if cells.try_record(prepared) {
+                                return;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.record_expiring_slow(prepared)
+    }
+
+    /// [`record_expiring`](Self::record_expiring) otherwise: checks that
+    /// the handle's value still holds its slot, marking it written in
+    /// this epoch (else records into the overflow series, counted as
+    /// `expired`), then records as the block's sole writer of the series
+    /// (past the owned range, holding the family's shared-block mutex),
+    /// zeroing the series' cells first if the block last wrote them under
+    /// another generation.
+    #[cold]
+    #[inline(never)]
+    fn record_expiring_slow(self, prepared: (u64, usize)) {
+        let core = self.core;
+        let Some(exp) = &core.expiring else {
+            // A hand-written `LabelSet` with a generation but no expiring
+            // label: nothing is reused, record plainly.
+            return HistogramRef::new(core, self.index(), 0).record_prepared(prepared);
+        };
+        if let Err(overflow) = exp.admit_record(self.index(), self.generation()) {
+            return HistogramRef::new(core, overflow, 0).record_prepared(prepared);
+        }
+        let (shard, access) = core.shards.block();
+        let _sole = (access == Access::Shared)
+            .then(|| exp.shared.lock().unwrap_or_else(|e| e.into_inner()));
+        let generation = u64::from(self.generation());
+        shard.record_generation(&core.recorder, self.index(), generation, prepared, access)
     }
 
     /// Records `value` and keeps an exemplar of it: the trace (and span,
@@ -288,7 +387,7 @@ impl HistogramRef<'_> {
         let exposed = value as f64 / recorder.config.scale;
         self.core
             .exemplars
-            .store(self.index, slot, trace_id, span_id, exposed);
+            .store(self.index(), slot, trace_id, span_id, exposed);
     }
 
     /// [`record_with_exemplar`](Self::record_with_exemplar) of a duration.
@@ -330,12 +429,21 @@ impl HistogramRef<'_> {
         }
     }
 
-    /// Merges every thread's cells of this series into one snapshot.
+    /// Merges every thread's cells of this series into one snapshot (for
+    /// a value that expires, what was recorded under this handle's
+    /// generation).
     pub fn snapshot(self) -> HistogramSnapshot {
         let recorder = &self.core.recorder;
-        self.core
-            .snapshot(self.index)
-            .unwrap_or_else(|| HistogramSnapshot::empty(recorder.layout, recorder.config))
+        let snapshot = match &self.core.expiring {
+            Some(_) => {
+                let blocks: Vec<&SeriesTable> = self.core.shards.blocks().collect();
+                let generation = u64::from(self.generation());
+                self.core
+                    .merge_generation(&blocks, self.index(), generation)
+            }
+            None => self.core.snapshot(self.index()),
+        };
+        snapshot.unwrap_or_else(|| HistogramSnapshot::empty(recorder.layout, recorder.config))
     }
 }
 
@@ -348,10 +456,34 @@ impl Core {
             .flatten()
     }
 
-    /// Every series merged, `None` for those no thread recorded into.
+    /// Series `index` merged over the `blocks` that wrote it under
+    /// `generation`, `None` if none did.
+    fn merge_generation(
+        &self,
+        blocks: &[&SeriesTable],
+        index: usize,
+        generation: u64,
+    ) -> Option<HistogramSnapshot> {
+        let mut total = self.recorder.merge();
+        for block in blocks {
+            if let Some(merge) = block.read_generation(&self.recorder, index, generation) {
+                total.absorb(merge);
+            }
+        }
+        self.recorder.finish(total)
+    }
+
+    /// Every series merged, `None` for those no thread recorded into. For
+    /// a family with a label that expires, a series merges only what was
+    /// recorded under the value now holding its slot.
     fn snapshots(&self) -> Vec<Option<HistogramSnapshot>> {
         // The blocks written so far, listed once rather than per series.
         let blocks: Vec<&SeriesTable> = self.shards.blocks().collect();
+        if let Some(exp) = &self.expiring {
+            return (0..self.series)
+                .map(|index| self.merge_generation(&blocks, index, exp.current(index)))
+                .collect();
+        }
         self.recorder.snapshots(self.series, |index| {
             blocks
                 .iter()
@@ -381,6 +513,9 @@ impl<L: LabelSet> Metric for Histogram<L> {
         // unlabeled one is always listed (with zeros before its first
         // record), so scrapers see it from the start.
         let unlabeled = self.core.series == 1;
+        // A family with a label that expires exposes no exemplars: one
+        // kept from an evicted value would show under the next one.
+        let exemplars = self.core.expiring.is_none();
         let series = self
             .core
             .snapshots()
@@ -389,7 +524,10 @@ impl<L: LabelSet> Metric for Histogram<L> {
             .filter_map(|(index, snap)| {
                 let snap = snap.or_else(|| unlabeled.then(|| self.empty_snapshot()))?;
                 Some(Series {
-                    exemplars: self.core.exemplars.read(index),
+                    exemplars: match exemplars {
+                        true => self.core.exemplars.read(index),
+                        false => Vec::new(),
+                    },
                     ..Series::new(index, Value::Histogram(Box::new(snap)))
                 })
             })

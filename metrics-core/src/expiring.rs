@@ -1,0 +1,135 @@
+//! Where a family's label that expires (`idle_secs`) sits, and what its
+//! sharded storage needs to stay sound when a slot of the label goes from
+//! one value to another: shared by [`Counter`](crate::Counter) and
+//! [`Histogram`](crate::Histogram).
+//!
+//! Each shard block keeps one generation cell per series, written only by
+//! the block's writer (its owner thread, or a holder of
+//! [`Expiring::shared`] for the shared block). Before writing a series
+//! under a generation other than the one in its cell, the writer stores
+//! [`RESETTING`] there, zeroes its own storage of the series and then
+//! publishes the new generation (release), so the evictor never writes
+//! storage. Readers take a block's storage of a series only when its
+//! generation cell holds the slot's current generation, checked before
+//! and after the read (a seqlock): what was recorded under an evicted
+//! value is dropped with that value, never added to the next one.
+
+use crate::admission::{DynamicValues, Expiry};
+use crate::divisor::Divisor;
+use crate::label::LabelSet;
+use crate::sync::Mutex;
+
+/// A generation cell's value while its writer resets the series.
+pub(crate) const RESETTING: u64 = u64::MAX;
+
+/// The expiring label of a family: its table, where it sits in the series
+/// index, and the mutex writers of the shared block take.
+pub(crate) struct Expiring {
+    pub(crate) table: &'static DynamicValues,
+    /// The table's expiry state (the record path reads its marks).
+    pub(crate) expiry: &'static Expiry,
+    /// Divides a series index by `stride`, without a `div`.
+    by_stride: Divisor,
+    /// Takes the remainder by `cardinality`, without a `div`.
+    by_cardinality: Divisor,
+    /// Series-index stride of the expiring label.
+    pub(crate) stride: usize,
+    /// Its cardinality (capacity + 1; the last ordinal is overflow).
+    pub(crate) cardinality: usize,
+    /// Whether it is the first (most significant) label: its ordinal is
+    /// then `index / stride`, with no remainder to take.
+    first: bool,
+    /// The family's series count (a counter's generation cells start
+    /// there).
+    pub(crate) series: usize,
+    /// Taken by writers of expiring series in the shared block, so each is
+    /// the sole writer of its series while it resets it.
+    pub(crate) shared: Mutex<()>,
+}
+
+impl Expiring {
+    /// Found from the label descriptor, not `L::EXPIRING`: a hand-written
+    /// `LabelSet` that forgot to forward generations then records with
+    /// generation 0, which readers never count under an admitted value
+    /// (dropped, never misattributed).
+    pub(crate) fn of<L: LabelSet>() -> Option<Self> {
+        let desc = L::DESC;
+        let label = desc
+            .dynamic
+            .iter()
+            .position(|t| t.is_some_and(|t| t.expiry().is_some()))?;
+        let table = desc.dynamic[label]?;
+        let stride = desc.values[label + 1..].iter().map(|v| v.len()).product();
+        let cardinality = desc.values[label].len();
+        Some(Expiring {
+            table,
+            expiry: table.expiry()?,
+            by_stride: Divisor::new(stride),
+            by_cardinality: Divisor::new(cardinality),
+            stride,
+            cardinality,
+            first: label == 0,
+            series: L::CARDINALITY,
+            shared: Mutex::new(()),
+        })
+    }
+
+    /// The expiring label's ordinal in series `index` (`< 2^32`, checked
+    /// when the family is built): multiplies, never divides.
+    #[inline(always)]
+    pub(crate) fn ordinal(&self, index: usize) -> usize {
+        let above = self.by_stride.div(index);
+        match self.first {
+            true => above,
+            false => self.by_cardinality.rem(above),
+        }
+    }
+
+    /// The generation a series' storage must carry to be read now.
+    pub(crate) fn current(&self, index: usize) -> u64 {
+        self.table.__generation(self.ordinal(index)) as u64
+    }
+
+    /// Whether series `index` may record under `generation`: its value
+    /// still holds its slot (marked written in this epoch). Otherwise the
+    /// expired record is counted and the overflow series' index returned.
+    #[inline]
+    pub(crate) fn admit_record(&self, index: usize, generation: u32) -> Result<(), usize> {
+        let ordinal = self.ordinal(index);
+        let fresh = ordinal < self.cardinality - 1 && self.expiry.touch(ordinal, generation);
+        if fresh {
+            return Ok(());
+        }
+        self.table.count_expired();
+        Err(index + (self.cardinality - 1 - ordinal) * self.stride)
+    }
+}
+
+/// Fails compilation unless a family of `L` can take its expiring labels:
+/// at most one, on a 64-bit target, with fewer than 2^32 series (the
+/// handle packs the generation above the index).
+macro_rules! expiring_limits {
+    ($l:ty, $family:literal) => {
+        const {
+            assert!(
+                <$l as $crate::label::LabelSet>::EXPIRING <= 1,
+                concat!(
+                    "a `",
+                    $family,
+                    "` family can have at most one label that expires (`idle_secs`)"
+                )
+            );
+            assert!(
+                <$l as $crate::label::LabelSet>::EXPIRING == 0
+                    || (usize::BITS == 64
+                        && <$l as $crate::label::LabelSet>::CARDINALITY <= u32::MAX as usize),
+                concat!(
+                    "a `",
+                    $family,
+                    "` family with a label that expires needs a 64-bit target and fewer than 2^32 series"
+                )
+            );
+        };
+    };
+}
+pub(crate) use expiring_limits;
