@@ -76,11 +76,29 @@ impl ExpiringCells {
             .dynamic
             .iter()
             .position(|t| t.is_some_and(|t| t.expiry().is_some()))?;
-        let table = desc.dynamic[label]?;
         let stride = desc.values[label + 1..].iter().map(|v| v.len()).product();
-        let cardinality = desc.values[label].len();
+        Self::new(
+            desc.dynamic[label]?,
+            stride,
+            desc.values[label].len(),
+            label == 0,
+            L::CARDINALITY,
+        )
+    }
+
+    /// `series` cells for an expiring label of table `table` with
+    /// `cardinality` values (the last is overflow) and series-index
+    /// stride `stride`, first of its label set if `first`; `None` if the
+    /// table's values do not expire.
+    fn new(
+        table: &'static DynamicValues,
+        stride: usize,
+        cardinality: usize,
+        first: bool,
+        series: usize,
+    ) -> Option<Self> {
         Some(ExpiringCells {
-            cells: (0..L::CARDINALITY)
+            cells: (0..series)
                 .map(|_| CachePadded::new(GenCell::new()))
                 .collect(),
             table,
@@ -89,7 +107,7 @@ impl ExpiringCells {
             by_cardinality: Divisor::new(cardinality),
             stride,
             cardinality,
-            first: label == 0,
+            first,
         })
     }
 
@@ -192,5 +210,88 @@ impl ExpiringCells {
             true => value_of(now),
             false => 0,
         }
+    }
+}
+
+#[cfg(all(test, tally_loom))]
+mod loom_tests {
+    //! Slot reuse of an expiring label in a gauge, model-checked:
+    //! `RUSTFLAGS="--cfg tally_loom" cargo test -p tally-core --lib --release loom`.
+    //! The 128-bit cell is a mutex there (`cell.rs`).
+
+    use super::*;
+    use loom::sync::Arc;
+
+    /// A writer sets then increments value `a` (5, then 6), then adds 1
+    /// under `b` if `b` was admitted; an evictor ends two exports and
+    /// admits `b`, evicting `a` if it may, and adds 1 under `b` (racing
+    /// the writer's late writes under `a`); a reader takes names, then
+    /// the value, then checks the generation as a snapshot does. Whatever
+    /// the interleaving, `b` never reads `a`'s value (only 0 to 2), `a`
+    /// reads only what was written under it, and at the end `b` holds
+    /// exactly what was written under it (starting from 0) or, if `b` was
+    /// never admitted, `a` holds 6.
+    #[test]
+    fn loom_evicted_gauge_value_never_shows_under_the_next() {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(3);
+        builder.check(|| {
+            let table: &'static DynamicValues =
+                Box::leak(Box::new(DynamicValues::leaked_expiring("t", 1, 0)));
+            let (o, a) = table.try_resolve_handle("a").unwrap();
+            // One label, capacity 1: series 0 is the slot, 1 overflow.
+            let cells = Arc::new(ExpiringCells::new(table, 1, 2, true, 2).unwrap());
+
+            let writer = {
+                let cells = cells.clone();
+                loom::thread::spawn(move || {
+                    cells.write(o, a, Op::Set(5));
+                    cells.write(o, a, Op::Add(1));
+                    match table.lookup_handle("b") {
+                        Some((o, b)) => {
+                            cells.write(o, b, Op::Add(1));
+                            b
+                        }
+                        None => 0,
+                    }
+                })
+            };
+            let evictor = {
+                let cells = cells.clone();
+                loom::thread::spawn(move || {
+                    table.end_export();
+                    table.end_export();
+                    let b = table.try_resolve_handle("b").ok();
+                    if let Some((o, b)) = b {
+                        cells.write(o, b, Op::Add(1));
+                    }
+                    b
+                })
+            };
+            // The reader: names (with generations), the value, then the
+            // generation again (what `Registry::snapshot` does).
+            let names = table.expiring_names().unwrap();
+            if let Some((g, name)) = &names[0] {
+                let v = cells.current(0);
+                if table.__generation(0) == *g {
+                    match &**name {
+                        "b" => assert!((0..=2).contains(&v), "b read {v}: a's value under b"),
+                        _ => assert!([0, 5, 6].contains(&v), "a read {v}"),
+                    }
+                }
+            }
+            let under_b = writer.join().unwrap();
+            let admitted = evictor.join().unwrap();
+            match admitted {
+                Some((_, b)) => {
+                    let want = 1 + i64::from(under_b == b);
+                    assert_eq!(cells.current(0), want, "b holds what was written under b");
+                }
+                None => {
+                    assert_eq!(cells.current(0), 6, "a kept its slot and its value");
+                    assert_eq!(cells.current(1), 0, "nothing went to overflow");
+                }
+            }
+        });
     }
 }
