@@ -3,6 +3,12 @@
 //!
 //! A gauge is set as well as incremented, so it cannot be split into
 //! per-thread shards; each series is one atomic on its own cache line.
+//! A [`Gauge`] family with a label that expires keeps, per series, the
+//! generation its value was written under next to the value (see
+//! `expiring.rs`).
+
+mod cell;
+mod expiring;
 
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicI64, Ordering::Relaxed};
@@ -14,6 +20,8 @@ use crate::float::AtomicF64;
 use crate::label::{LabelDesc, LabelSet};
 use crate::metric::{CollectError, Collected, Metric};
 use crate::snapshot::{Series, Value};
+
+use expiring::{ExpiringCells, Op};
 
 fn padded_cells(n: usize, init: i64) -> Box<[CachePadded<AtomicI64>]> {
     (0..n)
@@ -72,17 +80,54 @@ macro_rules! int_gauge_metric {
 /// in_flight.dec();
 /// assert_eq!(in_flight.get(), 4);
 /// ```
+///
+/// A family may have one label that expires
+/// ([`dynamic_label!`](crate::dynamic_label!) with `idle_secs`): a value
+/// written under an evicted label value is never read under the value
+/// that later took its slot, which starts from 0, and a kept handle of an
+/// evicted value writes into the overflow value (counted as `expired`).
+/// Its series are then 128-bit cells updated by compare-and-swap; other
+/// families keep one `i64` atomic per series.
 pub struct Gauge<L: LabelSet = ()> {
+    /// One atomic per series, for a family without an expiring label
+    /// (empty otherwise).
     cells: Box<[CachePadded<AtomicI64>]>,
+    /// The (generation, value) cells of a family with an expiring label.
+    expiring: Option<Box<ExpiringCells>>,
     _labels: PhantomData<fn(L)>,
 }
 
 impl<L: LabelSet> Gauge<L> {
     /// A family with every series at zero.
+    ///
+    /// # Panics
+    ///
+    /// If a hand-written [`LabelSet`] has an expiring label in its
+    /// descriptor but declares `EXPIRING = 0` (its handles would carry no
+    /// generation).
     pub fn new() -> Self {
-        crate::label::refuse_expiring!(L, "Gauge");
+        const {
+            assert!(
+                L::EXPIRING <= 1,
+                "a `Gauge` family can have at most one label that expires (`idle_secs`)"
+            );
+            assert!(
+                L::EXPIRING == 0 || (usize::BITS == 64 && L::CARDINALITY <= u32::MAX as usize),
+                "a `Gauge` family with a label that expires needs a 64-bit target and fewer than 2^32 series"
+            );
+        };
+        let expiring = ExpiringCells::of::<L>().map(Box::new);
+        assert_eq!(
+            expiring.is_some(),
+            L::EXPIRING == 1,
+            "LabelSet::EXPIRING disagrees with the label descriptor"
+        );
         Gauge {
-            cells: padded_cells(L::CARDINALITY, 0),
+            cells: match expiring {
+                Some(_) => Box::new([]),
+                None => padded_cells(L::CARDINALITY, 0),
+            },
+            expiring,
             _labels: PhantomData,
         }
     }
@@ -90,7 +135,37 @@ impl<L: LabelSet> Gauge<L> {
     /// The series for `labels`.
     #[inline(always)]
     pub fn with(&self, labels: L) -> GaugeRef<'_> {
-        GaugeRef(&self.cells[labels.index()])
+        // A constant: the test folds away.
+        if L::EXPIRING == 0 {
+            return GaugeRef(Cell::Plain(&self.cells[labels.index()]));
+        }
+        self.with_expiring(labels)
+    }
+
+    /// [`with`](Self::with) for a family with an expiring label.
+    #[inline(always)]
+    fn with_expiring(&self, labels: L) -> GaugeRef<'_> {
+        let index = labels.index();
+        let cells = self
+            .expiring
+            .as_deref()
+            .expect("a family with an expiring label has generation cells");
+        assert!(index < cells.len(), "LabelSet::index out of range");
+        GaugeRef(Cell::Expiring {
+            cells,
+            index,
+            generation: labels.generation(),
+        })
+    }
+
+    /// The value of every series, by series index. For a family with a
+    /// label that expires, a series holds only what was written under the
+    /// value now holding its slot (0 if nothing was yet).
+    pub fn values(&self) -> Vec<i64> {
+        match &self.expiring {
+            Some(cells) => (0..cells.len()).map(|i| cells.current(i)).collect(),
+            None => self.cells.iter().map(|c| c.load(Relaxed)).collect(),
+        }
     }
 }
 
@@ -121,17 +196,65 @@ impl Gauge<()> {
     }
 }
 
-int_gauge_metric!(Gauge, None);
+impl<L: LabelSet> Metric for Gauge<L> {
+    fn kind(&self) -> MetricKind {
+        MetricKind::Gauge
+    }
+
+    fn labels(&self) -> &'static LabelDesc {
+        L::DESC
+    }
+
+    fn collect(&self) -> Result<Collected, CollectError> {
+        let series = match &self.expiring {
+            Some(_) => self
+                .values()
+                .into_iter()
+                .enumerate()
+                .map(|(index, v)| Series::new(index, Value::Gauge(v)))
+                .collect(),
+            None => int_series(&self.cells, None),
+        };
+        Ok(Collected {
+            series,
+            clamped: 0,
+            ..Default::default()
+        })
+    }
+}
+
+impl<L: LabelSet> Default for Gauge<L> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 /// One series of a [`Gauge`].
 #[derive(Clone, Copy)]
-pub struct GaugeRef<'a>(&'a AtomicI64);
+pub struct GaugeRef<'a>(Cell<'a>);
+
+/// Where a [`GaugeRef`] writes.
+#[derive(Clone, Copy)]
+enum Cell<'a> {
+    /// The series' atomic (a family without an expiring label).
+    Plain(&'a AtomicI64),
+    /// Series `index` of a family with an expiring label, written under
+    /// `generation` (0 for its overflow value).
+    Expiring {
+        cells: &'a ExpiringCells,
+        index: usize,
+        generation: u32,
+    },
+}
 
 impl GaugeRef<'_> {
     /// Sets the value.
     #[inline]
     pub fn set(self, v: i64) {
-        self.0.store(v, Relaxed)
+        match self.0 {
+            Cell::Plain(cell) => cell.store(v, Relaxed),
+            Cell::Expiring { .. } => self.write(Op::Set(v)),
+        }
     }
     /// Adds one.
     #[inline]
@@ -146,17 +269,49 @@ impl GaugeRef<'_> {
     /// Adds `v` (wrapping).
     #[inline]
     pub fn add(self, v: i64) {
-        self.0.fetch_add(v, Relaxed);
+        match self.0 {
+            Cell::Plain(cell) => {
+                cell.fetch_add(v, Relaxed);
+            }
+            Cell::Expiring { .. } => self.write(Op::Add(v)),
+        }
     }
     /// Subtracts `v` (wrapping).
     #[inline]
     pub fn sub(self, v: i64) {
-        self.0.fetch_sub(v, Relaxed);
+        match self.0 {
+            Cell::Plain(cell) => {
+                cell.fetch_sub(v, Relaxed);
+            }
+            Cell::Expiring { .. } => self.write(Op::Add(v.wrapping_neg())),
+        }
     }
-    /// The current value.
+    /// The current value (for a value that expires, what was written
+    /// under this handle's generation: 0 once another value took its
+    /// slot and wrote).
     #[inline]
     pub fn get(self) -> i64 {
-        self.0.load(Relaxed)
+        match self.0 {
+            Cell::Plain(cell) => cell.load(Relaxed),
+            Cell::Expiring {
+                cells,
+                index,
+                generation,
+            } => cells.get(index, generation),
+        }
+    }
+
+    /// A write into a family with an expiring label.
+    #[inline(always)]
+    fn write(self, op: Op) {
+        if let Cell::Expiring {
+            cells,
+            index,
+            generation,
+        } = self.0
+        {
+            cells.write(index, generation, op)
+        }
     }
 }
 
