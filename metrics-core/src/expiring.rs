@@ -58,9 +58,27 @@ impl Expiring {
             .dynamic
             .iter()
             .position(|t| t.is_some_and(|t| t.expiry().is_some()))?;
-        let table = desc.dynamic[label]?;
         let stride = desc.values[label + 1..].iter().map(|v| v.len()).product();
-        let cardinality = desc.values[label].len();
+        Self::new(
+            desc.dynamic[label]?,
+            stride,
+            desc.values[label].len(),
+            label == 0,
+            L::CARDINALITY,
+        )
+    }
+
+    /// An expiring label of table `table` with `cardinality` values (the
+    /// last is overflow) and series-index stride `stride`, first of its
+    /// label set if `first`, in a family of `series` series; `None` if the
+    /// table's values do not expire.
+    pub(crate) fn new(
+        table: &'static DynamicValues,
+        stride: usize,
+        cardinality: usize,
+        first: bool,
+        series: usize,
+    ) -> Option<Self> {
         Some(Expiring {
             table,
             expiry: table.expiry()?,
@@ -68,8 +86,8 @@ impl Expiring {
             by_cardinality: Divisor::new(cardinality),
             stride,
             cardinality,
-            first: label == 0,
-            series: L::CARDINALITY,
+            first,
+            series,
             shared: Mutex::new(()),
         })
     }

@@ -83,8 +83,9 @@ pub trait LabelSet: Sized + Send + Sync + 'static {
     const DESC: &'static LabelDesc;
 
     /// How many of its labels expire when idle
-    /// ([`LabelValue::EXPIRES`]). Only [`Counter`](crate::Counter) and
-    /// [`Histogram`](crate::Histogram) families accept expiring labels,
+    /// ([`LabelValue::EXPIRES`]). Only [`Counter`](crate::Counter),
+    /// [`Gauge`](crate::Gauge) and [`Histogram`](crate::Histogram)
+    /// families accept expiring labels,
     /// at most one per family; every other family type refuses them at
     /// compile time.
     const EXPIRING: usize = 0;
@@ -111,7 +112,7 @@ macro_rules! refuse_expiring {
             assert!(
                 <$l as $crate::label::LabelSet>::EXPIRING == 0,
                 concat!(
-                    "labels that expire (`idle_secs`) are supported on `Counter` and `Histogram` only, not on `",
+                    "labels that expire (`idle_secs`) are supported on `Counter`, `Gauge` and `Histogram` only, not on `",
                     $($family)+,
                     "`"
                 )

@@ -56,16 +56,17 @@
 //!   evicted value is ever read under the value that took its slot: a
 //!   handle carries its slot's generation, each counter and histogram
 //!   shard keeps the generation its cells were written under (reset by
-//!   their owner, never by the evictor), and readers skip cells of another
-//!   generation.
+//!   their owner, never by the evictor), each gauge cell holds its value
+//!   with its generation (replaced together by compare-and-swap), and
+//!   readers skip cells of another generation.
 //! - A handle kept past its value's eviction records into the overflow
 //!   value, counted with reason `expired`.
 //! - Names are `Arc<str>`, freed on eviction (memory stays flat under any
 //!   churn); snapshots carry them (`FamilySnapshot::value_name`).
 //!   [`LabelValue::as_str`] is `""` for such a value; the handle's `name()`
 //!   returns it.
-//! - Only [`Counter`](crate::Counter) and [`Histogram`](crate::Histogram)
-//!   families take such a label (at most one per family); other family
+//! - Only [`Counter`](crate::Counter), [`Gauge`](crate::Gauge) and
+//!   [`Histogram`](crate::Histogram) families take such a label (at most one per family); other family
 //!   types refuse it at compile time.
 //! - Recording through a resolved handle adds two relaxed loads and a
 //!   compare (plus one compare-and-swap per slot per export) and a load of

@@ -22,8 +22,9 @@
 use crossbeam_utils::CachePadded;
 
 use super::cell::{generation_of, pack, value_of, GenCell};
-use crate::admission::{DynamicValues, Expiry};
-use crate::divisor::Divisor;
+#[cfg(all(test, tally_loom))]
+use crate::admission::DynamicValues;
+use crate::expiring::Expiring;
 use crate::label::LabelSet;
 use crate::sync::Ordering;
 
@@ -51,45 +52,21 @@ impl Op {
 /// that label sits in a series index.
 pub(super) struct ExpiringCells {
     cells: Box<[CachePadded<GenCell>]>,
-    table: &'static DynamicValues,
-    /// The table's expiry state (the record path reads its marks).
-    expiry: &'static Expiry,
-    /// Divides a series index by `stride`, without a `div`.
-    by_stride: Divisor,
-    /// Takes the remainder by `cardinality`, without a `div`.
-    by_cardinality: Divisor,
-    /// Series-index stride of the expiring label.
-    stride: usize,
-    /// Its cardinality (capacity + 1; the last ordinal is overflow).
-    cardinality: usize,
-    /// Whether it is the first (most significant) label: its ordinal is
-    /// then `index / stride`, with no remainder to take.
-    first: bool,
+    label: Expiring,
 }
 
 impl ExpiringCells {
     /// The cells of family `L` if one of its labels expires, found from
     /// the label descriptor.
     pub(super) fn of<L: LabelSet>() -> Option<Self> {
-        let desc = L::DESC;
-        let label = desc
-            .dynamic
-            .iter()
-            .position(|t| t.is_some_and(|t| t.expiry().is_some()))?;
-        let stride = desc.values[label + 1..].iter().map(|v| v.len()).product();
-        Self::new(
-            desc.dynamic[label]?,
-            stride,
-            desc.values[label].len(),
-            label == 0,
-            L::CARDINALITY,
-        )
+        Self::with(Expiring::of::<L>()?)
     }
 
     /// `series` cells for an expiring label of table `table` with
     /// `cardinality` values (the last is overflow) and series-index
     /// stride `stride`, first of its label set if `first`; `None` if the
     /// table's values do not expire.
+    #[cfg(all(test, tally_loom))]
     fn new(
         table: &'static DynamicValues,
         stride: usize,
@@ -97,17 +74,15 @@ impl ExpiringCells {
         first: bool,
         series: usize,
     ) -> Option<Self> {
+        Self::with(Expiring::new(table, stride, cardinality, first, series)?)
+    }
+
+    fn with(label: Expiring) -> Option<Self> {
         Some(ExpiringCells {
-            cells: (0..series)
+            cells: (0..label.series)
                 .map(|_| CachePadded::new(GenCell::new()))
                 .collect(),
-            table,
-            expiry: table.expiry()?,
-            by_stride: Divisor::new(stride),
-            by_cardinality: Divisor::new(cardinality),
-            stride,
-            cardinality,
-            first,
+            label,
         })
     }
 
@@ -116,15 +91,9 @@ impl ExpiringCells {
         self.cells.len()
     }
 
-    /// The expiring label's ordinal in series `index` (`< 2^32`, checked
-    /// by `Gauge::new`): multiplies, never divides.
     #[inline(always)]
     fn ordinal(&self, index: usize) -> usize {
-        let above = self.by_stride.div(index);
-        match self.first {
-            true => above,
-            false => self.by_cardinality.rem(above),
-        }
+        self.label.ordinal(index)
     }
 
     /// Applies `op` to series `index` under `generation`. When nothing
@@ -136,7 +105,7 @@ impl ExpiringCells {
     pub(super) fn write(&self, index: usize, generation: u32, op: Op) {
         let cell = &self.cells[index];
         // Generation 0 is the overflow value's (never marked, never reset).
-        if generation == 0 || self.expiry.is_marked(self.ordinal(index), generation) {
+        if generation == 0 || self.label.expiry.is_marked(self.ordinal(index), generation) {
             let now = cell.load(Ordering::Acquire);
             if generation_of(now) == generation
                 && cell
@@ -158,20 +127,20 @@ impl ExpiringCells {
     #[inline(never)]
     fn write_slow(&self, index: usize, generation: u32, op: Op) {
         let ordinal = self.ordinal(index);
-        let overflow = self.cardinality - 1;
+        let overflow = self.label.cardinality - 1;
         // A handle of an admitted value must still hold its slot. (A
         // hand-written `LabelSet` may pass generation 0 for an admitted
         // value: it is never marked, and writes into the cell only while
         // the slot was never used.)
         let holds =
-            ordinal == overflow || generation == 0 || self.expiry.touch(ordinal, generation);
+            ordinal == overflow || generation == 0 || self.label.expiry.touch(ordinal, generation);
         if holds {
             let cell = &self.cells[index];
             let mut now = cell.load(Ordering::Acquire);
             loop {
                 let new = if generation_of(now) == generation {
                     pack(generation, op.apply(value_of(now)))
-                } else if self.table.__generation(ordinal) == generation {
+                } else if self.label.table.__generation(ordinal) == generation {
                     // Read after the cell: had a later value written the
                     // cell, this load would see its generation (the cell
                     // is read with acquire, written with release).
@@ -186,8 +155,8 @@ impl ExpiringCells {
             }
         }
         // Evicted: the overflow value takes the write.
-        self.table.count_expired();
-        let index = index + (overflow - ordinal) * self.stride;
+        self.label.table.count_expired();
+        let index = index + (overflow - ordinal) * self.label.stride;
         self.write(index, 0, op)
     }
 
@@ -206,7 +175,7 @@ impl ExpiringCells {
     /// written under the current value yet).
     pub(super) fn current(&self, index: usize) -> i64 {
         let now = self.cells[index].load(Ordering::Acquire);
-        match generation_of(now) == self.table.__generation(self.ordinal(index)) {
+        match generation_of(now) == self.label.table.__generation(self.ordinal(index)) {
             true => value_of(now),
             false => 0,
         }

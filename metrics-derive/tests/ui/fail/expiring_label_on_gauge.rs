@@ -1,7 +1,0 @@
-// Only Counter and Histogram families take a label whose values expire: a
-// Gauge of one is refused at compile time, naming the family type.
-tally::dynamic_label!(pub Tenant, name = "tenant", capacity = 4, idle_secs = 3600);
-
-fn main() {
-    let _ = tally::Gauge::<Tenant>::new();
-}
