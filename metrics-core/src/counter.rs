@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 
 use crate::desc::MetricKind;
 use crate::exemplar::Exemplars;
-use crate::expiring::{expiring_limits, Expiring, RESETTING};
+use crate::expiring::{expiring_limits, Expiring, PackedIndex, RESETTING};
 use crate::float::AtomicF64;
 use crate::label::{LabelDesc, LabelSet};
 use crate::lines::{Access, Cells};
@@ -177,36 +177,30 @@ impl<L: LabelSet> std::fmt::Debug for Counter<L> {
 #[derive(Clone, Copy)]
 pub struct CounterRef<'a> {
     core: &'a CounterCore,
-    /// The series index in the low 32 bits and, for a label set with an
-    /// expiring label, its generation in the high 32 (0 otherwise, so for
-    /// other families this is the plain index, and `with`'s bounds check
-    /// lets the compiler drop the generation test).
-    index: usize,
+    /// The series index and its expiring label's generation.
+    index: PackedIndex,
 }
 
 impl<'a> CounterRef<'a> {
     /// The handle of series `index` recorded under `generation`.
     #[inline(always)]
     fn new(core: &'a CounterCore, index: usize, generation: u32) -> Self {
-        // `generation` is 0 unless `Counter::new` checked the target has
-        // 64-bit `usize` and the index fits 32 bits.
-        let generation = (generation as u64) << 32;
         CounterRef {
             core,
-            index: index | generation as usize,
+            index: PackedIndex::new(index, generation),
         }
     }
 
     /// The series index.
     #[inline(always)]
     fn index(self) -> usize {
-        (self.index as u64 & u64::from(u32::MAX)) as usize
+        self.index.index()
     }
 
     /// The generation of the label set's expiring label (0 if none).
     #[inline(always)]
     fn generation(self) -> u32 {
-        (self.index as u64 >> 32) as u32
+        self.index.generation()
     }
 
     /// Adds one.

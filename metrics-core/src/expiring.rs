@@ -151,3 +151,33 @@ macro_rules! expiring_limits {
     };
 }
 pub(crate) use expiring_limits;
+
+/// A handle's series index in the low 32 bits and, for a label set with
+/// an expiring label, its generation in the high 32 (0 otherwise, so for
+/// other families it is the plain index, and the family's bounds check
+/// lets the compiler drop the generation test). Counter and histogram
+/// handles stay two words.
+#[derive(Clone, Copy)]
+pub(crate) struct PackedIndex(usize);
+
+impl PackedIndex {
+    /// Series `index` recorded under `generation`. `generation` is 0
+    /// unless the family checked (`expiring_limits!`) that the target has
+    /// a 64-bit `usize` and the index fits 32 bits.
+    #[inline(always)]
+    pub(crate) fn new(index: usize, generation: u32) -> Self {
+        PackedIndex(index | ((generation as u64) << 32) as usize)
+    }
+
+    /// The series index.
+    #[inline(always)]
+    pub(crate) fn index(self) -> usize {
+        (self.0 as u64 & u64::from(u32::MAX)) as usize
+    }
+
+    /// The generation of the label set's expiring label (0 if none).
+    #[inline(always)]
+    pub(crate) fn generation(self) -> u32 {
+        (self.0 as u64 >> 32) as u32
+    }
+}

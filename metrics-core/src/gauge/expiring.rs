@@ -22,8 +22,6 @@
 use crossbeam_utils::CachePadded;
 
 use super::cell::{generation_of, pack, value_of, GenCell};
-#[cfg(all(test, tally_loom))]
-use crate::admission::DynamicValues;
 use crate::expiring::Expiring;
 use crate::label::LabelSet;
 use crate::sync::Ordering;
@@ -62,21 +60,7 @@ impl ExpiringCells {
         Self::with(Expiring::of::<L>()?)
     }
 
-    /// `series` cells for an expiring label of table `table` with
-    /// `cardinality` values (the last is overflow) and series-index
-    /// stride `stride`, first of its label set if `first`; `None` if the
-    /// table's values do not expire.
-    #[cfg(all(test, tally_loom))]
-    fn new(
-        table: &'static DynamicValues,
-        stride: usize,
-        cardinality: usize,
-        first: bool,
-        series: usize,
-    ) -> Option<Self> {
-        Self::with(Expiring::new(table, stride, cardinality, first, series)?)
-    }
-
+    /// The cells of the family whose expiring label is `label`.
     fn with(label: Expiring) -> Option<Self> {
         Some(ExpiringCells {
             cells: (0..label.series)
@@ -189,6 +173,7 @@ mod loom_tests {
     //! The 128-bit cell is a mutex there (`cell.rs`).
 
     use super::*;
+    use crate::admission::DynamicValues;
     use loom::sync::Arc;
 
     /// A writer sets then increments value `a` (5, then 6), then adds 1
@@ -209,7 +194,9 @@ mod loom_tests {
                 Box::leak(Box::new(DynamicValues::leaked_expiring("t", 1, 0)));
             let (o, a) = table.try_resolve_handle("a").unwrap();
             // One label, capacity 1: series 0 is the slot, 1 overflow.
-            let cells = Arc::new(ExpiringCells::new(table, 1, 2, true, 2).unwrap());
+            let cells = Arc::new(
+                ExpiringCells::with(Expiring::new(table, 1, 2, true, 2).unwrap()).unwrap(),
+            );
 
             let writer = {
                 let cells = cells.clone();

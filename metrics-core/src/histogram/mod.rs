@@ -22,7 +22,7 @@ pub use snapshot::{HdrCell, HistogramSnapshot};
 
 use crate::desc::MetricKind;
 use crate::exemplar::Exemplars;
-use crate::expiring::{expiring_limits, Expiring};
+use crate::expiring::{expiring_limits, Expiring, PackedIndex};
 use crate::label::{LabelDesc, LabelSet};
 use crate::lines::Access;
 use crate::metric::{CollectError, Collected, Metric};
@@ -232,36 +232,30 @@ impl<L: LabelSet> Default for Histogram<L> {
 #[derive(Clone, Copy)]
 pub struct HistogramRef<'a> {
     core: &'a Core,
-    /// The series index in the low 32 bits and, for a label set with an
-    /// expiring label, its generation in the high 32 (0 otherwise, so for
-    /// other families this is the plain index, and `with`'s bounds check
-    /// lets the compiler drop the generation test).
-    index: usize,
+    /// The series index and its expiring label's generation.
+    index: PackedIndex,
 }
 
 impl<'a> HistogramRef<'a> {
     /// The handle of series `index` recorded under `generation`.
     #[inline(always)]
     fn new(core: &'a Core, index: usize, generation: u32) -> Self {
-        // `generation` is 0 unless `Histogram::with_config` checked the
-        // target has 64-bit `usize` and the index fits 32 bits.
-        let generation = (generation as u64) << 32;
         HistogramRef {
             core,
-            index: index | generation as usize,
+            index: PackedIndex::new(index, generation),
         }
     }
 
     /// The series index.
     #[inline(always)]
     fn index(self) -> usize {
-        (self.index as u64 & u64::from(u32::MAX)) as usize
+        self.index.index()
     }
 
     /// The generation of the label set's expiring label (0 if none).
     #[inline(always)]
     fn generation(self) -> u32 {
-        (self.index as u64 >> 32) as u32
+        self.index.generation()
     }
 
     /// Records `value` (in recording units, e.g. nanoseconds). A value
