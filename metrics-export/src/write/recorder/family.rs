@@ -24,7 +24,7 @@ use tally_core::{
 };
 
 use super::desc_pool::DescPool;
-use super::expiry::Expiry;
+use super::idle_clock::Expiry;
 use super::telemetry::{Dropped, Expired, MetricName, Telemetry};
 use super::values::OwnedValues;
 

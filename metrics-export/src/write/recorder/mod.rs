@@ -74,6 +74,7 @@
 mod desc_pool;
 mod expiry;
 mod family;
+mod idle_clock;
 mod telemetry;
 mod values;
 
@@ -85,8 +86,9 @@ use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, SharedString, U
 use tally_core::{MetricKind, Registry};
 
 use desc_pool::DescPool;
-use expiry::{Expiry, Families, Sweeper};
+use expiry::{Families, Sweeper};
 use family::{Cell, Family, FamilySpec};
+use idle_clock::Expiry;
 use telemetry::{Dropped, Telemetry};
 
 /// The default per-name series cap.
