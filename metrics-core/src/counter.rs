@@ -237,7 +237,7 @@ impl<'a> CounterRef<'a> {
         if let Some(exp) = &self.core.expiring {
             let index = self.index();
             let generation = self.generation();
-            if exp.expiry.is_marked(exp.ordinal(index), generation) {
+            if exp.marks.is_marked(exp.ordinal(index), generation) {
                 if let Some(block) = self.core.shards.owned() {
                     // SAFETY: a family with an expiring label has
                     // `2 * L::CARDINALITY` cells per block (`Counter::new`)

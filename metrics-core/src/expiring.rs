@@ -14,7 +14,7 @@
 //! and after the read (a seqlock): what was recorded under an evicted
 //! value is dropped with that value, never added to the next one.
 
-use crate::admission::{DynamicValues, Expiry};
+use crate::admission::{DynamicValues, Expiry, Marks};
 use crate::divisor::Divisor;
 use crate::label::LabelSet;
 use crate::sync::Mutex;
@@ -26,8 +26,10 @@ pub(crate) const RESETTING: u64 = u64::MAX;
 /// index, and the mutex writers of the shared block take.
 pub(crate) struct Expiring {
     pub(crate) table: &'static DynamicValues,
-    /// The table's expiry state (the record path reads its marks).
+    /// The table's expiry state.
     pub(crate) expiry: &'static Expiry,
+    /// Its marks and epoch, read by the record path's fast check.
+    pub(crate) marks: Marks,
     /// Divides a series index by `stride`, without a `div`.
     by_stride: Divisor,
     /// Takes the remainder by `cardinality`, without a `div`.
@@ -79,9 +81,11 @@ impl Expiring {
         first: bool,
         series: usize,
     ) -> Option<Self> {
+        let expiry = table.expiry()?;
         Some(Expiring {
             table,
-            expiry: table.expiry()?,
+            expiry,
+            marks: expiry.marks(),
             by_stride: Divisor::new(stride),
             by_cardinality: Divisor::new(cardinality),
             stride,

@@ -125,6 +125,29 @@ pub(crate) enum NoSlot {
     Full,
 }
 
+/// What the recording path's fast check reads: an expiring label's
+/// marks and its export epoch.
+#[derive(Clone, Copy)]
+pub(crate) struct Marks {
+    marks: &'static [Mark],
+    epoch: &'static AtomicU64,
+}
+
+impl Marks {
+    /// Whether slot `ordinal` holds `generation` and was marked written
+    /// in the current epoch already (two relaxed loads and a compare, no
+    /// write). `false` for an ordinal past the slots (the overflow
+    /// value). When `false`, [`Expiry::touch`] decides.
+    #[inline(always)]
+    pub(crate) fn is_marked(self, ordinal: usize, generation: u32) -> bool {
+        let epoch = self.epoch.load(Ordering::Relaxed) as u32;
+        match self.marks.get(ordinal) {
+            Some(mark) => mark.0.load(Ordering::Relaxed) == pack(generation, epoch),
+            None => false,
+        }
+    }
+}
+
 /// The expiry state of one expiring label's table.
 pub(crate) struct Expiry {
     idle_nanos: u64,
@@ -181,17 +204,13 @@ impl Expiry {
         generation_of(self.marks[ordinal].0.load(Ordering::Acquire))
     }
 
-    /// The recording path's fast check: whether slot `ordinal` holds
-    /// `generation` and was marked written in the current epoch already
-    /// (two relaxed loads and a compare, no write). `false` for an
-    /// ordinal past the slots (the overflow value). When `false`,
-    /// [`touch`](Self::touch) decides.
-    #[inline(always)]
-    pub(crate) fn is_marked(&self, ordinal: usize, generation: u32) -> bool {
-        let epoch = self.epoch.load(Ordering::Relaxed) as u32;
-        match self.marks.get(ordinal) {
-            Some(mark) => mark.0.load(Ordering::Relaxed) == pack(generation, epoch),
-            None => false,
+    /// The marks and the epoch the recording path's fast check reads,
+    /// for a family to keep beside its storage (one load less than
+    /// through the table).
+    pub(crate) fn marks(&'static self) -> Marks {
+        Marks {
+            marks: self.marks,
+            epoch: &self.epoch,
         }
     }
 

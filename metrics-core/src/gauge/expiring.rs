@@ -89,7 +89,7 @@ impl ExpiringCells {
     pub(super) fn write(&self, index: usize, generation: u32, op: Op) {
         let cell = &self.cells[index];
         // Generation 0 is the overflow value's (never marked, never reset).
-        if generation == 0 || self.label.expiry.is_marked(self.ordinal(index), generation) {
+        if generation == 0 || self.label.marks.is_marked(self.ordinal(index), generation) {
             let now = cell.load(Ordering::Acquire);
             if generation_of(now) == generation
                 && cell

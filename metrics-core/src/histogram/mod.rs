@@ -318,7 +318,7 @@ impl<'a> HistogramRef<'a> {
         if let Some(exp) = &core.expiring {
             let index = self.index();
             let generation = self.generation();
-            if exp.expiry.is_marked(exp.ordinal(index), generation) {
+            if exp.marks.is_marked(exp.ordinal(index), generation) {
                 if let Some(shard) = core.shards.owned() {
                     // SAFETY: a family with an expiring label has
                     // `L::CARDINALITY` slots and generation cells per block
