@@ -158,9 +158,8 @@ fn counter_inc_dynamic_label_resolved_handle(bencher: divan::Bencher) {
 }
 
 /// `Counter<(Session, Status)>` where `Session` expires after an idle
-/// hour: a resolved handle records after checking its slot's generation
-/// and write epoch (two relaxed loads and a compare) and the shard's
-/// generation cell. Compare with the row above and with
+/// hour: a resolved handle records after comparing its thread block's
+/// stamp of the series (generation and export epoch). Compare with the row above and with
 /// `counter_inc_labeled_runtime_value`.
 #[divan::bench(threads = [1, 2], sample_size = 4096, sample_count = 200)]
 fn counter_inc_expiring_label_resolved_handle(bencher: divan::Bencher) {

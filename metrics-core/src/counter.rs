@@ -5,7 +5,9 @@ use std::marker::PhantomData;
 
 use crate::desc::MetricKind;
 use crate::exemplar::Exemplars;
-use crate::expiring::{expiring_limits, Expiring, PackedIndex, RESETTING};
+use crate::expiring::{
+    expiring_limits, stamp, stamp_for_write, written_under, Expiring, PackedIndex,
+};
 use crate::float::AtomicF64;
 use crate::label::{LabelDesc, LabelSet};
 use crate::lines::{Access, Cells};
@@ -47,29 +49,22 @@ struct CounterCore {
 /// `generation`: the generation cell is read before and after the count.
 fn read_generation(block: &Cells, series: usize, index: usize, generation: u64) -> Option<u64> {
     let cell: &AtomicU64 = block.cell(series + index);
-    let before = cell.load(Ordering::Acquire);
-    if before != generation {
+    if !written_under(cell.load(Ordering::Acquire), generation) {
         return None;
     }
     let count = block.load(index);
     fence(Ordering::Acquire);
-    (cell.load(Ordering::Relaxed) == before).then_some(count)
+    written_under(cell.load(Ordering::Relaxed), generation).then_some(count)
 }
 
-/// Adds `n` to series `index` of `block` under `generation`, by the
-/// block's sole writer: if the block last wrote the series under another
-/// generation, its count is zeroed first (the generation cell reads
-/// `RESETTING` meanwhile, so no reader takes the zero or what follows for
-/// the old generation).
+/// Adds `n` to series `index` of `block` under `generation` in export
+/// `epoch`, by the block's sole writer: if the block last wrote the
+/// series under another generation, its count is zeroed first
+/// ([`stamp_for_write`]).
 #[inline]
-fn add_generation(block: &Cells, series: usize, index: usize, generation: u64, n: u64) {
+fn add_generation(block: &Cells, series: usize, index: usize, generation: u32, epoch: u32, n: u64) {
     let cell = block.cell(series + index);
-    if cell.load(Ordering::Relaxed) != generation {
-        cell.store(RESETTING, Ordering::Relaxed);
-        fence(Ordering::Release);
-        block.store(index, 0);
-        cell.store(generation, Ordering::Release);
-    }
+    stamp_for_write(cell, generation, epoch, || block.store(index, 0));
     block.add(index, n, Access::Owned)
 }
 
@@ -226,27 +221,26 @@ impl<'a> CounterRef<'a> {
     }
 
     /// [`add`](Self::add) for a series of a value that may expire, when
-    /// nothing changed since this thread's last write: the value holds
-    /// its slot and was marked written in this export epoch, and the
-    /// thread's block last wrote the series under the same generation.
-    /// Then it is a plain owned add after two compares; anything else
-    /// (a new epoch, a new block, another generation, an evicted value)
-    /// takes [`add_expiring_slow`](Self::add_expiring_slow).
+    /// nothing changed since this thread's last write in this export
+    /// epoch: the thread's block holds the series' stamp for the handle's
+    /// generation and the current epoch ([`stamp`]: the thread marked the
+    /// value's slot itself in this epoch, so the value holds it). Then it
+    /// is a plain owned add after one compare; anything else (a new
+    /// epoch, a new block, another generation, an evicted value) takes
+    /// [`add_expiring_slow`](Self::add_expiring_slow).
     #[inline(always)]
     fn add_expiring(self, n: u64) {
         if let Some(exp) = &self.core.expiring {
             let index = self.index();
-            let generation = self.generation();
-            if exp.marks.is_marked(exp.ordinal(index), generation) {
-                if let Some(block) = self.core.shards.owned() {
-                    // SAFETY: a family with an expiring label has
-                    // `2 * L::CARDINALITY` cells per block (`Counter::new`)
-                    // and `with` checked `index < L::CARDINALITY`.
-                    let cell = unsafe { block.cell_unchecked(exp.series + index) };
-                    if cell.load(Ordering::Relaxed) == u64::from(generation) {
-                        // SAFETY: as above.
-                        return unsafe { block.add_unchecked(index, n, Access::Owned) };
-                    }
+            let want = stamp(self.generation(), exp.marks.epoch());
+            if let Some(block) = self.core.shards.owned() {
+                // SAFETY: a family with an expiring label has
+                // `2 * L::CARDINALITY` cells per block (`Counter::new`)
+                // and `with` checked `index < L::CARDINALITY`.
+                let cell = unsafe { block.cell_unchecked(exp.series + index) };
+                if cell.load(Ordering::Relaxed) == want {
+                    // SAFETY: as above.
+                    return unsafe { block.add_unchecked(index, n, Access::Owned) };
                 }
             }
         }
@@ -267,14 +261,17 @@ impl<'a> CounterRef<'a> {
             // label: nothing is reused, record plainly.
             return CounterRef::new(self.core, self.index(), 0).add(n);
         };
+        // Read before the slot is marked: the stamp never claims a later
+        // epoch than the mark.
+        let epoch = exp.marks.epoch();
         if let Err(overflow) = exp.admit_record(self.index(), self.generation()) {
             return CounterRef::new(self.core, overflow, 0).add(n);
         }
         match self.core.shards.owned() {
             Some(block) => {
-                add_generation(block, exp.series, self.index(), self.generation() as u64, n)
+                add_generation(block, exp.series, self.index(), self.generation(), epoch, n)
             }
-            None => self.add_expiring_cold(exp, n),
+            None => self.add_expiring_cold(exp, epoch, n),
         }
     }
 
@@ -283,11 +280,11 @@ impl<'a> CounterRef<'a> {
     /// series take a mutex, so each is the sole writer while it resets).
     #[cold]
     #[inline(never)]
-    fn add_expiring_cold(self, exp: &Expiring, n: u64) {
+    fn add_expiring_cold(self, exp: &Expiring, epoch: u32, n: u64) {
         let (block, access) = self.core.shards.block_cold();
         let _sole = (access == Access::Shared)
             .then(|| exp.shared.lock().unwrap_or_else(|e| e.into_inner()));
-        add_generation(block, exp.series, self.index(), self.generation() as u64, n)
+        add_generation(block, exp.series, self.index(), self.generation(), epoch, n)
     }
 
     /// [`add`](Self::add) on a thread's first write or past the owned range.
@@ -472,15 +469,26 @@ mod loom_tests {
             let writer = {
                 let block = block.clone();
                 loom::thread::spawn(move || {
+                    // The record path: the stamp compare (fast), else the
+                    // slot's mark and the owner's write.
+                    let record = |o: usize, g: u32| {
+                        let epoch = expiry.marks().epoch();
+                        if block.cell(1).load(Ordering::Relaxed) == stamp(g, epoch) {
+                            block.add(0, 1, Access::Owned);
+                            return true;
+                        }
+                        let marked = expiry.touch(o, g);
+                        if marked {
+                            add_generation(&block, 1, 0, g, epoch, 1);
+                        }
+                        marked
+                    };
                     let mut under_b = 0;
                     for _ in 0..2 {
-                        if expiry.touch(o, a) {
-                            add_generation(&block, 1, 0, a as u64, 1);
-                        }
+                        record(o, a);
                     }
                     if let Some((o, b)) = table.lookup_handle("b") {
-                        if expiry.touch(o, b) {
-                            add_generation(&block, 1, 0, b as u64, 1);
+                        if record(o, b) {
                             under_b = b;
                         }
                     }

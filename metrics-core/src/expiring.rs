@@ -17,10 +17,55 @@
 use crate::admission::{DynamicValues, Expiry, Marks};
 use crate::divisor::Divisor;
 use crate::label::LabelSet;
-use crate::sync::Mutex;
+use crate::sync::{fence, AtomicU64, Mutex, Ordering};
 
 /// A generation cell's value while its writer resets the series.
 pub(crate) const RESETTING: u64 = u64::MAX;
+
+/// What a block's generation cell holds once its writer wrote the series:
+/// the generation the storage was written under (high 32 bits) and the
+/// export epoch the writer last found the value's slot marked in (low 32
+/// bits). A writer whose handle's generation and the current epoch make
+/// the same stamp skips the slot's mark: it marked the slot itself in
+/// this epoch, and a value marked in the current epoch cannot be evicted
+/// before two more exports end. (A stamp equal to [`RESETTING`], at
+/// generation and epoch `u32::MAX`, only hides the series from readers
+/// until the next epoch.)
+#[inline(always)]
+pub(crate) fn stamp(generation: u32, epoch: u32) -> u64 {
+    (u64::from(generation) << 32) | u64::from(epoch)
+}
+
+/// Whether a generation cell that read `cell` holds storage written under
+/// `generation` (and is not being reset): what readers check before and
+/// after reading the storage. Only the generation counts: a writer moving
+/// the stamp to a new epoch does not touch the storage.
+#[inline(always)]
+pub(crate) fn written_under(cell: u64, generation: u64) -> bool {
+    cell != RESETTING && cell >> 32 == generation
+}
+
+/// Stamps series storage for a write under `generation` in `epoch`, by the
+/// storage's sole writer: if the cell holds another generation, marks it
+/// [`RESETTING`], runs `zero` on the storage and then publishes the stamp
+/// (release), so no reader takes the zeros, or what follows, for the old
+/// generation; within the same generation only the epoch moves.
+#[inline]
+pub(crate) fn stamp_for_write(cell: &AtomicU64, generation: u32, epoch: u32, zero: impl FnOnce()) {
+    let want = stamp(generation, epoch);
+    let now = cell.load(Ordering::Relaxed);
+    if now == want {
+        return;
+    }
+    if !written_under(now, u64::from(generation)) {
+        cell.store(RESETTING, Ordering::Relaxed);
+        fence(Ordering::Release);
+        zero();
+        cell.store(want, Ordering::Release);
+    } else {
+        cell.store(want, Ordering::Relaxed);
+    }
+}
 
 /// The expiring label of a family: its table, where it sits in the series
 /// index, and the mutex writers of the shared block take.

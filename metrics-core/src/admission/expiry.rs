@@ -134,6 +134,12 @@ pub(crate) struct Marks {
 }
 
 impl Marks {
+    /// The current export epoch (a relaxed load), as marks hold it.
+    #[inline(always)]
+    pub(crate) fn epoch(self) -> u32 {
+        self.epoch.load(Ordering::Relaxed) as u32
+    }
+
     /// Whether slot `ordinal` holds `generation` and was marked written
     /// in the current epoch already (two relaxed loads and a compare, no
     /// write). `false` for an ordinal past the slots (the overflow

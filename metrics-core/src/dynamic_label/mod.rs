@@ -66,11 +66,14 @@
 //!   [`LabelValue::as_str`] is `""` for such a value; the handle's `name()`
 //!   returns it.
 //! - Only [`Counter`](crate::Counter), [`Gauge`](crate::Gauge) and
-//!   [`Histogram`](crate::Histogram) families take such a label (at most one per family); other family
-//!   types refuse it at compile time.
-//! - Recording through a resolved handle adds two relaxed loads and a
-//!   compare (plus one compare-and-swap per slot per export) and a load of
-//!   the shard's generation cell; resolving a string takes a read lock.
+//!   [`Histogram`](crate::Histogram) families take such a label (at most
+//!   one per family); other family types refuse it at compile time.
+//! - Recording through a resolved handle into a counter or histogram adds
+//!   one compare of the writer's stamp of the series (generation and
+//!   export epoch), plus a check of the slot's mark on each thread's first
+//!   write per export (one compare-and-swap per slot per export); into a
+//!   gauge, the mark check and a 128-bit compare-and-swap. Resolving a
+//!   string takes a read lock.
 //!
 //! ```
 //! use std::{sync::Arc, time::Duration};

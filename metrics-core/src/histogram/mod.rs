@@ -22,7 +22,7 @@ pub use snapshot::{HdrCell, HistogramSnapshot};
 
 use crate::desc::MetricKind;
 use crate::exemplar::Exemplars;
-use crate::expiring::{expiring_limits, Expiring, PackedIndex};
+use crate::expiring::{expiring_limits, stamp, Expiring, PackedIndex};
 use crate::label::{LabelDesc, LabelSet};
 use crate::lines::Access;
 use crate::metric::{CollectError, Collected, Metric};
@@ -305,10 +305,10 @@ impl<'a> HistogramRef<'a> {
     }
 
     /// [`record`](Self::record) for a series of a value that may expire,
-    /// when nothing changed since this thread's last record: the value
-    /// holds its slot and was marked written in this export epoch, and
-    /// the thread's block last wrote the series under the same
-    /// generation. Then it is the usual owned record after two compares;
+    /// when nothing changed since this thread's last record in this export
+    /// epoch: the thread's block holds the series' stamp for the handle's
+    /// generation and the current epoch ([`stamp`]). Then it is the usual
+    /// owned record after one compare;
     /// anything else (a new epoch, a new block, series or page, another
     /// generation, an evicted value) takes
     /// [`record_expiring_slow`](Self::record_expiring_slow).
@@ -317,21 +317,19 @@ impl<'a> HistogramRef<'a> {
         let core = self.core;
         if let Some(exp) = &core.expiring {
             let index = self.index();
-            let generation = self.generation();
-            if exp.marks.is_marked(exp.ordinal(index), generation) {
-                if let Some(shard) = core.shards.owned() {
-                    // SAFETY: a family with an expiring label has
-                    // `L::CARDINALITY` slots and generation cells per block
-                    // (`SeriesTable::new`), and `with` checked
-                    // `index < L::CARDINALITY`.
-                    let cell = unsafe { shard.generations.get_unchecked(index) };
-                    if cell.load(crate::sync::Ordering::Relaxed) == u64::from(generation) {
-                        // SAFETY: as above.
-                        let slot = unsafe { shard.slots.get_unchecked(index) };
-                        if let Some(cells) = slot.get() {
-                            if cells.try_record(prepared) {
-                                return;
-                            }
+            let want = stamp(self.generation(), exp.marks.epoch());
+            if let Some(shard) = core.shards.owned() {
+                // SAFETY: a family with an expiring label has
+                // `L::CARDINALITY` slots and generation cells per block
+                // (`SeriesTable::new`), and `with` checked
+                // `index < L::CARDINALITY`.
+                let cell = unsafe { shard.generations.get_unchecked(index) };
+                if cell.load(crate::sync::Ordering::Relaxed) == want {
+                    // SAFETY: as above.
+                    let slot = unsafe { shard.slots.get_unchecked(index) };
+                    if let Some(cells) = slot.get() {
+                        if cells.try_record(prepared) {
+                            return;
                         }
                     }
                 }
@@ -356,14 +354,17 @@ impl<'a> HistogramRef<'a> {
             // label: nothing is reused, record plainly.
             return HistogramRef::new(core, self.index(), 0).record_prepared(prepared);
         };
+        // Read before the slot is marked: the stamp never claims a later
+        // epoch than the mark.
+        let epoch = exp.marks.epoch();
         if let Err(overflow) = exp.admit_record(self.index(), self.generation()) {
             return HistogramRef::new(core, overflow, 0).record_prepared(prepared);
         }
         let (shard, access) = core.shards.block();
         let _sole = (access == Access::Shared)
             .then(|| exp.shared.lock().unwrap_or_else(|e| e.into_inner()));
-        let generation = u64::from(self.generation());
-        shard.record_generation(&core.recorder, self.index(), generation, prepared, access)
+        let stamp = (self.generation(), epoch);
+        shard.record_generation(&core.recorder, self.index(), stamp, prepared, access)
     }
 
     /// Records `value` and keeps an exemplar of it: the trace (and span,

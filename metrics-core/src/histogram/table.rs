@@ -4,7 +4,7 @@
 //! under a generation (see [`crate::expiring`]).
 
 use super::cells::{Arena, Merge, Recorder, SeriesSlot};
-use crate::expiring::RESETTING;
+use crate::expiring::{stamp_for_write, written_under};
 use crate::lines::Access;
 use crate::sync::{fence, AtomicU64, Ordering};
 
@@ -44,28 +44,21 @@ impl SeriesTable {
             + self.slots.iter().map(SeriesSlot::heap_bytes).sum::<usize>()
     }
 
-    /// Records a prepared value into series `index` under `generation`, by
-    /// the block's sole writer for this series (its owner thread, or a
-    /// holder of the family's shared-block mutex): if the block last wrote
-    /// the series under another generation, its cells are zeroed first
-    /// (the generation cell reads [`RESETTING`] meanwhile, so no reader
-    /// takes the zeros, or what follows, for the old generation).
+    /// Records a prepared value into series `index` under `generation` in
+    /// export `epoch`, by the block's sole writer for this series (its
+    /// owner thread, or a holder of the family's shared-block mutex): if
+    /// the block last wrote the series under another generation, its
+    /// cells are zeroed first ([`stamp_for_write`]).
     pub(super) fn record_generation(
         &self,
         recorder: &Recorder,
         index: usize,
-        generation: u64,
+        (generation, epoch): (u32, u32),
         prepared: (u64, usize),
         access: Access,
     ) {
         let cells = self.slots[index].get_or_init(recorder, &self.arena);
-        let cell = &self.generations[index];
-        if cell.load(Ordering::Relaxed) != generation {
-            cell.store(RESETTING, Ordering::Relaxed);
-            fence(Ordering::Release);
-            cells.zero();
-            cell.store(generation, Ordering::Release);
-        }
+        stamp_for_write(&self.generations[index], generation, epoch, || cells.zero());
         cells.record(prepared, access, &self.arena)
     }
 
@@ -81,14 +74,13 @@ impl SeriesTable {
     ) -> Option<Merge> {
         let cells = self.slots[index].get()?;
         let cell = &self.generations[index];
-        let before = cell.load(Ordering::Acquire);
-        if before != generation {
+        if !written_under(cell.load(Ordering::Acquire), generation) {
             return None;
         }
         let mut merge = recorder.merge();
         merge.add(cells);
         fence(Ordering::Acquire);
-        (cell.load(Ordering::Relaxed) == before).then_some(merge)
+        written_under(cell.load(Ordering::Relaxed), generation).then_some(merge)
     }
 }
 
@@ -110,6 +102,7 @@ mod loom_tests {
 
     use super::*;
     use crate::admission::DynamicValues;
+    use crate::expiring::stamp;
     use crate::histogram::HistogramConfig;
     use loom::sync::Arc;
 
@@ -141,17 +134,36 @@ mod loom_tests {
             let writer = {
                 let block = block.clone();
                 loom::thread::spawn(move || {
+                    // The record path: the stamp compare (fast), else the
+                    // slot's mark and the owner's write.
+                    let record = |o: usize, g: u32, value: u64| {
+                        let epoch = expiry.marks().epoch();
+                        let prepared = recorder.prepare(value);
+                        let stamped = block.generations[0].load(Ordering::Relaxed);
+                        if stamped == stamp(g, epoch) {
+                            if let Some(cells) = block.slots[0].get() {
+                                cells.record(prepared, Access::Owned, &block.arena);
+                                return true;
+                            }
+                        }
+                        let marked = expiry.touch(o, g);
+                        if marked {
+                            block.record_generation(
+                                recorder,
+                                0,
+                                (g, epoch),
+                                prepared,
+                                Access::Owned,
+                            );
+                        }
+                        marked
+                    };
                     let mut under_b = 0;
                     for value in [1_000, 2_000] {
-                        if expiry.touch(o, a) {
-                            let prepared = recorder.prepare(value);
-                            block.record_generation(recorder, 0, a as u64, prepared, Access::Owned);
-                        }
+                        record(o, a, value);
                     }
                     if let Some((o, b)) = table.lookup_handle("b") {
-                        if expiry.touch(o, b) {
-                            let prepared = recorder.prepare(3_000);
-                            block.record_generation(recorder, 0, b as u64, prepared, Access::Owned);
+                        if record(o, b, 3_000) {
                             under_b = b;
                         }
                     }
