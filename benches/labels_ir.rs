@@ -1,8 +1,9 @@
 //! Instruction counts of recording through each kind of label, for
 //! `valgrind --tool=callgrind` (counts do not depend on machine load, as
 //! the timings of `benches/core.rs` do). Each `run_*` function makes `N`
-//! increments through `with(black_box(label)).inc()` (the `run_hist_*`
-//! ones `N` records through `with(black_box(label)).record(..)`);
+//! increments through `with(black_box(label)).inc()` of a counter (the
+//! `run_hist_*` ones `N` records through `.record(..)`, the `run_gauge_*`
+//! ones `N` gauge `inc`s or `set`s);
 //! callgrind's inclusive count of it divided by `N` is the cost of one:
 //!
 //! ```text
@@ -14,7 +15,7 @@
 use std::hint::black_box;
 use std::sync::LazyLock;
 
-use tally::{Counter, Histogram, LabelValue};
+use tally::{Counter, Gauge, Histogram, LabelValue};
 
 #[derive(Clone, Copy, LabelValue)]
 enum Shard {
@@ -39,6 +40,41 @@ static EXPIRING_PAIR: LazyLock<Counter<(Session, Status)>> = LazyLock::new(Count
 static HIST_ENUM: LazyLock<Histogram<Shard>> = LazyLock::new(Histogram::new);
 static HIST_DYNAMIC: LazyLock<Histogram<Tenant>> = LazyLock::new(Histogram::new);
 static HIST_EXPIRING: LazyLock<Histogram<Session>> = LazyLock::new(Histogram::new);
+static GAUGE_ENUM: LazyLock<Gauge<Shard>> = LazyLock::new(Gauge::new);
+static GAUGE_DYNAMIC: LazyLock<Gauge<Tenant>> = LazyLock::new(Gauge::new);
+static GAUGE_EXPIRING: LazyLock<Gauge<Session>> = LazyLock::new(Gauge::new);
+
+#[inline(never)]
+fn run_gauge_enum(n: u64) {
+    let g: &Gauge<Shard> = &GAUGE_ENUM;
+    for _ in 0..n {
+        g.with(black_box(Shard::B)).inc();
+    }
+}
+
+#[inline(never)]
+fn run_gauge_dynamic(n: u64, t: Tenant) {
+    let g: &Gauge<Tenant> = &GAUGE_DYNAMIC;
+    for _ in 0..n {
+        g.with(black_box(t)).inc();
+    }
+}
+
+#[inline(never)]
+fn run_gauge_expiring(n: u64, s: Session) {
+    let g: &Gauge<Session> = &GAUGE_EXPIRING;
+    for _ in 0..n {
+        g.with(black_box(s)).inc();
+    }
+}
+
+#[inline(never)]
+fn run_gauge_expiring_set(n: u64, s: Session) {
+    let g: &Gauge<Session> = &GAUGE_EXPIRING;
+    for i in 0..n {
+        g.with(black_box(s)).set(i as i64);
+    }
+}
 
 #[inline(never)]
 fn run_enum(n: u64) {
@@ -118,6 +154,9 @@ fn main() {
     HIST_ENUM.with(Shard::B).record(1_000);
     HIST_DYNAMIC.with(t).record(1_000);
     HIST_EXPIRING.with(s).record(1_000);
+    GAUGE_ENUM.with(Shard::A).inc();
+    GAUGE_DYNAMIC.with(t).inc();
+    GAUGE_EXPIRING.with(s).inc();
     let _ = Shard::C;
     // Timed too, as a rough cross-check (meaningless under callgrind).
     let timed = |name: &str, run: &dyn Fn()| {
@@ -138,6 +177,11 @@ fn main() {
     timed("histogram, enum", &|| run_hist_enum(n));
     timed("histogram, dynamic", &|| run_hist_dynamic(n, t));
     timed("histogram, expiring", &|| run_hist_expiring(n, s));
+    timed("gauge, enum", &|| run_gauge_enum(n));
+    timed("gauge, dynamic", &|| run_gauge_dynamic(n, t));
+    timed("gauge, expiring", &|| run_gauge_expiring(n, s));
+    timed("gauge, expiring, set", &|| run_gauge_expiring_set(n, s));
     assert_eq!(EXPIRING.with(s).get(), n + 1);
     assert_eq!(HIST_EXPIRING.with(s).snapshot().count(), n + 1);
+    assert_eq!(GAUGE_EXPIRING.with(s).get(), n as i64 - 1);
 }

@@ -5,14 +5,16 @@
 //!
 //! Each shard block keeps one generation cell per series, written only by
 //! the block's writer (its owner thread, or a holder of
-//! [`Expiring::shared`] for the shared block). Before writing a series
-//! under a generation other than the one in its cell, the writer stores
-//! [`RESETTING`] there, zeroes its own storage of the series and then
-//! publishes the new generation (release), so the evictor never writes
-//! storage. Readers take a block's storage of a series only when its
-//! generation cell holds the slot's current generation, checked before
-//! and after the read (a seqlock): what was recorded under an evicted
-//! value is dropped with that value, never added to the next one.
+//! [`Expiring::shared`] for the shared block), holding a [`stamp`]. Before
+//! writing a series under a generation other than the one in its cell,
+//! the writer stores [`RESETTING`] there, zeroes its own storage of the
+//! series and then publishes the new stamp (release), so the evictor
+//! never writes storage. Readers take a block's storage of a series only
+//! when its cell holds the slot's current generation, checked before and
+//! after the read (a seqlock): what was recorded under an evicted value
+//! is dropped with that value, never added to the next one. (`Gauge`
+//! shares the label's position and limits, not the cells: its series are
+//! one cell for every thread, see `gauge/expiring.rs`.)
 
 use crate::admission::{DynamicValues, Expiry, Marks};
 use crate::divisor::Divisor;

@@ -106,16 +106,7 @@ impl<L: LabelSet> Gauge<L> {
     /// descriptor but declares `EXPIRING = 0` (its handles would carry no
     /// generation).
     pub fn new() -> Self {
-        const {
-            assert!(
-                L::EXPIRING <= 1,
-                "a `Gauge` family can have at most one label that expires (`idle_secs`)"
-            );
-            assert!(
-                L::EXPIRING == 0 || (usize::BITS == 64 && L::CARDINALITY <= u32::MAX as usize),
-                "a `Gauge` family with a label that expires needs a 64-bit target and fewer than 2^32 series"
-            );
-        };
+        crate::expiring::expiring_limits!(L, "Gauge");
         let expiring = ExpiringCells::of::<L>().map(Box::new);
         assert_eq!(
             expiring.is_some(),
