@@ -117,10 +117,14 @@ fn a_200k_name_churn_with_idle_expiry_keeps_names_and_heap_bounded() {
     assert_eq!(recorder.expired(ExpiredWhat::Name), NAMES as u64);
     assert_eq!(recorder.expired(ExpiredWhat::Series), NAMES as u64);
     assert_eq!(recorder.dropped(DroppedReason::TooManyNames), 0);
-    // Flat after warm-up: 150,000 more names left at most 64 KiB behind
-    // (a leak of even one byte per name would be 150 KB).
+    // Flat after warm-up: 150,000 more names left at most 128 KiB behind.
+    // The bound is what the maps may still do: the family map holds up to
+    // 1,000 live names, so it may double once, at any batch, from 1,024
+    // to 2,048 buckets of 32 bytes (+67,584 B, seen in CI), and never
+    // again (2,048 buckets take 1,792). A leak of even one byte per name
+    // would be 150,000 B, over the bound.
     assert!(
-        heap_end - heap_warm < 64 * 1024,
+        heap_end - heap_warm < 128 * 1024,
         "heap grew {} B",
         heap_end - heap_warm
     );
