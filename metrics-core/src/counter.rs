@@ -123,7 +123,7 @@ impl<L: LabelSet> Counter<L> {
     pub fn heap_bytes(&self) -> usize {
         self.core
             .shards
-            .blocks()
+            .all_blocks()
             .map(Cells::heap_bytes)
             .sum::<usize>()
             + self.core.shards.table_bytes()
@@ -332,6 +332,13 @@ impl<L: LabelSet> Metric for Counter<L> {
 
     fn labels(&self) -> &'static LabelDesc {
         L::DESC
+    }
+
+    fn prefetch(&self, depth: usize) {
+        // The table, then the cells: nothing lies deeper.
+        if depth <= 1 {
+            self.core.shards.prefetch(depth)
+        }
     }
 
     fn collect(&self) -> Result<Collected, CollectError> {

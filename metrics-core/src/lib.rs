@@ -36,6 +36,7 @@ mod lines;
 mod lookup;
 mod metric;
 pub mod name;
+mod prefetch;
 mod registry;
 mod sharded;
 mod slot;

@@ -43,6 +43,12 @@ unsafe impl Block for Cells {
     fn inline_bytes(&self) -> usize {
         0
     }
+
+    fn prefetch(&self, depth: usize) {
+        if depth == 0 {
+            crate::prefetch::prefetch_slice(&self.0);
+        }
+    }
 }
 
 impl std::ops::Deref for Lines {

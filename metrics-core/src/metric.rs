@@ -18,6 +18,16 @@ pub trait Metric: Send + Sync {
     /// Reads the current value of every series. `Err` when a computed
     /// metric could not produce a value (its closure panicked).
     fn collect(&self) -> Result<Collected, CollectError>;
+
+    /// Asks the CPU to start loading what [`collect`](Self::collect) will
+    /// read, `depth` pointers away from `self` (0: what `self` points at
+    /// directly), without waiting: the registry calls it on the families
+    /// after the one it reads, deeper for the nearer ones, so a scrape
+    /// larger than the cache does not stall on each family's memory in
+    /// turn. The default asks for nothing.
+    fn prefetch(&self, depth: usize) {
+        let _ = depth;
+    }
 }
 
 /// What one [`Metric::collect`] read.
@@ -53,6 +63,14 @@ pub enum CollectError {
 pub trait Collector: Send + Sync {
     /// Calls `visit` once per family, in a stable order.
     fn for_each_family(&self, visit: &mut dyn FnMut(&Desc, &dyn Metric));
+
+    /// Asks the CPU to start loading the memory of its families that a
+    /// scrape reads, `depth` pointers away from `self` (0: its own
+    /// fields' targets), without waiting; see [`Metric::prefetch`]. The
+    /// default asks for nothing.
+    fn prefetch(&self, depth: usize) {
+        let _ = depth;
+    }
 }
 
 /// One family with its description: what [`Registry::register`](crate::Registry::register)
@@ -72,6 +90,17 @@ impl<M> Described<M> {
 impl<M: Metric + 'static> Collector for Described<M> {
     fn for_each_family(&self, visit: &mut dyn FnMut(&Desc, &dyn Metric)) {
         visit(&self.desc, &*self.metric)
+    }
+
+    fn prefetch(&self, depth: usize) {
+        match depth {
+            0 => {
+                crate::prefetch::prefetch(self.desc.name.as_ptr());
+                crate::prefetch::prefetch(self.desc.help.as_ptr());
+                crate::prefetch::prefetch(std::sync::Arc::as_ptr(&self.metric));
+            }
+            _ => self.metric.prefetch(depth - 1),
+        }
     }
 }
 

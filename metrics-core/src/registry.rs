@@ -340,7 +340,8 @@ impl Registry {
             .unwrap_or_else(|e| e.into_inner())
             .collectors
             .clone();
-        for collector in &collectors {
+        for (i, collector) in collectors.iter().enumerate() {
+            crate::prefetch::collectors_ahead(&collectors, i);
             collector.for_each_family(&mut |desc, metric| {
                 let labels = metric.labels();
                 // Labels that expire: their names (with the generation
@@ -454,6 +455,13 @@ impl Collector for Prefixed {
     fn for_each_family(&self, visit: &mut dyn FnMut(&Desc, &dyn Metric)) {
         self.inner
             .for_each_family(&mut |desc, metric| visit(&desc.prefixed(&self.prefix), metric))
+    }
+
+    fn prefetch(&self, depth: usize) {
+        match depth {
+            0 => crate::prefetch::prefetch(Arc::as_ptr(&self.inner)),
+            _ => self.inner.prefetch(depth - 1),
+        }
     }
 }
 

@@ -8,7 +8,7 @@
 //! thread-local index (slot + 1, or 0) needs no bounds check.
 
 use std::ptr;
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
 use crate::slot;
 
@@ -46,11 +46,23 @@ pub(crate) unsafe trait Block: Send + Sync {
     /// Bytes of the block's own allocation that its `heap_bytes` does not
     /// count (a sized block's struct; nothing for unsized cells).
     fn inline_bytes(&self) -> usize;
+
+    /// Asks the CPU to start loading what a read of the block touches,
+    /// `depth` pointers away from it (see [`crate::prefetch`]); by
+    /// default its first line at depth 0.
+    fn prefetch(&self, depth: usize) {
+        if depth == 0 {
+            crate::prefetch::prefetch(self);
+        }
+    }
 }
 
 /// [`Block`] for a sized block type whose `fresh` is the given function.
 macro_rules! sized_block {
     ($ty:ty, |$shape:ident| $fresh:expr) => {
+        $crate::sharded::sized_block!($ty, |$shape| $fresh, prefetch = |_block, _depth| {});
+    };
+    ($ty:ty, |$shape:ident| $fresh:expr, prefetch = |$block:ident, $depth:ident| $deeper:expr) => {
         // SAFETY: a sized block's thin pointer is its box's pointer.
         unsafe impl $crate::sharded::Block for $ty {
             fn fresh(&self) -> Box<Self> {
@@ -69,6 +81,16 @@ macro_rules! sized_block {
             fn inline_bytes(&self) -> usize {
                 size_of::<Self>()
             }
+
+            fn prefetch(&self, depth: usize) {
+                match depth {
+                    0 => $crate::prefetch::prefetch(self),
+                    $depth => {
+                        let $block = self;
+                        $deeper
+                    }
+                }
+            }
         }
     };
 }
@@ -86,6 +108,10 @@ pub(crate) struct Sharded<B: Block + ?Sized> {
     limit: usize,
     /// The shared block, also the shape of every owned one.
     shared: Box<B>,
+    /// Whether a thread was handed the shared block: until then readers
+    /// skip it (in most processes no thread is past the owned range, and
+    /// a scrape then reads half the memory).
+    shared_written: AtomicBool,
 }
 
 impl<B: Block + ?Sized> Sharded<B> {
@@ -100,6 +126,7 @@ impl<B: Block + ?Sized> Sharded<B> {
                 .collect(),
             limit,
             shared,
+            shared_written: AtomicBool::new(false),
         }
     }
 
@@ -149,6 +176,11 @@ impl<B: Block + ?Sized> Sharded<B> {
     pub(crate) fn block_cold(&self) -> (&B, Access) {
         let slot = slot::assign();
         if slot >= self.limit {
+            // Release: a reader that sees the flag sees the block as it
+            // was before this thread's write, at least.
+            if !self.shared_written.load(Ordering::Relaxed) {
+                self.shared_written.store(true, Ordering::Release);
+            }
             return (&self.shared, Access::Shared);
         }
         let entry = &self.owned[slot + 1];
@@ -160,6 +192,17 @@ impl<B: Block + ?Sized> Sharded<B> {
             entry.store(block, Ordering::Release);
         }
         (self.block_at(block), Access::Owned)
+    }
+
+    /// Asks for the memory a read of every block touches
+    /// ([`Metric::prefetch`](crate::Metric::prefetch)): at depth 0 the
+    /// slot table, deeper (the table in cache by then) each block written
+    /// so far at one depth less.
+    pub(crate) fn prefetch(&self, depth: usize) {
+        match depth {
+            0 => crate::prefetch::prefetch(self.owned.as_ptr()),
+            _ => self.blocks().for_each(|block| block.prefetch(depth - 1)),
+        }
     }
 
     /// Heap bytes of the slot table and the owned blocks' inline parts
@@ -176,8 +219,16 @@ impl<B: Block + ?Sized> Sharded<B> {
         })
     }
 
-    /// Every block written so far, the shared one last.
+    /// Every block written so far, the shared one last if a thread was
+    /// handed it: what a read of the family adds up.
     pub(crate) fn blocks(&self) -> impl Iterator<Item = &B> {
+        let shared = self.shared_written.load(Ordering::Acquire);
+        self.owned_blocks().chain(shared.then_some(&*self.shared))
+    }
+
+    /// Every block allocated, the shared one (always allocated) last:
+    /// what the family's heap bytes count.
+    pub(crate) fn all_blocks(&self) -> impl Iterator<Item = &B> {
         self.owned_blocks().chain(std::iter::once(&*self.shared))
     }
 }
@@ -223,5 +274,32 @@ mod tests {
         });
         assert_eq!(table.owned.len(), slot::shard_count() + 1);
         assert!(table.owned[0].load(Ordering::Relaxed).is_null());
+    }
+
+    /// A read skips the shared block until a thread past the owned range
+    /// is handed it; the heap count always includes it.
+    #[test]
+    fn reads_skip_the_shared_block_until_it_is_handed_out() {
+        let table = Sharded::with_owned(1, Cells::new(1));
+        assert_eq!(table.blocks().count(), 0);
+        assert_eq!(table.all_blocks().count(), 1);
+        let barrier = std::sync::Barrier::new(2);
+        let accesses: Vec<Access> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..2)
+                .map(|_| {
+                    s.spawn(|| {
+                        let (_, access) = table.block();
+                        // Both alive at once: two distinct slots.
+                        barrier.wait();
+                        access
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let shared = accesses.iter().filter(|a| **a == Access::Shared).count();
+        let owned = accesses.len() - shared;
+        assert_eq!(table.blocks().count(), owned + usize::from(shared > 0));
+        assert_eq!(table.all_blocks().count(), owned + 1);
     }
 }

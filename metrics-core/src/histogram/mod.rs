@@ -176,7 +176,11 @@ impl<L: LabelSet> Histogram<L> {
     /// and page (see [`memory_bound`](Self::memory_bound)).
     pub fn heap_bytes(&self) -> usize {
         let shards = &self.core.shards;
-        shards.blocks().map(SeriesTable::heap_bytes).sum::<usize>() + shards.table_bytes()
+        shards
+            .all_blocks()
+            .map(SeriesTable::heap_bytes)
+            .sum::<usize>()
+            + shards.table_bytes()
     }
 }
 
@@ -486,6 +490,17 @@ impl Core {
         })
     }
 
+    /// Calls `f` with every series' cells in every block written so far.
+    fn each_series_cells(&self, mut f: impl FnMut(SeriesCells<'_>)) {
+        for block in self.shards.blocks() {
+            block
+                .slots
+                .iter()
+                .filter_map(SeriesSlot::get)
+                .for_each(&mut f);
+        }
+    }
+
     /// Series `index`'s cells in each shard that has them.
     fn series_cells(&self, index: usize) -> impl Iterator<Item = SeriesCells<'_>> {
         self.shards
@@ -501,6 +516,23 @@ impl<L: LabelSet> Metric for Histogram<L> {
 
     fn labels(&self) -> &'static LabelDesc {
         L::DESC
+    }
+
+    fn prefetch(&self, depth: usize) {
+        // The table, the blocks, their series slots; then each series'
+        // directory and pages (asked for while the family before is
+        // encoded, which takes longer than they take to arrive).
+        let recorder = &self.core.recorder;
+        match depth {
+            0..=2 => self.core.shards.prefetch(depth),
+            3 => self
+                .core
+                .each_series_cells(|cells| recorder.prefetch(cells, false)),
+            4 => self
+                .core
+                .each_series_cells(|cells| recorder.prefetch(cells, true)),
+            _ => {}
+        }
     }
 
     fn collect(&self) -> Result<Collected, CollectError> {

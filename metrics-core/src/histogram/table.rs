@@ -84,11 +84,18 @@ impl SeriesTable {
     }
 }
 
-crate::sharded::sized_block!(SeriesTable, |shape| SeriesTable::new(
-    shape.slots.len(),
-    !shape.generations.is_empty(),
-    shape.arena.fresh()
-));
+crate::sharded::sized_block!(
+    SeriesTable,
+    |shape| SeriesTable::new(
+        shape.slots.len(),
+        !shape.generations.is_empty(),
+        shape.arena.fresh()
+    ),
+    // One pointer down: the series slots a read walks first.
+    prefetch = |block, depth| if depth == 1 {
+        crate::prefetch::prefetch_slice(&block.slots)
+    }
+);
 
 #[cfg(all(test, tally_loom))]
 mod loom_tests {

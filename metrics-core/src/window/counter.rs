@@ -91,7 +91,7 @@ impl<L: LabelSet, C: Clock> WindowedCounter<L, C> {
     pub fn heap_bytes(&self) -> usize {
         let shards: usize = self
             .shards
-            .blocks()
+            .all_blocks()
             .map(|s| s.header.heap_bytes() + s.counts.heap_bytes())
             .sum();
         shards + self.shards.table_bytes()

@@ -135,7 +135,7 @@ impl<L: LabelSet, C: Clock> WindowedHistogram<L, C> {
     pub fn heap_bytes(&self) -> usize {
         let shards: usize = self
             .shards
-            .blocks()
+            .all_blocks()
             .map(|s| {
                 s.header.heap_bytes()
                     + std::mem::size_of_val(&*s.cells)

@@ -17,6 +17,7 @@ pub fn expand(input: &Input, plan: &Plan) -> TokenStream {
 
     let inits = plan.fields.iter().map(|f| init(&p, f));
     let visits = plan.fields.iter().map(|f| visit(&p, f));
+    let prefetches = plan.fields.iter().map(|f| prefetch(&p, f));
     let checks = plan.fields.iter().filter_map(|f| check(&p, f));
     let successes = plan.fields.iter().filter_map(|f| check_success(&p, f));
     let name = ident.to_string();
@@ -29,6 +30,10 @@ pub fn expand(input: &Input, plan: &Plan) -> TokenStream {
                 visit: &mut dyn ::core::ops::FnMut(&#p::Desc, &dyn #p::Metric),
             ) {
                 #(#visits)*
+            }
+
+            fn prefetch(&self, depth: ::core::primitive::usize) {
+                #(#prefetches)*
             }
         }
 
@@ -179,6 +184,20 @@ fn visit(p: &TokenStream, f: &FieldPlan) -> TokenStream {
             visit(&DESC, &self.#member);
         }
     }
+}
+
+/// The field's part of `prefetch`: the families are the struct's own
+/// fields, so the struct's depth is theirs.
+fn prefetch(p: &TokenStream, f: &FieldPlan) -> TokenStream {
+    let member = f.field.member;
+    let ty = f.field.ty;
+    // Spanned as `visit` is, so a field of the wrong type is reported
+    // once, on its type.
+    let prefetch = match f.field.kind == Some(Kind::Flatten) {
+        true => quote_spanned!(ty.span()=> <#ty as #p::Collector>::prefetch),
+        false => quote_spanned!(ty.span()=> <#ty as #p::Metric>::prefetch),
+    };
+    quote!(#prefetch(&self.#member, depth);)
 }
 
 /// The const evaluation that refuses a success objective on a family
