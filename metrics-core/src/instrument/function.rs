@@ -1,13 +1,13 @@
 //! One instrumented function's state and the guard of one call.
 
 use std::mem::ManuallyDrop;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 use crate::counter::Counter;
 use crate::histogram::{Histogram, HistogramConfig};
 use crate::label::LabelValue;
 
+use super::clock::Clock;
 use super::objective::Objective;
 use super::outcome::{Outcome, Verdict};
 
@@ -36,6 +36,9 @@ pub(crate) struct State {
     /// Calls started: in flight = started - ended (`calls`), two sharded
     /// counters where a gauge would be one contended atomic, up and down.
     pub(crate) started: Counter,
+    /// The calls' clock (the same for every function), read from here:
+    /// beside the counters, at an address the caller knows.
+    pub(crate) clock: Clock,
 }
 
 impl Function {
@@ -58,7 +61,7 @@ impl Function {
     /// Starts one call: counts it started (in flight until it ends) and
     /// starts its clock. The
     /// returned guard records the call when finished or dropped.
-    #[inline]
+    #[inline(always)]
     pub fn start(&'static self) -> Call {
         let state = match self.state.get() {
             Some(state) => state,
@@ -67,7 +70,7 @@ impl Function {
         state.started.inc();
         Call {
             state,
-            start: now(),
+            start: state.clock.now(),
         }
     }
 
@@ -75,9 +78,6 @@ impl Function {
     /// (once).
     #[cold]
     fn join(&'static self) -> &'static State {
-        // Before any call's first clock read: `now` reads the clock
-        // without checking it is set up.
-        init_clock();
         let state = self.state.get_or_init(|| {
             self.join_list();
             State {
@@ -89,74 +89,12 @@ impl Function {
                 )
                 .expect("the latency configuration is valid"),
                 started: Counter::new(),
+                clock: Clock::get(),
             }
         });
         Function::export_globally();
         state
     }
-}
-
-/// The calls' clock: `quanta` reads the TSC and scales ticks to
-/// nanoseconds (where the TSC is not invariant, the OS monotonic clock).
-static CLOCK: OnceLock<quanta::Clock> = OnceLock::new();
-
-/// Whether `CLOCK` reads the TSC: then a call reads it inline (one
-/// instruction, no check that the clock is set up, no call into
-/// `quanta`), and `quanta` only scales the difference of two reads.
-static TSC: AtomicBool = AtomicBool::new(false);
-
-/// Sets up the clock (once; calibrates the TSC against the OS clock).
-#[cold]
-fn init_clock() -> &'static quanta::Clock {
-    CLOCK.get_or_init(|| {
-        let clock = quanta::Clock::new();
-        TSC.store(reads_tsc(&clock), Ordering::Relaxed);
-        clock
-    })
-}
-
-/// Whether `clock`'s raw reading is the TSC: it falls between two TSC
-/// reads around it, twice (the OS clock counts nanoseconds since boot,
-/// the TSC cycles since reset at well over one per nanosecond).
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-fn reads_tsc(clock: &quanta::Clock) -> bool {
-    (0..2).all(|_| {
-        let before = tsc();
-        let raw = clock.raw();
-        let after = tsc();
-        before <= raw && raw <= after
-    })
-}
-
-#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-fn reads_tsc(_: &quanta::Clock) -> bool {
-    false
-}
-
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-#[inline(always)]
-fn tsc() -> u64 {
-    // SAFETY: `rdtsc` exists on every x86_64 CPU and only reads a counter.
-    #[allow(unused_unsafe)]
-    unsafe {
-        core::arch::x86_64::_rdtsc()
-    }
-}
-
-/// The clock's raw reading (ticks). Only after [`init_clock`]: a
-/// function joins (and so sets up the clock) before its first call.
-#[inline(always)]
-fn now() -> u64 {
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    if TSC.load(Ordering::Relaxed) {
-        return tsc();
-    }
-    now_cold()
-}
-
-#[inline(never)]
-fn now_cold() -> u64 {
-    init_clock().raw()
 }
 
 /// One call in progress. [`finish`](Call::finish) records how it ended;
@@ -170,12 +108,14 @@ pub struct Call {
 }
 
 impl Call {
-    /// Records the call as ended with `verdict`.
-    #[inline]
+    /// Records the call as ended with `verdict`. Inline: the verdict is a
+    /// constant in each branch of the caller's match on its return value,
+    /// so only the outcome's own work remains.
+    #[inline(always)]
     pub fn finish(self, verdict: Verdict) {
         // Finished: the guard's drop (cancelled, panicked) must not run.
         let this = ManuallyDrop::new(self);
-        let state = this.state;
+        let (state, nanos) = (this.state, this.elapsed());
         let outcome = match verdict {
             Verdict::Ok => Outcome::Ok,
             Verdict::Error => Outcome::Error,
@@ -184,18 +124,14 @@ impl Call {
                 Outcome::Error
             }
         };
-        state.record(this.elapsed(), outcome);
+        state.record(nanos, outcome);
     }
 
     /// Nanoseconds since the call started.
     #[inline(always)]
     fn elapsed(&self) -> u64 {
-        let end = now();
-        // Set up before the call started (`Function::start`).
-        match CLOCK.get() {
-            Some(clock) => clock.delta_as_nanos(self.start, end),
-            None => 0,
-        }
+        let clock = self.state.clock;
+        clock.nanos(self.start, clock.now())
     }
 }
 
@@ -231,10 +167,21 @@ impl State {
     }
 
     /// Counts an error of kind `ordinal` among `values`.
+    #[inline(always)]
     fn error_kind(&self, ordinal: usize, values: &'static [&'static str]) {
-        self.kinds.get_or_init(|| Function::map_kinds(values));
+        if self.kinds.get().is_none() {
+            self.join_kinds(values);
+        }
         let slot = ordinal.min(KIND_SLOTS - 1);
         self.errors.with(KindSlot(slot as u8)).inc();
+    }
+
+    /// Maps the error type's kinds into the shared label, on the first
+    /// error with a kind.
+    #[cold]
+    #[inline(never)]
+    fn join_kinds(&self, values: &'static [&'static str]) {
+        self.kinds.get_or_init(|| Function::map_kinds(values));
     }
 }
 
