@@ -40,12 +40,19 @@ impl Clock {
         })
     }
 
-    /// The clock's raw reading (ticks).
+    /// Whether the raw reading is the TSC.
     #[inline(always)]
-    pub(crate) fn now(self) -> u64 {
+    pub(crate) fn tsc(self) -> bool {
+        self.tsc
+    }
+
+    /// The clock's raw reading (ticks), `tsc` being [`Clock::tsc`] (read
+    /// once per call: the inline path knows it).
+    #[inline(always)]
+    pub(crate) fn now(self, tsc: bool) -> u64 {
         #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-        if self.tsc {
-            return tsc();
+        if tsc {
+            return self::tsc();
         }
         now_cold()
     }
@@ -54,9 +61,19 @@ impl Clock {
     /// `start`, as `quanta` says: the TSCs of two cores may disagree).
     #[inline(always)]
     pub(crate) fn nanos(self, start: u64, end: u64) -> u64 {
-        let ticks = end.saturating_sub(start);
-        ((u128::from(ticks) * u128::from(self.scale)) >> 32) as u64
+        match end.checked_sub(start) {
+            Some(ticks) => ((u128::from(ticks) * u128::from(self.scale)) >> 32) as u64,
+            None => backwards(),
+        }
     }
+}
+
+/// The 0 nanoseconds of a reading before its start: a branch taken
+/// (almost) never, not a select computed on every call.
+#[cold]
+#[inline(never)]
+fn backwards() -> u64 {
+    0
 }
 
 fn quanta() -> &'static quanta::Clock {
@@ -105,7 +122,7 @@ mod tests {
     fn nanos_are_quantas() {
         let clock = Clock::get();
         let quanta = quanta();
-        let start = clock.now();
+        let start = clock.now(clock.tsc());
         let mut end = start;
         for step in [
             0,
@@ -126,7 +143,7 @@ mod tests {
                 "{step} ticks"
             );
         }
-        let later = clock.now();
+        let later = clock.now(clock.tsc());
         assert_eq!(
             clock.nanos(start, later),
             quanta.delta_as_nanos(start, later)

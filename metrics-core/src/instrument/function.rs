@@ -59,8 +59,8 @@ impl Function {
     }
 
     /// Starts one call: counts it started (in flight until it ends) and
-    /// starts its clock. The
-    /// returned guard records the call when finished or dropped.
+    /// starts its clock. The returned guard records the call when
+    /// finished or dropped.
     #[inline(always)]
     pub fn start(&'static self) -> Call {
         let state = match self.state.get() {
@@ -68,9 +68,11 @@ impl Function {
             None => self.join(),
         };
         state.started.inc();
+        let tsc = state.clock.tsc();
         Call {
             state,
-            start: state.clock.now(),
+            tsc,
+            start: state.clock.now(tsc),
         }
     }
 
@@ -103,6 +105,7 @@ impl Function {
 /// is recorded and it is no longer in flight.
 pub struct Call {
     state: &'static State,
+    tsc: bool,
     /// Raw clock ticks (the TSC where it is invariant).
     start: u64,
 }
@@ -115,23 +118,22 @@ impl Call {
     pub fn finish(self, verdict: Verdict) {
         // Finished: the guard's drop (cancelled, panicked) must not run.
         let this = ManuallyDrop::new(self);
-        let (state, nanos) = (this.state, this.elapsed());
-        let outcome = match verdict {
+        let state = this.state;
+        state.record(this.elapsed(), || match verdict {
             Verdict::Ok => Outcome::Ok,
             Verdict::Error => Outcome::Error,
             Verdict::ErrorKind(ordinal, values) => {
                 state.error_kind(ordinal, values);
                 Outcome::Error
             }
-        };
-        state.record(nanos, outcome);
+        });
     }
 
     /// Nanoseconds since the call started.
     #[inline(always)]
     fn elapsed(&self) -> u64 {
-        let clock = self.state.clock;
-        clock.nanos(self.start, clock.now())
+        let end = self.state.clock.now(self.tsc);
+        self.state.clock.nanos(self.start, end)
     }
 }
 
@@ -144,14 +146,16 @@ impl Drop for Call {
         } else {
             Outcome::Cancelled
         };
-        self.state.record(self.elapsed(), outcome);
+        self.state.record(self.elapsed(), || outcome);
     }
 }
 
 impl State {
-    /// Records a call's latency and outcome.
+    /// Records a call's latency, then its outcome (`outcome` counts the
+    /// error kind, if any: after the latency, so the latency's value need
+    /// not be kept across it).
     #[inline(always)]
-    fn record(&self, nanos: u64, outcome: Outcome) {
+    fn record(&self, nanos: u64, outcome: impl FnOnce() -> Outcome) {
         // With `tracing`: inside a span, the span is the exemplar.
         #[cfg(feature = "tracing")]
         if let Some(ids) = crate::traced::Ids::current() {
@@ -159,11 +163,11 @@ impl State {
             self.latency
                 .with(())
                 .record_with_exemplar(nanos, trace, span);
-            self.calls.with(outcome).add_with_exemplar(1, trace, span);
+            self.calls.with(outcome()).add_with_exemplar(1, trace, span);
             return;
         }
         self.latency.record(nanos);
-        self.calls.with(outcome).inc();
+        self.calls.with(outcome()).inc();
     }
 
     /// Counts an error of kind `ordinal` among `values`.
