@@ -109,6 +109,7 @@ fn tsc() -> u64 {
 }
 
 /// `quanta`'s reading where it is not the TSC read inline.
+#[cold]
 #[inline(never)]
 fn now_cold() -> u64 {
     quanta().raw()
