@@ -1,6 +1,8 @@
 //! One instrumented function's state and the guard of one call.
 
 use std::mem::ManuallyDrop;
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::OnceLock;
 
 use crate::counter::Counter;
@@ -23,6 +25,9 @@ pub struct Function {
     pub(crate) module: &'static str,
     pub(crate) objective: Option<Objective>,
     pub(crate) state: OnceLock<State>,
+    /// `state` once it is set up, where calls read the TSC (null before,
+    /// and always where they do not): a call's one check, for both.
+    tsc_state: AtomicPtr<State>,
 }
 
 /// The series of one function.
@@ -36,8 +41,7 @@ pub(crate) struct State {
     /// Calls started: in flight = started - ended (`calls`), two sharded
     /// counters where a gauge would be one contended atomic, up and down.
     pub(crate) started: Counter,
-    /// The calls' clock (the same for every function), read from here:
-    /// beside the counters, at an address the caller knows.
+    /// The calls' clock (the same for every function).
     pub(crate) clock: Clock,
 }
 
@@ -55,6 +59,7 @@ impl Function {
             module,
             objective,
             state: OnceLock::new(),
+            tsc_state: AtomicPtr::new(ptr::null_mut()),
         }
     }
 
@@ -63,17 +68,36 @@ impl Function {
     /// finished or dropped.
     #[inline(always)]
     pub fn start(&'static self) -> Call {
-        let state = match self.state.get() {
-            Some(state) => state,
-            None => self.join(),
+        let tsc_state = self.tsc_state.load(Ordering::Acquire);
+        let (state, tsc) = if tsc_state.is_null() {
+            self.start_cold()
+        } else {
+            // SAFETY: `join` sets the pointer to `self.state`'s value,
+            // set up (Release, read Acquire) and never replaced: it lives
+            // as long as `self`, `'static`.
+            let state = unsafe { &*tsc_state };
+            state.started.inc();
+            (state, true)
         };
-        state.started.inc();
-        let tsc = state.clock.tsc();
         Call {
             state,
             tsc,
             start: state.clock.now(tsc),
         }
+    }
+
+    /// [`start`](Function::start) up to the clock read, on a first call
+    /// (the function joins) or where the clock is not the TSC: the series,
+    /// and whether the clock is the TSC.
+    #[cold]
+    #[inline(never)]
+    fn start_cold(&'static self) -> (&'static State, bool) {
+        let state = match self.state.get() {
+            Some(state) => state,
+            None => self.join(),
+        };
+        state.started.inc();
+        (state, state.clock.tsc())
     }
 
     /// Allocates the series and adds the function to the shared families
@@ -95,6 +119,10 @@ impl Function {
             }
         });
         Function::export_globally();
+        if state.clock.tsc() {
+            let state: *const State = state;
+            self.tsc_state.store(state.cast_mut(), Ordering::Release);
+        }
         state
     }
 }
