@@ -12,12 +12,14 @@ pub(crate) struct Clock {
     /// Whether `quanta`'s raw reading is the TSC: then a call reads it
     /// inline (one instruction, no call into `quanta`).
     tsc: bool,
-    /// Nanoseconds per tick, times 2^32: `quanta`'s own scale (a tick
-    /// count times a factor, shifted right by at most 32 for a TSC under
-    /// about 20 GHz: its calibration spans at most ~200 ms) brought to a
-    /// shift of exactly 32, so [`nanos`](Clock::nanos) equals
-    /// `quanta::Clock::delta_as_nanos`. For the OS clock (ticks are
-    /// nanoseconds) it is 2^32.
+    /// Nanoseconds per tick, times 2^32. `quanta` scales a tick count
+    /// `d` as `d * f >> s`, with `s` the bits of the TSC ticks its
+    /// calibration spanned (at most ~200 ms: `s <= 32` below about
+    /// 20 GHz); then `quanta`'s `delta_as_nanos(0, 2^32)` is exactly
+    /// `f << (32 - s)`, and [`nanos`](Clock::nanos) (`d * scale >> 32`,
+    /// one multiplication) equals its `delta_as_nanos`. (Past 20 GHz,
+    /// within 1 ns per 2^32 ticks.) For the OS clock, whose ticks are
+    /// nanoseconds, it is 2^32.
     scale: u64,
 }
 
@@ -46,14 +48,17 @@ impl Clock {
         self.tsc
     }
 
-    /// The clock's raw reading (ticks), `tsc` being [`Clock::tsc`] (read
-    /// once per call: the inline path knows it).
+    /// The clock's raw reading (ticks), `tsc` being [`Clock::tsc`]: a
+    /// call reads it once, at its start, and passes it to both readings,
+    /// so where the start took the inline TSC path the end knows it will.
     #[inline(always)]
-    pub(crate) fn now(self, tsc: bool) -> u64 {
+    pub(crate) fn now(tsc: bool) -> u64 {
         #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
         if tsc {
-            return self::tsc();
+            return rdtsc();
         }
+        #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+        let _ = tsc;
         now_cold()
     }
 
@@ -86,9 +91,9 @@ fn quanta() -> &'static quanta::Clock {
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 fn reads_tsc(clock: &quanta::Clock) -> bool {
     (0..2).all(|_| {
-        let before = tsc();
+        let before = rdtsc();
         let raw = clock.raw();
-        let after = tsc();
+        let after = rdtsc();
         before <= raw && raw <= after
     })
 }
@@ -100,7 +105,7 @@ fn reads_tsc(_: &quanta::Clock) -> bool {
 
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline(always)]
-fn tsc() -> u64 {
+fn rdtsc() -> u64 {
     // SAFETY: `rdtsc` exists on every x86_64 CPU and only reads a counter.
     #[allow(unused_unsafe)]
     unsafe {
@@ -123,7 +128,7 @@ mod tests {
     fn nanos_are_quantas() {
         let clock = Clock::get();
         let quanta = quanta();
-        let start = clock.now(clock.tsc());
+        let start = Clock::now(clock.tsc());
         let mut end = start;
         for step in [
             0,
@@ -144,7 +149,7 @@ mod tests {
                 "{step} ticks"
             );
         }
-        let later = clock.now(clock.tsc());
+        let later = Clock::now(clock.tsc());
         assert_eq!(
             clock.nanos(start, later),
             quanta.delta_as_nanos(start, later)

@@ -25,8 +25,9 @@ pub struct Function {
     pub(crate) module: &'static str,
     pub(crate) objective: Option<Objective>,
     pub(crate) state: OnceLock<State>,
-    /// `state` once it is set up, where calls read the TSC (null before,
-    /// and always where they do not): a call's one check, for both.
+    /// `state`'s value once it is set up, where calls read the TSC; null
+    /// before, and always where they do not. One load and branch tells a
+    /// call both (the rest goes out of line).
     tsc_state: AtomicPtr<State>,
 }
 
@@ -82,7 +83,7 @@ impl Function {
         Call {
             state,
             tsc,
-            start: state.clock.now(tsc),
+            start: Clock::now(tsc),
         }
     }
 
@@ -133,6 +134,8 @@ impl Function {
 /// is recorded and it is no longer in flight.
 pub struct Call {
     state: &'static State,
+    /// Whether `start` is a TSC reading: the end reads the same clock,
+    /// and where the start read the TSC inline the compiler knows it.
     tsc: bool,
     /// Raw clock ticks (the TSC where it is invariant).
     start: u64,
@@ -160,7 +163,7 @@ impl Call {
     /// Nanoseconds since the call started.
     #[inline(always)]
     fn elapsed(&self) -> u64 {
-        let end = self.state.clock.now(self.tsc);
+        let end = Clock::now(self.tsc);
         self.state.clock.nanos(self.start, end)
     }
 }
