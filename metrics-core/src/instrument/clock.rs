@@ -157,4 +157,18 @@ mod tests {
         assert_eq!(clock.nanos(later, start), 0);
         assert_eq!(clock.nanos(start, start), 0);
     }
+
+    #[test]
+    fn off_the_tsc_path_the_reading_is_quantas() {
+        // What a call reads where the clock is not the TSC (or before a
+        // function knows it is): `quanta`'s raw reading, scaled alike.
+        let clock = Clock::get();
+        let quanta = quanta();
+        let start = Clock::now(false);
+        std::thread::sleep(std::time::Duration::from_millis(1));
+        let end = Clock::now(false);
+        let nanos = clock.nanos(start, end);
+        assert_eq!(nanos, quanta.delta_as_nanos(start, end));
+        assert!(nanos >= 1_000_000, "{nanos} ns");
+    }
 }
