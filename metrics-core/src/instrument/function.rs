@@ -1,13 +1,15 @@
 //! One instrumented function's state and the guard of one call.
 
 use std::mem::ManuallyDrop;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::OnceLock;
 
 use crate::counter::Counter;
 use crate::histogram::{Histogram, HistogramConfig};
 use crate::label::LabelValue;
 
+use super::clock::Clock;
 use super::objective::Objective;
 use super::outcome::{Outcome, Verdict};
 
@@ -23,6 +25,10 @@ pub struct Function {
     pub(crate) module: &'static str,
     pub(crate) objective: Option<Objective>,
     pub(crate) state: OnceLock<State>,
+    /// `state`'s value once it is set up, where calls read the TSC; null
+    /// before, and always where they do not. One load and branch tells a
+    /// call both (the rest goes out of line).
+    tsc_state: AtomicPtr<State>,
 }
 
 /// The series of one function.
@@ -36,6 +42,8 @@ pub(crate) struct State {
     /// Calls started: in flight = started - ended (`calls`), two sharded
     /// counters where a gauge would be one contended atomic, up and down.
     pub(crate) started: Counter,
+    /// The calls' clock (the same for every function).
+    pub(crate) clock: Clock,
 }
 
 impl Function {
@@ -52,32 +60,51 @@ impl Function {
             module,
             objective,
             state: OnceLock::new(),
+            tsc_state: AtomicPtr::new(ptr::null_mut()),
         }
     }
 
     /// Starts one call: counts it started (in flight until it ends) and
-    /// starts its clock. The
-    /// returned guard records the call when finished or dropped.
-    #[inline]
+    /// starts its clock. The returned guard records the call when
+    /// finished or dropped.
+    #[inline(always)]
     pub fn start(&'static self) -> Call {
+        let tsc_state = self.tsc_state.load(Ordering::Acquire);
+        let (state, tsc) = if tsc_state.is_null() {
+            self.start_cold()
+        } else {
+            // SAFETY: `join` sets the pointer to `self.state`'s value,
+            // set up (Release, read Acquire) and never replaced: it lives
+            // as long as `self`, `'static`.
+            let state = unsafe { &*tsc_state };
+            state.started.inc();
+            (state, true)
+        };
+        Call {
+            state,
+            tsc,
+            start: Clock::now(tsc),
+        }
+    }
+
+    /// [`start`](Function::start) up to the clock read, on a first call
+    /// (the function joins) or where the clock is not the TSC: the series,
+    /// and whether the clock is the TSC.
+    #[cold]
+    #[inline(never)]
+    fn start_cold(&'static self) -> (&'static State, bool) {
         let state = match self.state.get() {
             Some(state) => state,
             None => self.join(),
         };
         state.started.inc();
-        Call {
-            state,
-            start: now(),
-        }
+        (state, state.clock.tsc())
     }
 
     /// Allocates the series and adds the function to the shared families
     /// (once).
     #[cold]
     fn join(&'static self) -> &'static State {
-        // Before any call's first clock read: `now` reads the clock
-        // without checking it is set up.
-        init_clock();
         let state = self.state.get_or_init(|| {
             self.join_list();
             State {
@@ -89,74 +116,16 @@ impl Function {
                 )
                 .expect("the latency configuration is valid"),
                 started: Counter::new(),
+                clock: Clock::get(),
             }
         });
         Function::export_globally();
+        if state.clock.tsc() {
+            let state: *const State = state;
+            self.tsc_state.store(state.cast_mut(), Ordering::Release);
+        }
         state
     }
-}
-
-/// The calls' clock: `quanta` reads the TSC and scales ticks to
-/// nanoseconds (where the TSC is not invariant, the OS monotonic clock).
-static CLOCK: OnceLock<quanta::Clock> = OnceLock::new();
-
-/// Whether `CLOCK` reads the TSC: then a call reads it inline (one
-/// instruction, no check that the clock is set up, no call into
-/// `quanta`), and `quanta` only scales the difference of two reads.
-static TSC: AtomicBool = AtomicBool::new(false);
-
-/// Sets up the clock (once; calibrates the TSC against the OS clock).
-#[cold]
-fn init_clock() -> &'static quanta::Clock {
-    CLOCK.get_or_init(|| {
-        let clock = quanta::Clock::new();
-        TSC.store(reads_tsc(&clock), Ordering::Relaxed);
-        clock
-    })
-}
-
-/// Whether `clock`'s raw reading is the TSC: it falls between two TSC
-/// reads around it, twice (the OS clock counts nanoseconds since boot,
-/// the TSC cycles since reset at well over one per nanosecond).
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-fn reads_tsc(clock: &quanta::Clock) -> bool {
-    (0..2).all(|_| {
-        let before = tsc();
-        let raw = clock.raw();
-        let after = tsc();
-        before <= raw && raw <= after
-    })
-}
-
-#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-fn reads_tsc(_: &quanta::Clock) -> bool {
-    false
-}
-
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-#[inline(always)]
-fn tsc() -> u64 {
-    // SAFETY: `rdtsc` exists on every x86_64 CPU and only reads a counter.
-    #[allow(unused_unsafe)]
-    unsafe {
-        core::arch::x86_64::_rdtsc()
-    }
-}
-
-/// The clock's raw reading (ticks). Only after [`init_clock`]: a
-/// function joins (and so sets up the clock) before its first call.
-#[inline(always)]
-fn now() -> u64 {
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    if TSC.load(Ordering::Relaxed) {
-        return tsc();
-    }
-    now_cold()
-}
-
-#[inline(never)]
-fn now_cold() -> u64 {
-    init_clock().raw()
 }
 
 /// One call in progress. [`finish`](Call::finish) records how it ended;
@@ -165,37 +134,37 @@ fn now_cold() -> u64 {
 /// is recorded and it is no longer in flight.
 pub struct Call {
     state: &'static State,
+    /// Whether `start` is a TSC reading: the end reads the same clock,
+    /// and where the start read the TSC inline the compiler knows it.
+    tsc: bool,
     /// Raw clock ticks (the TSC where it is invariant).
     start: u64,
 }
 
 impl Call {
-    /// Records the call as ended with `verdict`.
-    #[inline]
+    /// Records the call as ended with `verdict`. Inline: the verdict is a
+    /// constant in each branch of the caller's match on its return value,
+    /// so only the outcome's own work remains.
+    #[inline(always)]
     pub fn finish(self, verdict: Verdict) {
         // Finished: the guard's drop (cancelled, panicked) must not run.
         let this = ManuallyDrop::new(self);
         let state = this.state;
-        let outcome = match verdict {
+        state.record(this.elapsed(), || match verdict {
             Verdict::Ok => Outcome::Ok,
             Verdict::Error => Outcome::Error,
             Verdict::ErrorKind(ordinal, values) => {
                 state.error_kind(ordinal, values);
                 Outcome::Error
             }
-        };
-        state.record(this.elapsed(), outcome);
+        });
     }
 
     /// Nanoseconds since the call started.
     #[inline(always)]
     fn elapsed(&self) -> u64 {
-        let end = now();
-        // Set up before the call started (`Function::start`).
-        match CLOCK.get() {
-            Some(clock) => clock.delta_as_nanos(self.start, end),
-            None => 0,
-        }
+        let end = Clock::now(self.tsc);
+        self.state.clock.nanos(self.start, end)
     }
 }
 
@@ -208,14 +177,16 @@ impl Drop for Call {
         } else {
             Outcome::Cancelled
         };
-        self.state.record(self.elapsed(), outcome);
+        self.state.record(self.elapsed(), || outcome);
     }
 }
 
 impl State {
-    /// Records a call's latency and outcome.
+    /// Records a call's latency, then its outcome (`outcome` counts the
+    /// error kind, if any: after the latency, so the latency's value need
+    /// not be kept across it).
     #[inline(always)]
-    fn record(&self, nanos: u64, outcome: Outcome) {
+    fn record(&self, nanos: u64, outcome: impl FnOnce() -> Outcome) {
         // With `tracing`: inside a span, the span is the exemplar.
         #[cfg(feature = "tracing")]
         if let Some(ids) = crate::traced::Ids::current() {
@@ -223,18 +194,29 @@ impl State {
             self.latency
                 .with(())
                 .record_with_exemplar(nanos, trace, span);
-            self.calls.with(outcome).add_with_exemplar(1, trace, span);
+            self.calls.with(outcome()).add_with_exemplar(1, trace, span);
             return;
         }
         self.latency.record(nanos);
-        self.calls.with(outcome).inc();
+        self.calls.with(outcome()).inc();
     }
 
     /// Counts an error of kind `ordinal` among `values`.
+    #[inline(always)]
     fn error_kind(&self, ordinal: usize, values: &'static [&'static str]) {
-        self.kinds.get_or_init(|| Function::map_kinds(values));
+        if self.kinds.get().is_none() {
+            self.join_kinds(values);
+        }
         let slot = ordinal.min(KIND_SLOTS - 1);
         self.errors.with(KindSlot(slot as u8)).inc();
+    }
+
+    /// Maps the error type's kinds into the shared label, on the first
+    /// error with a kind.
+    #[cold]
+    #[inline(never)]
+    fn join_kinds(&self, values: &'static [&'static str]) {
+        self.kinds.get_or_init(|| Function::map_kinds(values));
     }
 }
 

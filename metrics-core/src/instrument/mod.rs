@@ -22,6 +22,7 @@
 //! [`Registry::global()`](crate::Registry::global) on the first call of
 //! any instrumented function; [`register`] adds them to another registry.
 
+mod clock;
 mod collector;
 mod function;
 mod objective;
