@@ -13,6 +13,12 @@ const PER_LINE: usize = 16;
 /// One padded line of cells.
 type Line = CachePadded<[AtomicU64; PER_LINE]>;
 
+/// Whether a line is its cells and nothing more (the padding unit is the
+/// cells' size, as on x86_64 and aarch64): then the cells of a block lie
+/// end to end, and cell `i` is one multiply-add from the first, not a
+/// line and an offset in it.
+const FLAT: bool = size_of::<Line>() == PER_LINE * size_of::<AtomicU64>();
+
 /// `u64` cells in whole 128-byte lines: the unsized body of a [`Lines`]
 /// block, and what a counter family's shard table points at directly
 /// (a thin pointer to the first line, the length from the table's shape),
@@ -95,7 +101,9 @@ impl Cells {
 
     #[inline(always)]
     pub(crate) fn cell(&self, i: usize) -> &AtomicU64 {
-        &self.0[i / PER_LINE][i % PER_LINE]
+        assert!(i < self.cells(), "cell {i} of {}", self.cells());
+        // SAFETY: checked just above.
+        unsafe { self.cell_unchecked(i) }
     }
 
     /// Cell `i` without a bounds check.
@@ -105,11 +113,20 @@ impl Cells {
     #[inline(always)]
     pub(crate) unsafe fn cell_unchecked(&self, i: usize) -> &AtomicU64 {
         debug_assert!(i < self.cells());
-        // SAFETY: the caller guarantees `i < cells()`, so the line exists.
-        unsafe {
-            self.0
-                .get_unchecked(i / PER_LINE)
-                .get_unchecked(i % PER_LINE)
+        if FLAT {
+            // SAFETY: the lines lie end to end with no padding between
+            // their cells (`FLAT`), so cell `i` is `i` cells past the
+            // first, inside the slice (the caller keeps `i < cells()`);
+            // the pointer comes from the whole slice.
+            unsafe { &*self.0.as_ptr().cast::<AtomicU64>().add(i) }
+        } else {
+            // SAFETY: the caller guarantees `i < cells()`, so the line
+            // exists.
+            unsafe {
+                self.0
+                    .get_unchecked(i / PER_LINE)
+                    .get_unchecked(i % PER_LINE)
+            }
         }
     }
 
