@@ -10,6 +10,10 @@
 //! log-normal observations per series, the 12 classic bounds where a
 //! crate exposes buckets).
 //!
+//! Before the timings it measures each crate's growth from 10,000 to
+//! 1,000,000 series in interleaved rounds (see `interleaved_growth`),
+//! which a slow spell of a shared machine cannot skew toward one size.
+//!
 //! Before the timings (divan, one scrape per sample) it prints a markdown
 //! table of memory through a counting allocator: the registry's heap
 //! bytes per series once built, and the peak of extra heap bytes during
@@ -178,7 +182,83 @@ fn main() {
     );
     println!();
     drop((r, snapshot, page, text));
+    interleaved_growth();
     divan::main();
+}
+
+/// Rounds of [`interleaved_growth`]: the lowest round counts.
+const ROUNDS: usize = 7;
+
+/// Scrapes of the 10,000-series registry per round (about as long as
+/// one scrape of the 1,000,000-series one, in total).
+const SMALL_SCRAPES: usize = 50;
+
+/// Each crate's growth from 10,000 to 1,000,000 series, measured so that
+/// a slow spell of a shared machine weighs on both sizes alike: in each
+/// of [`ROUNDS`] rounds, [`SMALL_SCRAPES`] scrapes at 10,000 series, then
+/// one at 1,000,000, one right after the other; each size's time per
+/// scrape is its lowest over the rounds. Prints one `growth:` line per
+/// crate and workload, which `scripts/bench.sh` puts in RESULTS.md.
+fn interleaved_growth() {
+    for mix in [false, true] {
+        let workload = if mix { "1% histograms" } else { "counters" };
+        let small = tally(10_000, mix);
+        let large = tally(1_000_000, mix);
+        let mut out = (Vec::new(), Vec::new());
+        growth_line(workload, "tally", || {
+            time(SMALL_SCRAPES, || small.encode_streaming(&mut out.0))
+                .zip(time(1, || large.encode_streaming(&mut out.1)))
+        });
+        drop((small, large, out));
+        let small = measured(10_000, mix);
+        let large = measured(1_000_000, mix);
+        let mut enc = (BufferedTextEncoder::new(), BufferedTextEncoder::new());
+        growth_line(workload, "measured", || {
+            time(SMALL_SCRAPES, || {
+                small.encode(&mut enc.0);
+            })
+            .zip(time(1, || {
+                large.encode(&mut enc.1);
+            }))
+        });
+        drop((small, large, enc));
+        let small = prometheus_client(10_000, mix);
+        let large = prometheus_client(1_000_000, mix);
+        let mut out = (String::new(), String::new());
+        growth_line(workload, "prometheus-client", || {
+            time(SMALL_SCRAPES, || small.encode(&mut out.0))
+                .zip(time(1, || large.encode(&mut out.1)))
+        });
+    }
+    println!();
+}
+
+/// Seconds per call of `f`, over `n` calls.
+fn time(n: usize, mut f: impl FnMut()) -> Option<f64> {
+    let start = std::time::Instant::now();
+    for _ in 0..n {
+        f();
+    }
+    Some(start.elapsed().as_secs_f64() / n as f64)
+}
+
+/// Runs `round` (one untimed first, as a warm-up) [`ROUNDS`] times and
+/// prints the growth from the lowest time of each size.
+fn growth_line(workload: &str, name: &str, mut round: impl FnMut() -> Option<(f64, f64)>) {
+    round();
+    let (mut small, mut large) = (f64::MAX, f64::MAX);
+    for _ in 0..ROUNDS {
+        if let Some((s, l)) = round() {
+            small = small.min(s);
+            large = large.min(l);
+        }
+    }
+    println!(
+        "growth: {workload} | {name} | {:.2}x | {:.1} ns | {:.1} ns",
+        large / small / 100.0,
+        small / 10_000.0 * 1e9,
+        large / 1_000_000.0 * 1e9,
+    );
 }
 
 /// gzip at the level the HTTP handler uses (fast).
