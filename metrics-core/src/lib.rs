@@ -43,6 +43,7 @@ mod slot;
 mod snapshot;
 mod sparse;
 mod sync;
+mod test_hooks;
 #[cfg(feature = "tracing")]
 mod traced;
 mod window;
@@ -51,6 +52,7 @@ mod window;
 #[doc(hidden)]
 pub mod __test_hooks {
     pub use crate::slot::force_cpus;
+    pub use crate::test_hooks::{rss_anon_bytes, CountingAlloc};
 
     /// How many owned shards a histogram family keeps on this machine.
     pub fn histogram_shards() -> usize {

@@ -8,49 +8,16 @@
 //! the heap bytes in use (a counting allocator, this binary's own) are
 //! sampled after each simulated day and printed with RssAnon.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicI64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tally_core::__test_hooks::{rss_anon_bytes, CountingAlloc};
 use tally_core::dynamic_label::Rejection;
 use tally_core::{dynamic_label, Counter, Desc, ManualClock, Registry};
 
-/// Heap bytes in use by the whole process.
-static IN_USE: AtomicI64 = AtomicI64::new(0);
-
-struct Counting;
-
-// SAFETY: delegates every call to the system allocator unchanged and only
-// adds to an atomic counter, which never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        IN_USE.fetch_add(layout.size() as i64, Relaxed);
-        // SAFETY: forwarded with the caller's layout.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        IN_USE.fetch_sub(layout.size() as i64, Relaxed);
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn rss_anon_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("RssAnon:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
+static GLOBAL: CountingAlloc = CountingAlloc;
 
 dynamic_label!(User, name = "user", capacity = 64, idle_secs = 3600);
 
@@ -118,8 +85,8 @@ fn a_million_values_over_thirty_days_keep_memory_flat() {
         if (minute + 1) % (24 * 60) == 0 {
             samples.push((
                 (minute + 1) / (24 * 60),
-                IN_USE.load(Relaxed),
-                rss_anon_kb(),
+                CountingAlloc::live(),
+                rss_anon_bytes().unwrap_or(0) / 1024,
             ));
         }
     }

@@ -11,59 +11,23 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::process::Command;
-use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
 use std::sync::{Arc, Barrier};
 
 use common::{Method, Status};
+use tally_core::__test_hooks::{rss_anon_bytes, CountingAlloc};
 use tally_core::{Histogram, LabelValue};
 
-/// Counts the live heap bytes of the whole process.
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: forwards every call to the system allocator unchanged, only
-// counting bytes in an atomic (which never allocates).
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Relaxed);
-        // SAFETY: the caller's contract is forwarded unchanged.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Relaxed);
-        // SAFETY: as above.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Relaxed);
-        // SAFETY: as above.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: CountingAlloc = CountingAlloc;
 
 const FAMILIES: usize = 16;
 const SERIES: usize = 18;
 const CHILD_ENV: &str = "TALLY_RSS_CHILD_THREADS";
 
 /// `RssAnon` of this process, in bytes.
-fn rss_anon() -> usize {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    let line = status
-        .lines()
-        .find(|l| l.starts_with("RssAnon:"))
-        .expect("an RssAnon line");
-    let kb: usize = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|v| v.parse().ok())
-        .expect("RssAnon in kB");
-    kb * 1024
+fn rss_anon() -> i64 {
+    rss_anon_bytes().expect("RssAnon in /proc/self/status") as i64
 }
 
 /// The 401 values of the memory tests: 50 us..500 ms, every page of the
@@ -137,10 +101,10 @@ fn rss_child() {
         })
         .collect();
     warmed.wait();
-    let (rss_before, live_before) = (rss_anon(), LIVE.load(Relaxed));
+    let (rss_before, live_before) = (rss_anon(), CountingAlloc::live());
     go.wait();
     done.wait();
-    let (rss_after, live_after) = (rss_anon(), LIVE.load(Relaxed));
+    let (rss_after, live_after) = (rss_anon(), CountingAlloc::live());
     measured.wait();
     for h in handles {
         h.join().unwrap();

@@ -8,45 +8,18 @@
 //! printed with RssAnon.
 #![cfg(all(feature = "metrics-recorder", target_os = "linux"))]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicI64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
+use tally_core::__test_hooks::{rss_anon_bytes, CountingAlloc};
 use tally_core::Registry;
 use tally_export::{encode, DroppedReason, ExpiredWhat, Format, TallyRecorder, DEFAULT_MAX_NAMES};
 
-/// Heap bytes in use by the whole process.
-static IN_USE: AtomicI64 = AtomicI64::new(0);
-
-struct Counting;
-
-// SAFETY: delegates every call to the system allocator unchanged and only
-// adds to an atomic counter, which never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        IN_USE.fetch_add(layout.size() as i64, Relaxed);
-        // SAFETY: forwarded with the caller's layout.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        IN_USE.fetch_sub(layout.size() as i64, Relaxed);
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: CountingAlloc = CountingAlloc;
 
-/// `RssAnon` of this process, in KiB.
+/// `RssAnon` of this process, in KiB: heap growth, without file pages.
 fn rss_anon_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("RssAnon:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("RssAnon in /proc/self/status")
+    rss_anon_bytes().expect("RssAnon in /proc/self/status") / 1024
 }
 
 #[test]
@@ -97,10 +70,10 @@ fn a_200k_name_churn_with_idle_expiry_keeps_names_and_heap_bounded() {
         }
         // Warm: the maps and vectors that are reused reached their size.
         if batch == WARM - 1 {
-            heap_warm = IN_USE.load(Relaxed);
+            heap_warm = CountingAlloc::live();
         }
     }
-    let heap_end = IN_USE.load(Relaxed);
+    let heap_end = CountingAlloc::live();
     let rss_grown = rss_anon_kib().saturating_sub(rss_before);
     eprintln!(
         "churn: {NAMES} names in batches of {BATCH}, idle {IDLE:?}: {:?}; names at most {max_names}, \

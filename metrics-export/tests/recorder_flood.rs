@@ -5,17 +5,13 @@
 
 use std::time::Instant;
 
+use tally_core::__test_hooks::rss_anon_bytes;
 use tally_core::Registry;
 use tally_export::{encode, DroppedReason, Format, TallyRecorder, DEFAULT_MAX_NAMES};
 
 /// `RssAnon` of this process, in KiB: heap growth, without file pages.
 fn rss_anon_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("RssAnon:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("RssAnon in /proc/self/status")
+    rss_anon_bytes().expect("RssAnon in /proc/self/status") / 1024
 }
 
 fn flood(recorder: &TallyRecorder, names: usize) {
