@@ -206,52 +206,57 @@ fn interleaved_growth() {
         let large = tally(1_000_000, mix);
         let mut out = (Vec::new(), Vec::new());
         growth_line(workload, "tally", || {
-            time(SMALL_SCRAPES, || small.encode_streaming(&mut out.0))
-                .zip(time(1, || large.encode_streaming(&mut out.1)))
+            (
+                time(SMALL_SCRAPES, || small.encode_streaming(&mut out.0)),
+                time(1, || large.encode_streaming(&mut out.1)),
+            )
         });
         drop((small, large, out));
         let small = measured(10_000, mix);
         let large = measured(1_000_000, mix);
         let mut enc = (BufferedTextEncoder::new(), BufferedTextEncoder::new());
         growth_line(workload, "measured", || {
-            time(SMALL_SCRAPES, || {
-                small.encode(&mut enc.0);
-            })
-            .zip(time(1, || {
-                large.encode(&mut enc.1);
-            }))
+            (
+                time(SMALL_SCRAPES, || {
+                    small.encode(&mut enc.0);
+                }),
+                time(1, || {
+                    large.encode(&mut enc.1);
+                }),
+            )
         });
         drop((small, large, enc));
         let small = prometheus_client(10_000, mix);
         let large = prometheus_client(1_000_000, mix);
         let mut out = (String::new(), String::new());
         growth_line(workload, "prometheus-client", || {
-            time(SMALL_SCRAPES, || small.encode(&mut out.0))
-                .zip(time(1, || large.encode(&mut out.1)))
+            (
+                time(SMALL_SCRAPES, || small.encode(&mut out.0)),
+                time(1, || large.encode(&mut out.1)),
+            )
         });
     }
     println!();
 }
 
 /// Seconds per call of `f`, over `n` calls.
-fn time(n: usize, mut f: impl FnMut()) -> Option<f64> {
+fn time(n: usize, mut f: impl FnMut()) -> f64 {
     let start = std::time::Instant::now();
     for _ in 0..n {
         f();
     }
-    Some(start.elapsed().as_secs_f64() / n as f64)
+    start.elapsed().as_secs_f64() / n as f64
 }
 
 /// Runs `round` (one untimed first, as a warm-up) [`ROUNDS`] times and
 /// prints the growth from the lowest time of each size.
-fn growth_line(workload: &str, name: &str, mut round: impl FnMut() -> Option<(f64, f64)>) {
+fn growth_line(workload: &str, name: &str, mut round: impl FnMut() -> (f64, f64)) {
     round();
     let (mut small, mut large) = (f64::MAX, f64::MAX);
     for _ in 0..ROUNDS {
-        if let Some((s, l)) = round() {
-            small = small.min(s);
-            large = large.min(l);
-        }
+        let (s, l) = round();
+        small = small.min(s);
+        large = large.min(l);
     }
     println!(
         "growth: {workload} | {name} | {:.2}x | {:.1} ns | {:.1} ns",

@@ -63,8 +63,13 @@ pub(crate) fn prefetch<T: ?Sized>(p: *const T) {
 /// [`prefetch`] of every cache line `items` spans.
 #[inline]
 pub(crate) fn prefetch_slice<T>(items: &[T]) {
-    let bytes = std::mem::size_of_val(items);
-    let start = items.as_ptr().cast::<u8>();
+    prefetch_bytes(items.as_ptr().cast(), std::mem::size_of_val(items));
+}
+
+/// [`prefetch`] of every cache line of the `bytes` bytes from `start`
+/// (which need not be valid memory: nothing is read).
+#[inline]
+pub(crate) fn prefetch_bytes(start: *const u8, bytes: usize) {
     // Lines of 64 bytes: the smallest of the CPUs this runs on.
     for offset in (0..bytes).step_by(64) {
         prefetch(start.wrapping_add(offset));

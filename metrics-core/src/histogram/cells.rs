@@ -717,10 +717,7 @@ impl<'a> SeriesCells<'a> {
     /// `pages` pages (see [`crate::prefetch`]), without reading it.
     fn prefetch_directory(self, pages: usize) {
         let bytes = size_of::<Head>() + pages * size_of::<AtomicPtr<Page>>();
-        let start = self.head.as_ptr().cast::<u8>();
-        for offset in (0..bytes).step_by(64) {
-            crate::prefetch::prefetch(start.wrapping_add(offset));
-        }
+        crate::prefetch::prefetch_bytes(self.head.as_ptr().cast(), bytes);
     }
 
     /// Asks the CPU for the allocated pages, reading the directory (asked
