@@ -6,39 +6,20 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
 use std::sync::{Arc, Barrier};
 
 use common::{Method, Status};
+use tally_core::__test_hooks::CountingAlloc;
 use tally_core::{Histogram, LabelValue};
 
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: forwards to the system allocator, only counting bytes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Relaxed);
-        // SAFETY: the caller's contract is forwarded unchanged.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Relaxed);
-        // SAFETY: as above.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: CountingAlloc = CountingAlloc;
 
 #[test]
 fn sixty_four_threads_on_a_64_core_machine_stay_within_the_stated_bound() {
     assert!(tally_core::__test_hooks::force_cpus(64));
     assert_eq!(tally_core::__test_hooks::histogram_shards(), 64);
-    let before = LIVE.load(Relaxed);
+    let before = CountingAlloc::live();
     let h = Arc::new(Histogram::<(Method, Status)>::new());
     let barrier = Arc::new(Barrier::new(64));
     let handles: Vec<_> = (0..64)
@@ -84,7 +65,7 @@ fn sixty_four_threads_on_a_64_core_machine_stay_within_the_stated_bound() {
     );
     // The allocator agrees with the family's own accounting (the slot
     // pool and thread bookkeeping add a little).
-    let counted = (LIVE.load(Relaxed) - before) as usize;
+    let counted = (CountingAlloc::live() - before) as usize;
     assert!(
         counted >= heap && counted <= heap + 16 * 1024,
         "allocator {counted} B vs heap_bytes {heap} B"
