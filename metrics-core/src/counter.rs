@@ -3,6 +3,7 @@
 
 use std::marker::PhantomData;
 
+use crate::admission::epoch;
 use crate::desc::MetricKind;
 use crate::exemplar::Exemplars;
 use crate::expiring::{
@@ -42,6 +43,11 @@ struct CounterCore {
     /// Each shard block then holds, after the family's `series` counts,
     /// one generation cell per series (see [`crate::expiring`]).
     expiring: Option<Expiring>,
+    /// Where a block's generation cells start: the series count for a
+    /// label set with a label that expires (whose blocks have the cells
+    /// even if its hand-written descriptor names no such label), 0
+    /// otherwise. Read by the record path instead of `expiring`.
+    stamps: usize,
 }
 
 /// Block `block`'s count of series `index` (of a family of `series`
@@ -73,15 +79,16 @@ impl<L: LabelSet> Counter<L> {
     pub fn new() -> Self {
         expiring_limits!(L, "Counter");
         let expiring = Expiring::of::<L>();
-        let cells = match expiring {
-            Some(_) => 2 * L::CARDINALITY,
-            None => L::CARDINALITY,
+        let stamps = match L::EXPIRING != 0 || expiring.is_some() {
+            true => L::CARDINALITY,
+            false => 0,
         };
         Counter {
             core: CounterCore {
-                shards: Sharded::new(Cells::new(cells)),
+                shards: Sharded::new(Cells::new(L::CARDINALITY + stamps)),
                 exemplars: Exemplars::new(L::CARDINALITY, 1),
                 expiring,
+                stamps,
             },
             _labels: PhantomData,
         }
@@ -92,7 +99,13 @@ impl<L: LabelSet> Counter<L> {
     pub fn with(&self, labels: L) -> CounterRef<'_> {
         let index = labels.index();
         assert!(index < L::CARDINALITY, "LabelSet::index out of range");
-        CounterRef::new(&self.core, index, labels.generation())
+        // Only a label set with a label that expires has generation cells
+        // for a generation to be checked against (`stamps`).
+        let generation = match L::EXPIRING {
+            0 => 0,
+            _ => labels.generation(),
+        };
+        CounterRef::new(&self.core, index, generation)
     }
 
     /// The value of every series, by series index. For a family with a
@@ -225,23 +238,22 @@ impl<'a> CounterRef<'a> {
     /// epoch: the thread's block holds the series' stamp for the handle's
     /// generation and the current epoch ([`stamp`]: the thread marked the
     /// value's slot itself in this epoch, so the value holds it). Then it
-    /// is a plain owned add after one compare; anything else (a new
-    /// epoch, a new block, another generation, an evicted value) takes
-    /// [`add_expiring_slow`](Self::add_expiring_slow).
+    /// is a plain owned add after one load of the epoch and one compare;
+    /// anything else (a new epoch, a new block, another generation, an
+    /// evicted value) takes [`add_expiring_slow`](Self::add_expiring_slow).
     #[inline(always)]
     fn add_expiring(self, n: u64) {
-        if let Some(exp) = &self.core.expiring {
-            let index = self.index();
-            let want = stamp(self.generation(), exp.marks.epoch());
-            if let Some(block) = self.core.shards.owned() {
-                // SAFETY: a family with an expiring label has
-                // `2 * L::CARDINALITY` cells per block (`Counter::new`)
-                // and `with` checked `index < L::CARDINALITY`.
-                let cell = unsafe { block.cell_unchecked(exp.series + index) };
-                if cell.load(Ordering::Relaxed) == want {
-                    // SAFETY: as above.
-                    return unsafe { block.add_unchecked(index, n, Access::Owned) };
-                }
+        let index = self.index();
+        let want = stamp(self.generation(), epoch());
+        if let Some(block) = self.core.shards.owned() {
+            // SAFETY: a handle carries a generation only for a label set
+            // with a label that expires (`with`), whose blocks have
+            // `stamps = L::CARDINALITY` generation cells after the counts
+            // (`Counter::new`), and `with` checked `index < L::CARDINALITY`.
+            let cell = unsafe { block.cell_unchecked(self.core.stamps + index) };
+            if cell.load(Ordering::Relaxed) == want {
+                // SAFETY: as above.
+                return unsafe { block.add_unchecked(index, n, Access::Owned) };
             }
         }
         self.add_expiring_slow(n)
@@ -263,7 +275,7 @@ impl<'a> CounterRef<'a> {
         };
         // Read before the slot is marked: the stamp never claims a later
         // epoch than the mark.
-        let epoch = exp.marks.epoch();
+        let epoch = epoch();
         if let Err(overflow) = exp.admit_record(self.index(), self.generation()) {
             return CounterRef::new(self.core, overflow, 0).add(n);
         }
@@ -479,7 +491,7 @@ mod loom_tests {
                     // The record path: the stamp compare (fast), else the
                     // slot's mark and the owner's write.
                     let record = |o: usize, g: u32| {
-                        let epoch = expiry.marks().epoch();
+                        let epoch = crate::admission::epoch();
                         if block.cell(1).load(Ordering::Relaxed) == stamp(g, epoch) {
                             block.add(0, 1, Access::Owned);
                             return true;

@@ -30,7 +30,8 @@ pub(crate) const RESETTING: u64 = u64::MAX;
 /// bits). A writer whose handle's generation and the current epoch make
 /// the same stamp skips the slot's mark: it marked the slot itself in
 /// this epoch, and a value marked in the current epoch cannot be evicted
-/// before two more exports end. (A stamp equal to [`RESETTING`], at
+/// before two more exports of its table end (each moves the epoch,
+/// [`epoch`](crate::admission::epoch)). (A stamp equal to [`RESETTING`], at
 /// generation and epoch `u32::MAX`, only hides the series from readers
 /// until the next epoch.)
 #[inline(always)]

@@ -130,6 +130,11 @@ impl<B: Block + ?Sized> Sharded<B> {
         }
     }
 
+    /// The shared block, which every owned one is shaped like.
+    pub(crate) fn shape(&self) -> &B {
+        &self.shared
+    }
+
     /// A table with [`slot::shard_count`] owned slots.
     pub(crate) fn new(shared: Box<B>) -> Self {
         Self::with_owned(slot::shard_count(), shared)

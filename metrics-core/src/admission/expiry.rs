@@ -5,9 +5,12 @@
 //! generation changes when the slot goes to a new value; a handle carries
 //! the generation it was resolved at, so a kept handle of an evicted value
 //! is recognised (and records into the overflow value, counted as
-//! `expired`). The epoch is the table's count of completed exports (see
-//! [`Expiry::end_export`]); a writer moves its slot's mark to the current
-//! epoch with one compare-and-swap, at most once per export.
+//! `expired`). The epoch is one count for the whole process ([`epoch`]):
+//! every export that ends on an expiring label's table (see
+//! [`Expiry::end_export`]) advances it. A writer moves its slot's mark to
+//! the current epoch with one compare-and-swap, at most once per epoch;
+//! the record path reads the epoch with one load of a static, not through
+//! its table. Eviction rules count each table's own exports.
 //!
 //! Names are `Arc<str>` held by the table and dropped on eviction, so a
 //! churn of distinct values keeps memory flat; snapshots take the names
@@ -21,16 +24,36 @@ use std::sync::Arc;
 
 #[cfg(tally_loom)]
 use loom::sync::{
-    atomic::{AtomicU64, Ordering},
+    atomic::{AtomicU32, AtomicU64, Ordering},
     RwLock,
 };
 #[cfg(not(tally_loom))]
 use std::sync::{
-    atomic::{AtomicU64, Ordering},
+    atomic::{AtomicU32, AtomicU64, Ordering},
     RwLock,
 };
 
 use crate::window::clock::{Clock, CoarseClock};
+
+/// The export epoch: how many exports ended on any expiring label's table
+/// since start, wrapping at 2^32 as marks hold it. One for the process,
+/// so the record path's check reads it from a fixed address (32 bits: the
+/// load is the stamp's low half, with nothing to mask).
+#[cfg(not(tally_loom))]
+static EPOCH: AtomicU32 = AtomicU32::new(0);
+
+#[cfg(tally_loom)]
+loom::lazy_static! {
+    /// The export epoch, per model run.
+    static ref EPOCH: AtomicU32 = AtomicU32::new(0);
+}
+
+/// The current export epoch, as marks and stamps hold it (a relaxed load
+/// of one static: the record path's only read of shared state).
+#[inline(always)]
+pub(crate) fn epoch() -> u32 {
+    EPOCH.load(Ordering::Relaxed)
+}
 
 /// The mark of one slot of an expiring label: its generation (high 32
 /// bits) and the last epoch it was written in (low 32 bits). Storage for
@@ -83,8 +106,8 @@ struct Seen {
     /// The write epoch in the slot's mark when an export last saw it
     /// change.
     written: u32,
-    /// The table's epoch after that export.
-    after: u32,
+    /// The table's count of exports after that export.
+    after: u64,
     /// The clock when that export ended.
     at: u64,
 }
@@ -107,7 +130,7 @@ impl State {
                 Seen {
                     written: 0,
                     after: 0,
-                    at: 0
+                    at: 0,
                 };
                 capacity
             ],
@@ -126,27 +149,20 @@ pub(crate) enum NoSlot {
 }
 
 /// What the recording path's fast check reads: an expiring label's
-/// marks and its export epoch.
+/// marks (the epoch is [`epoch`]).
 #[derive(Clone, Copy)]
 pub(crate) struct Marks {
     marks: &'static [Mark],
-    epoch: &'static AtomicU64,
 }
 
 impl Marks {
-    /// The current export epoch (a relaxed load), as marks hold it.
-    #[inline(always)]
-    pub(crate) fn epoch(self) -> u32 {
-        self.epoch.load(Ordering::Relaxed) as u32
-    }
-
     /// Whether slot `ordinal` holds `generation` and was marked written
     /// in the current epoch already (two relaxed loads and a compare, no
     /// write). `false` for an ordinal past the slots (the overflow
     /// value). When `false`, [`Expiry::touch`] decides.
     #[inline(always)]
     pub(crate) fn is_marked(self, ordinal: usize, generation: u32) -> bool {
-        let epoch = self.epoch.load(Ordering::Relaxed) as u32;
+        let epoch = epoch();
         match self.marks.get(ordinal) {
             Some(mark) => mark.0.load(Ordering::Relaxed) == pack(generation, epoch),
             None => false,
@@ -157,7 +173,8 @@ impl Marks {
 /// The expiry state of one expiring label's table.
 pub(crate) struct Expiry {
     idle_nanos: u64,
-    epoch: AtomicU64,
+    /// Exports ended on this table (written under the state lock).
+    exports: AtomicU64,
     marks: &'static [Mark],
     state: RwLock<Option<State>>,
     evicted: AtomicU64,
@@ -170,7 +187,7 @@ impl Expiry {
     pub(crate) const fn new(idle_secs: u64, marks: &'static [Mark]) -> Self {
         Expiry {
             idle_nanos: idle_secs.saturating_mul(1_000_000_000),
-            epoch: AtomicU64::new(0),
+            exports: AtomicU64::new(0),
             marks,
             state: RwLock::new(None),
             evicted: AtomicU64::new(0),
@@ -182,7 +199,7 @@ impl Expiry {
     pub(crate) fn new_nanos(idle_nanos: u64, marks: &'static [Mark]) -> Self {
         Expiry {
             idle_nanos,
-            epoch: AtomicU64::new(0),
+            exports: AtomicU64::new(0),
             marks,
             state: RwLock::new(None),
             evicted: AtomicU64::new(0),
@@ -199,9 +216,9 @@ impl Expiry {
         self.evicted.load(Ordering::Relaxed)
     }
 
-    /// Completed exports since start.
-    pub(crate) fn epoch(&self) -> u64 {
-        self.epoch.load(Ordering::Acquire)
+    /// Exports ended on this table since start.
+    pub(crate) fn exports(&self) -> u64 {
+        self.exports.load(Ordering::Acquire)
     }
 
     /// The current generation of slot `ordinal` (0 if never used).
@@ -210,14 +227,10 @@ impl Expiry {
         generation_of(self.marks[ordinal].0.load(Ordering::Acquire))
     }
 
-    /// The marks and the epoch the recording path's fast check reads,
-    /// for a family to keep beside its storage (one load less than
-    /// through the table).
+    /// The marks the recording path's fast check reads, for a family to
+    /// keep beside its storage (one load less than through the table).
     pub(crate) fn marks(&'static self) -> Marks {
-        Marks {
-            marks: self.marks,
-            epoch: &self.epoch,
-        }
+        Marks { marks: self.marks }
     }
 
     /// The recording path's check: whether `generation` still owns slot
@@ -226,7 +239,7 @@ impl Expiry {
     /// of a slot after each export.
     #[inline(always)]
     pub(crate) fn touch(&self, ordinal: usize, generation: u32) -> bool {
-        let epoch = self.epoch.load(Ordering::Relaxed) as u32;
+        let epoch = epoch();
         let mark = self.marks[ordinal].0.load(Ordering::Relaxed);
         mark == pack(generation, epoch) || self.touch_cold(ordinal, generation, epoch, mark)
     }
@@ -300,33 +313,35 @@ impl Expiry {
         })
     }
 
-    /// Whether slot `o`'s value may be evicted now: an export that ended
-    /// saw its last write, at least one more export ended after that one,
-    /// and the idle time has passed since the first of them ended.
-    fn may_evict(&self, state: &State, o: usize, epoch: u32, now: u64) -> bool {
+    /// Whether slot `o`'s value may be evicted now: an export of this
+    /// table that ended saw its last write, at least one more ended after
+    /// that one, and the idle time has passed since the first of them
+    /// ended. (Every export ends an epoch, so a writer whose stamp held
+    /// the epoch of that last write has marked the slot again since, or
+    /// its write was already under way when the epoch moved.)
+    fn may_evict(&self, state: &State, o: usize, exports: u64, now: u64) -> bool {
         let seen = state.seen[o];
         state.names[o].is_some()
             && epoch_of(self.marks[o].0.load(Ordering::Acquire)) == seen.written
-            && at_or_after(epoch, seen.after.wrapping_add(1))
-            && at_or_after(epoch, seen.written.wrapping_add(2))
+            && exports > seen.after
             && now.saturating_sub(seen.at) >= self.idle_nanos
     }
 
     /// The slots whose value may be evicted now.
     fn evictable(&self, state: &State) -> Vec<usize> {
-        let epoch = self.epoch.load(Ordering::Acquire) as u32;
+        let exports = self.exports();
         let now = state.clock.now_nanos();
         (0..self.marks.len())
-            .filter(|&o| self.may_evict(state, o, epoch, now))
+            .filter(|&o| self.may_evict(state, o, exports, now))
             .collect()
     }
 
     /// The evictable slot seen written longest ago, in one pass.
     fn oldest_evictable(&self, state: &State) -> Option<usize> {
-        let epoch = self.epoch.load(Ordering::Acquire) as u32;
+        let exports = self.exports();
         let now = state.clock.now_nanos();
         (0..self.marks.len())
-            .filter(|&o| self.may_evict(state, o, epoch, now))
+            .filter(|&o| self.may_evict(state, o, exports, now))
             .min_by_key(|&o| state.seen[o].at)
     }
 
@@ -360,7 +375,7 @@ impl Expiry {
         if let Some(&o) = state.by_value.get(value) {
             return Ok((o, self.generation(o)));
         }
-        let epoch = self.epoch.load(Ordering::Acquire) as u32;
+        let epoch = epoch();
         let claimed = match state.names.iter().position(Option::is_none) {
             // A never used slot: no handle has its generation, so nothing
             // touches its mark.
@@ -384,29 +399,32 @@ impl Expiry {
         // a write), and the idle time runs from there.
         state.seen[o] = Seen {
             written: epoch.wrapping_sub(1),
-            after: epoch,
+            after: self.exports(),
             at: state.clock.now_nanos(),
         };
         Ok((o, generation))
     }
 
     /// Ends an export of a registry that tracks this label: records which
-    /// slots were written since the last one, then advances the epoch.
+    /// slots were written since the last one, counts the export, then
+    /// advances the epoch.
     pub(crate) fn end_export(&self) {
         self.with_state(|state| {
             let now = state.clock.now_nanos();
-            let next = (self.epoch.load(Ordering::Acquire) as u32).wrapping_add(1);
+            let after = self.exports() + 1;
             for (o, mark) in self.marks.iter().enumerate() {
                 let written = epoch_of(mark.0.load(Ordering::Acquire));
                 if state.names[o].is_some() && written != state.seen[o].written {
                     state.seen[o] = Seen {
                         written,
-                        after: next,
+                        after,
                         at: now,
                     };
                 }
             }
-            self.epoch.fetch_add(1, Ordering::AcqRel);
+            // Only this lock's holder writes the count.
+            self.exports.store(after, Ordering::Release);
+            EPOCH.fetch_add(1, Ordering::AcqRel);
         })
     }
 

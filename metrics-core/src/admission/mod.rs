@@ -10,5 +10,5 @@ mod table;
 
 pub use error::{DynamicLabelError, Rejection};
 pub use expiry::Mark;
-pub(crate) use expiry::{Expiry, Marks, SlotNames};
+pub(crate) use expiry::{epoch, Expiry, Marks, SlotNames};
 pub use table::{bucket_count, DynamicValues, Slot, MAX_VALUE_LEN, OVERFLOW_VALUE};

@@ -263,7 +263,7 @@ impl DynamicValues {
     /// Exports that ended since start, as counted for expiry (0 for a
     /// label without an idle time).
     pub fn exports(&self) -> u64 {
-        self.expiry.as_ref().map_or(0, Expiry::epoch)
+        self.expiry.as_ref().map_or(0, Expiry::exports)
     }
 
     /// Reads idle times from `clock` from now on instead of the monotonic

@@ -70,7 +70,7 @@
 //!   one per family); other family types refuse it at compile time.
 //! - Recording through a resolved handle into a counter or histogram adds
 //!   one compare of the writer's stamp of the series (generation and
-//!   export epoch), plus a check of the slot's mark on each thread's first
+//!   the process-wide export epoch, one load of a static), plus a check of the slot's mark on each thread's first
 //!   write per export (one compare-and-swap per slot per export); into a
 //!   gauge, the mark check and a 128-bit compare-and-swap. Resolving a
 //!   string takes a read lock.

@@ -118,7 +118,11 @@ impl<L: LabelSet> Histogram<L> {
         let recorder = Recorder::new(config)?;
         let arena = recorder.arena();
         let expiring = Expiring::of::<L>();
-        let table = SeriesTable::new(L::CARDINALITY, expiring.is_some(), arena);
+        // Generation cells for every label set with a label that expires,
+        // even if its hand-written descriptor names none: the record path
+        // reads them for any handle with a generation.
+        let stamped = L::EXPIRING != 0 || expiring.is_some();
+        let table = SeriesTable::new(L::CARDINALITY, stamped, arena);
         Ok(Histogram {
             core: Core {
                 recorder,
@@ -136,7 +140,13 @@ impl<L: LabelSet> Histogram<L> {
     pub fn with(&self, labels: L) -> HistogramRef<'_> {
         let index = labels.index();
         assert!(index < L::CARDINALITY, "LabelSet::index out of range");
-        HistogramRef::new(&self.core, index, labels.generation())
+        // Only a label set with a label that expires has generation cells
+        // for a generation to be checked against.
+        let generation = match L::EXPIRING {
+            0 => 0,
+            _ => labels.generation(),
+        };
+        HistogramRef::new(&self.core, index, generation)
     }
 
     /// The family's configuration.
@@ -163,10 +173,8 @@ impl<L: LabelSet> Histogram<L> {
         let owned = crate::slot::histogram_shard_count();
         // A family with a label that expires: a generation cell per
         // series per block.
-        let generations = match self.core.expiring {
-            Some(_) => self.core.series * size_of::<crate::sync::AtomicU64>(),
-            None => 0,
-        };
+        let generations =
+            self.core.shards.shape().generations.len() * size_of::<crate::sync::AtomicU64>();
         8 * (crate::slot::shard_count() + 1)
             + owned * size_of::<SeriesTable>()
             + (owned + 1) * (self.core.recorder.block_bound(self.core.series) + generations)
@@ -319,22 +327,21 @@ impl<'a> HistogramRef<'a> {
     #[inline(always)]
     fn record_expiring(self, prepared: (u64, usize)) {
         let core = self.core;
-        if let Some(exp) = &core.expiring {
-            let index = self.index();
-            let want = stamp(self.generation(), exp.marks.epoch());
-            if let Some(shard) = core.shards.owned() {
-                // SAFETY: a family with an expiring label has
-                // `L::CARDINALITY` slots and generation cells per block
-                // (`SeriesTable::new`), and `with` checked
-                // `index < L::CARDINALITY`.
-                let cell = unsafe { shard.generations.get_unchecked(index) };
-                if cell.load(crate::sync::Ordering::Relaxed) == want {
-                    // SAFETY: as above.
-                    let slot = unsafe { shard.slots.get_unchecked(index) };
-                    if let Some(cells) = slot.get() {
-                        if cells.try_record(prepared) {
-                            return;
-                        }
+        let index = self.index();
+        let want = stamp(self.generation(), crate::admission::epoch());
+        if let Some(shard) = core.shards.owned() {
+            // SAFETY: a handle carries a generation only for a label set
+            // with a label that expires (`with`), whose blocks have
+            // `L::CARDINALITY` slots and generation cells
+            // (`Histogram::with_config`), and `with` checked
+            // `index < L::CARDINALITY`.
+            let cell = unsafe { shard.generations.get_unchecked(index) };
+            if cell.load(crate::sync::Ordering::Relaxed) == want {
+                // SAFETY: as above.
+                let slot = unsafe { shard.slots.get_unchecked(index) };
+                if let Some(cells) = slot.get() {
+                    if cells.try_record(prepared) {
+                        return;
                     }
                 }
             }
@@ -360,7 +367,7 @@ impl<'a> HistogramRef<'a> {
         };
         // Read before the slot is marked: the stamp never claims a later
         // epoch than the mark.
-        let epoch = exp.marks.epoch();
+        let epoch = crate::admission::epoch();
         if let Err(overflow) = exp.admit_record(self.index(), self.generation()) {
             return HistogramRef::new(core, overflow, 0).record_prepared(prepared);
         }

@@ -144,7 +144,7 @@ mod loom_tests {
                     // The record path: the stamp compare (fast), else the
                     // slot's mark and the owner's write.
                     let record = |o: usize, g: u32, value: u64| {
-                        let epoch = expiry.marks().epoch();
+                        let epoch = crate::admission::epoch();
                         let prepared = recorder.prepare(value);
                         let stamped = block.generations[0].load(Ordering::Relaxed);
                         if stamped == stamp(g, epoch) {
