@@ -8,6 +8,7 @@ pub mod demo;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -52,7 +53,10 @@ impl Browser {
             .local_addr()
             .unwrap()
             .port();
+        // Its own process group, so Chromium, which it starts, is
+        // killed with it even when the test failed mid-session.
         let driver = Command::new("chromedriver")
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -167,6 +171,11 @@ impl Drop for Browser {
                 None,
             );
         }
+        // The whole group: the driver and any browser process left.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         let _ = std::fs::remove_dir_all(&self.profile);
